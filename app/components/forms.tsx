@@ -1,0 +1,140 @@
+// Form pieces that put each error next to its field, in the reader's language, and tie them
+// together for screen readers (aria-invalid, aria-describedby).
+import { useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { useT } from "./i18n";
+
+export interface FormState {
+  errors?: Record<string, string>;
+  values?: Record<string, string>;
+}
+
+interface FieldProps {
+  name: string;
+  label: string;
+  state?: FormState | undefined;
+  type?: "text" | "email" | "password" | "search";
+  autoComplete?: string;
+  required?: boolean;
+  defaultValue?: string;
+  hint?: string;
+  maxLength?: number;
+  minLength?: number;
+}
+
+function describedBy(name: string, error: string | undefined, hint: string | undefined) {
+  return [error ? `${name}-error` : null, hint ? `${name}-hint` : null].filter(Boolean).join(" ") || undefined;
+}
+
+function FieldMessages({ name, error, hint }: { name: string; error?: string | undefined; hint?: string | undefined }) {
+  const t = useT();
+  return (
+    <>
+      {hint ? (
+        <p className="hint" id={`${name}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="field-error" id={`${name}-error`}>
+          {t(error)}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+export function Field({ name, label, state, type = "text", defaultValue, hint, ...rest }: FieldProps) {
+  const error = state?.errors?.[name];
+  return (
+    <div className={error ? "field has-error" : "field"}>
+      <label htmlFor={name}>{label}</label>
+      <input
+        id={name}
+        name={name}
+        type={type}
+        defaultValue={type === "password" ? undefined : (state?.values?.[name] ?? defaultValue)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(name, error, hint)}
+        {...rest}
+      />
+      <FieldMessages name={name} error={error} hint={hint} />
+    </div>
+  );
+}
+
+interface SelectProps {
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  state?: FormState | undefined;
+  defaultValue?: string;
+  hint?: string;
+  required?: boolean;
+}
+
+export function SelectField({ name, label, options, state, defaultValue, hint, required }: SelectProps) {
+  const error = state?.errors?.[name];
+  return (
+    <div className={error ? "field has-error" : "field"}>
+      <label htmlFor={name}>{label}</label>
+      <select
+        id={name}
+        name={name}
+        defaultValue={state?.values?.[name] ?? defaultValue}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(name, error, hint)}
+        required={required}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <FieldMessages name={name} error={error} hint={hint} />
+    </div>
+  );
+}
+
+/** The form-wide message (not tied to one field), announced when it appears. */
+export function FormAlert({ state }: { state?: FormState | undefined }) {
+  const t = useT();
+  const message = state?.errors?._form;
+  if (!message) return null;
+  return (
+    <div className="alert alert-error" role="alert">
+      {t(message)}
+    </div>
+  );
+}
+
+/** A summary at the top of a form with errors, so keyboard and screen-reader users find them. */
+export function ErrorSummary({ state }: { state?: FormState | undefined }) {
+  const t = useT();
+  const fields = Object.keys(state?.errors ?? {}).filter((k) => k !== "_form");
+  if (fields.length === 0) return <FormAlert state={state} />;
+  return (
+    <div className="alert alert-error" role="alert">
+      <p>{t("forms.fixErrors")}</p>
+      <ul>
+        {fields.map((f) => (
+          <li key={f}>
+            <a href={`#${f}`}>{t(state!.errors![f]!)}</a>
+          </li>
+        ))}
+      </ul>
+      {state?.errors?._form ? <p>{t(state.errors._form)}</p> : null}
+    </div>
+  );
+}
+
+export function SubmitButton({ children, name, value, className }: { children: ReactNode; name?: string; value?: string; className?: string }) {
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting" && (!name || navigation.formData?.get(name) === value);
+  return (
+    <button type="submit" name={name} value={value} className={className ?? "button"} aria-disabled={busy || undefined} disabled={busy}>
+      {children}
+    </button>
+  );
+}

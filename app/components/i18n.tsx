@@ -1,0 +1,22 @@
+// Reading the dictionaries from components: the language comes from the root loader.
+import { useRouteLoaderData } from "@remix-run/react";
+import { useCallback } from "react";
+import { DEFAULT_LOCALE, formatDate, formatNumber, translate, type Locale, type Params } from "~/i18n";
+
+export function useLocale(): Locale {
+  const root = useRouteLoaderData<{ locale: Locale }>("root");
+  return root?.locale ?? DEFAULT_LOCALE;
+}
+
+export function useT() {
+  const locale = useLocale();
+  return useCallback((key: string, params?: Params) => translate(locale, key, params), [locale]);
+}
+
+export function useFormat() {
+  const locale = useLocale();
+  return {
+    date: (value: Date | string, withTime = false) => formatDate(locale, value, withTime),
+    number: (value: number) => formatNumber(locale, value),
+  };
+}

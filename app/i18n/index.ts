@@ -1,0 +1,76 @@
+// The platform's two languages. Every string a person reads comes from these dictionaries; a
+// test fails when their keys differ. Shared by server and browser.
+import { LOCALES, type Locale } from "../../db/schema";
+import { en } from "./en";
+import { ja } from "./ja";
+
+export { LOCALES, type Locale };
+export const DEFAULT_LOCALE: Locale = "ja";
+
+export type Dictionary = { [key: string]: string | Dictionary };
+export const dictionaries: Record<Locale, Dictionary> = { en, ja };
+
+export function isLocale(value: unknown): value is Locale {
+  return value === "ja" || value === "en";
+}
+
+function lookup(dict: Dictionary, key: string): string | undefined {
+  let node: string | Dictionary | undefined = dict;
+  for (const part of key.split(".")) {
+    if (typeof node !== "object") return undefined;
+    node = node[part];
+  }
+  return typeof node === "string" ? node : undefined;
+}
+
+export type Params = Record<string, string | number>;
+
+/** The text for `key`, with `{{name}}` placeholders filled in; the key itself when missing. */
+export function translate(locale: Locale, key: string, params?: Params): string {
+  const text = lookup(dictionaries[locale], key) ?? lookup(dictionaries.en, key) ?? key;
+  if (!params) return text;
+  return text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) =>
+    name in params ? formatParam(locale, params[name]!) : whole,
+  );
+}
+
+function formatParam(locale: Locale, value: string | number): string {
+  return typeof value === "number" ? formatNumber(locale, value) : value;
+}
+
+const INTL_LOCALE: Record<Locale, string> = { ja: "ja-JP", en: "en-GB" };
+
+export function formatNumber(locale: Locale, value: number): string {
+  return new Intl.NumberFormat(INTL_LOCALE[locale]).format(value);
+}
+
+/** Dates in the platform's time zone (Japan), so server and browser render the same text. */
+export function formatDate(locale: Locale, value: Date | string, withTime = false): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], {
+    dateStyle: "medium",
+    ...(withTime ? { timeStyle: "short" } : {}),
+    timeZone: "Asia/Tokyo",
+  }).format(typeof value === "string" ? new Date(value) : value);
+}
+
+/** Every key path of a dictionary, for the test that keeps both languages in step. */
+export function keysOf(dict: Dictionary, prefix = ""): string[] {
+  return Object.entries(dict).flatMap(([k, v]) =>
+    typeof v === "string" ? [prefix + k] : keysOf(v, `${prefix}${k}.`),
+  );
+}
+
+/** The best supported language in an Accept-Language header, or null. */
+export function localeFromAcceptLanguage(header: string | null): Locale | null {
+  if (!header) return null;
+  const ranked = header
+    .split(",")
+    .map((part) => {
+      const [tag = "", ...rest] = part.trim().split(";");
+      const q = rest.find((p) => p.trim().startsWith("q="));
+      return { lang: tag.trim().toLowerCase().split("-")[0] ?? "", q: q ? Number(q.trim().slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  return ranked.map((x) => x.lang).find(isLocale) ?? null;
+}

@@ -1,0 +1,119 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
+import { localeOptions } from "~/components/options";
+import { useT } from "~/components/i18n";
+import { pageTitle } from "~/components/page-title";
+import { changePassword } from "~/server/auth/accounts";
+import { displayName, locale, newPassword } from "~/server/http/fields";
+import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards";
+import { localeCookie } from "~/server/http/locale";
+import { updateProfile } from "~/server/org/users";
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "account.title");
+
+const AccountForm = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("profile"), displayName, locale }),
+  z.object({
+    intent: z.literal("password"),
+    currentPassword: z.string().min(1, { error: "errors.password.required" }).max(1024, { error: "errors.password.too_long" }),
+    newPassword,
+  }),
+  z.object({ intent: z.literal("signOutEverywhere") }),
+], { error: "errors.invalid" });
+
+export function loader({ request, context }: LoaderFunctionArgs) {
+  const user = requireUser(context, request);
+  return { email: user.email, displayName: user.displayName, locale: user.locale ?? "ja" };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = requireUser(context, request);
+  const { app } = context;
+  const form = await readForm(request, AccountForm);
+  if (!form.ok) return invalid(form.errors, form.values);
+  const input = form.data;
+  switch (input.intent) {
+    case "profile":
+      await updateProfile(app.db, user.id, { displayName: input.displayName, locale: input.locale });
+      return redirect("/account?saved=profile", {
+        headers: { "Set-Cookie": localeCookie(input.locale, app.config.secureCookies) },
+      });
+    case "password": {
+      try {
+        await changePassword(app.db, app.config.argon2, {
+          userId: user.id,
+          currentPassword: input.currentPassword,
+          newPassword: input.newPassword,
+        });
+      } catch (error) {
+        return fromDomainError(error, form.values);
+      }
+      // Every session ended with the change; this browser gets a fresh one.
+      const cookie = await app.sessions.start(user.id);
+      return redirect("/account?saved=password", { headers: { "Set-Cookie": cookie } });
+    }
+    case "signOutEverywhere":
+      await app.sessions.endAll(user.id);
+      return redirect("/sign-in?signedOut=1", { headers: { "Set-Cookie": app.sessions.blankCookie() } });
+  }
+}
+
+export default function Account() {
+  const t = useT();
+  const d = useLoaderData<typeof loader>();
+  const state = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const saved = params.get("saved");
+  const intent = state?.values?.intent;
+  return (
+    <div className="narrow">
+      <h1>{t("account.title")}</h1>
+      {saved ? (
+        <p className="alert alert-success" role="status">
+          {t(saved === "password" ? "account.passwordChanged" : "account.profileSaved")}
+        </p>
+      ) : null}
+      <section aria-labelledby="profile-heading" className="panel">
+        <h2 id="profile-heading">{t("account.profile")}</h2>
+        <p>
+          {t("fields.email")}: <strong>{d.email}</strong>
+        </p>
+        {intent === "profile" ? <ErrorSummary state={state} /> : null}
+        <Form method="post" className="stack" noValidate>
+          <input type="hidden" name="intent" value="profile" />
+          <Field name="displayName" label={t("fields.displayName")} defaultValue={d.displayName} required autoComplete="name" state={intent === "profile" ? state : undefined} />
+          <SelectField
+            name="locale"
+            label={t("fields.locale")}
+            defaultValue={d.locale}
+            options={localeOptions()}
+          />
+          <SubmitButton>{t("actions.save")}</SubmitButton>
+        </Form>
+      </section>
+      <section aria-labelledby="password-heading" className="panel">
+        <h2 id="password-heading">{t("account.changePassword")}</h2>
+        {intent === "password" ? <ErrorSummary state={state} /> : null}
+        <Form method="post" className="stack" noValidate>
+          <input type="hidden" name="intent" value="password" />
+          <Field name="currentPassword" type="password" label={t("fields.currentPassword")} autoComplete="current-password" required state={intent === "password" ? state : undefined} />
+          <Field name="newPassword" type="password" label={t("fields.newPassword")} autoComplete="new-password" required hint={t("password.rules")} state={intent === "password" ? state : undefined} />
+          <SubmitButton>{t("account.changePassword")}</SubmitButton>
+        </Form>
+        <p className="hint">{t("account.passwordChangeEndsSessions")}</p>
+      </section>
+      <section aria-labelledby="sessions-heading" className="panel">
+        <h2 id="sessions-heading">{t("account.sessions")}</h2>
+        <p>{t("account.sessionsBody")}</p>
+        <Form method="post">
+          <input type="hidden" name="intent" value="signOutEverywhere" />
+          <SubmitButton className="button button-secondary">
+            {t("account.signOutEverywhere")}
+          </SubmitButton>
+        </Form>
+      </section>
+    </div>
+  );
+}

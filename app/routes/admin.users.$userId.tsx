@@ -1,0 +1,204 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { ErrorSummary, SelectField, SubmitButton } from "~/components/forms";
+import { useFormat, useT } from "~/components/i18n";
+import { pageTitle } from "~/components/page-title";
+import { ROLES } from "../../db/schema";
+import { can } from "~/server/auth/policy";
+import { id, parseIdParam, role } from "~/server/http/fields";
+import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards";
+import { listAgencies, listGroups, setGroupMembership } from "~/server/org/agencies";
+import { getUser, moveUser, setDisabled, setRoles } from "~/server/org/users";
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
+  pageTitle(matches, "user.title", { name: data?.user.display_name ?? "" });
+
+async function loadUser(params: { userId?: string }, context: LoaderFunctionArgs["context"]) {
+  const userId = parseIdParam(params.userId);
+  const user = userId ? await getUser(context.app.db, userId) : undefined;
+  return user ?? notFound();
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const actor = await requireActor(context, request);
+  const user = await loadUser(params, context);
+  authorize(actor, "progress.view", { agencyId: user.agency_id, userId: user.id });
+  const canManage = can(actor, "user.manage");
+  const canGroups = can(actor, "group.manage", { agencyId: user.agency_id });
+  const db = context.app.db;
+  return {
+    user,
+    self: actor.id === user.id,
+    canManage,
+    canGroups,
+    agencies: canManage ? (await listAgencies(db)).map((a) => ({ value: a.id, label: a.name })) : [],
+    groups: canGroups ? await listGroups(db, user.agency_id) : [],
+  };
+}
+
+const UserAction = z.discriminatedUnion(
+  "intent",
+  [
+    z.object({ intent: z.literal("roles"), roles: z.union([role, z.array(role)]).optional() }),
+    z.object({ intent: z.literal("move"), agencyId: id }),
+    z.object({ intent: z.literal("disable") }),
+    z.object({ intent: z.literal("enable") }),
+    z.object({ intent: z.literal("joinGroup"), groupId: id }),
+    z.object({ intent: z.literal("leaveGroup"), groupId: id }),
+  ],
+  { error: "errors.invalid" },
+);
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const actor = await requireActor(context, request);
+  const user = await loadUser(params, context);
+  const form = await readForm(request, UserAction);
+  if (!form.ok) return invalid(form.errors, form.values);
+  const db = context.app.db;
+  const input = form.data;
+  try {
+    switch (input.intent) {
+      case "roles": {
+        authorize(actor, "user.manage");
+        const roles = input.roles === undefined ? [] : Array.isArray(input.roles) ? input.roles : [input.roles];
+        await setRoles(db, actor.id, user.id, [...new Set(roles)]);
+        break;
+      }
+      case "move":
+        authorize(actor, "user.manage");
+        await moveUser(db, actor.id, user.id, input.agencyId);
+        break;
+      case "disable":
+      case "enable":
+        authorize(actor, "user.manage");
+        await setDisabled(db, actor.id, user.id, input.intent === "disable");
+        break;
+      case "joinGroup":
+      case "leaveGroup":
+        authorize(actor, "group.manage", { agencyId: user.agency_id });
+        await setGroupMembership(db, actor.id, { groupId: input.groupId, userId: user.id, member: input.intent === "joinGroup" });
+        break;
+    }
+  } catch (error) {
+    return fromDomainError(error, { intent: input.intent });
+  }
+  return redirect(`/admin/users/${user.id}?saved=${input.intent}`);
+}
+
+export default function UserPage() {
+  const t = useT();
+  const format = useFormat();
+  const d = useLoaderData<typeof loader>();
+  const state = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const u = d.user;
+  const memberOf = new Set(u.groups.map((g) => g.id));
+  const otherGroups = d.groups.filter((g) => !memberOf.has(g.id));
+  return (
+    <div>
+      <p className="breadcrumb">
+        <Link to="/admin/users">{t("users.title")}</Link>
+      </p>
+      <h1>{u.display_name}</h1>
+      {params.get("saved") ? <p className="alert alert-success" role="status">{t("actions.saved")}</p> : null}
+      <ErrorSummary state={state} />
+      <dl className="facts">
+        <div>
+          <dt>{t("fields.email")}</dt>
+          <dd>{u.email}</dd>
+        </div>
+        <div>
+          <dt>{t("fields.agency")}</dt>
+          <dd>{u.agency_name}</dd>
+        </div>
+        <div>
+          <dt>{t("fields.profession")}</dt>
+          <dd>{t(`professions.${u.profession}`)}</dd>
+        </div>
+        <div>
+          <dt>{t("fields.roles")}</dt>
+          <dd>{u.roles.map((r) => t(`roles.${r}`)).join(" / ") || "—"}</dd>
+        </div>
+        <div>
+          <dt>{t("fields.status")}</dt>
+          <dd>{u.disabled_at ? t("users.disabledSince", { date: format.date(u.disabled_at) }) : t("users.active")}</dd>
+        </div>
+        <div>
+          <dt>{t("users.joined")}</dt>
+          <dd>{format.date(u.created_at)}</dd>
+        </div>
+      </dl>
+
+      <section aria-labelledby="groups-heading" className="panel">
+        <h2 id="groups-heading">{t("agency.groups")}</h2>
+        {u.groups.length === 0 ? <p>{t("user.noGroups")}</p> : null}
+        <ul className="link-list">
+          {u.groups.map((g) => (
+            <li key={g.id}>
+              {g.name} ({t(`groupKinds.${g.kind}`)})
+              {d.canGroups ? (
+                <Form method="post" className="inline-form">
+                  <input type="hidden" name="intent" value="leaveGroup" />
+                  <input type="hidden" name="groupId" value={g.id} />
+                  <button type="submit" className="link-button">
+                    {t("user.leaveGroup", { group: g.name })}
+                  </button>
+                </Form>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+        {d.canGroups && otherGroups.length > 0 ? (
+          <Form method="post" className="inline-fields">
+            <input type="hidden" name="intent" value="joinGroup" />
+            <SelectField name="groupId" label={t("user.addToGroup")} options={otherGroups.map((g) => ({ value: g.id, label: g.name }))} />
+            <SubmitButton className="button button-secondary">{t("actions.add")}</SubmitButton>
+          </Form>
+        ) : null}
+      </section>
+
+      {d.canManage ? (
+        <>
+          <section aria-labelledby="roles-heading" className="panel narrow">
+            <h2 id="roles-heading">{t("fields.roles")}</h2>
+            <Form method="post" className="stack">
+              <input type="hidden" name="intent" value="roles" />
+              <fieldset>
+                <legend>{t("user.rolesLegend")}</legend>
+                {ROLES.map((r) => (
+                  <div className="checkbox" key={r}>
+                    <input type="checkbox" id={`role-${r}`} name="roles" value={r} defaultChecked={u.roles.includes(r)} />
+                    <label htmlFor={`role-${r}`}>{t(`roles.${r}`)}</label>
+                  </div>
+                ))}
+              </fieldset>
+              <SubmitButton>{t("actions.save")}</SubmitButton>
+            </Form>
+          </section>
+          <section aria-labelledby="move-heading" className="panel narrow">
+            <h2 id="move-heading">{t("user.move")}</h2>
+            <p className="hint">{t("user.moveHint")}</p>
+            <Form method="post" className="stack">
+              <input type="hidden" name="intent" value="move" />
+              <SelectField name="agencyId" label={t("fields.agency")} options={d.agencies} defaultValue={u.agency_id} />
+              <SubmitButton>{t("user.moveSubmit")}</SubmitButton>
+            </Form>
+          </section>
+          {!d.self ? (
+            <section aria-labelledby="status-heading" className="panel narrow">
+              <h2 id="status-heading">{t("fields.status")}</h2>
+              <Form method="post">
+                <input type="hidden" name="intent" value={u.disabled_at ? "enable" : "disable"} />
+                <p className="hint">{u.disabled_at ? t("user.enableHint") : t("user.disableHint")}</p>
+                <SubmitButton className={u.disabled_at ? "button" : "button button-danger"}>
+                  {u.disabled_at ? t("user.enable") : t("user.disable")}
+                </SubmitButton>
+              </Form>
+            </section>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}

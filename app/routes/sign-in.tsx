@@ -1,0 +1,75 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
+import { useFormat, useT } from "~/components/i18n";
+import { pageTitle } from "~/components/page-title";
+import { signIn } from "~/server/auth/accounts";
+import { invalid, readForm, safeRedirectPath } from "~/server/http/guards";
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "signIn.title");
+
+const SignInForm = z.object({
+  email: z.string().trim().min(1, { error: "errors.email.required" }).max(254, { error: "errors.email.invalid" }),
+  password: z.string().min(1, { error: "errors.password.required" }).max(1024, { error: "errors.password.too_long" }),
+  next: z.string().max(2000).optional(),
+});
+
+export function loader({ context, request }: LoaderFunctionArgs) {
+  const url = new URL(request.url);
+  if (context.user) throw redirect(safeRedirectPath(url.searchParams.get("next")));
+  return { signedOut: url.searchParams.has("signedOut"), reset: url.searchParams.has("reset") };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request, SignInForm);
+  if (!form.ok) return invalid(form.errors, form.values);
+  const { app } = context;
+  const result = await signIn(app.db, app.config.argon2, {
+    email: form.data.email,
+    password: form.data.password,
+    address: context.clientAddress,
+  });
+  if (!result.ok) {
+    // One message for an unknown e-mail and a wrong password: the form must not reveal who has an account.
+    const status = result.reason === "throttled" ? 429 : 400;
+    const errors =
+      result.reason === "throttled"
+        ? { _form: "errors.signIn.throttled" }
+        : { _form: "errors.signIn.invalid" };
+    return data(
+      { ok: false as const, errors, values: form.values, retryAt: result.reason === "throttled" ? result.retryAt.toISOString() : null },
+      { status },
+    );
+  }
+  const cookie = await app.sessions.start(result.userId);
+  return redirect(safeRedirectPath(form.data.next), { headers: { "Set-Cookie": cookie } });
+}
+
+export default function SignIn() {
+  const t = useT();
+  const format = useFormat();
+  const state = useActionData<typeof action>();
+  const { signedOut, reset } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const retryAt = state && "retryAt" in state ? state.retryAt : null;
+  return (
+    <div className="narrow">
+      <h1>{t("signIn.title")}</h1>
+      <p className="lead">{t("signIn.lead")}</p>
+      {signedOut ? <p className="alert alert-info" role="status">{t("signIn.signedOut")}</p> : null}
+      {reset ? <p className="alert alert-info" role="status">{t("signIn.afterReset")}</p> : null}
+      <ErrorSummary state={state} />
+      {retryAt ? <p className="hint">{t("signIn.retryAt", { time: format.date(retryAt, true) })}</p> : null}
+      <Form method="post" className="stack" noValidate>
+        <input type="hidden" name="next" value={params.get("next") ?? "/"} />
+        <Field name="email" type="email" label={t("fields.email")} autoComplete="username" required state={state} />
+        <Field name="password" type="password" label={t("fields.password")} autoComplete="current-password" required state={state} />
+        <SubmitButton>{t("signIn.submit")}</SubmitButton>
+      </Form>
+      <p>
+        <Link to="/forgot-password">{t("signIn.forgot")}</Link>
+      </p>
+    </div>
+  );
+}

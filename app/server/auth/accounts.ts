@@ -1,0 +1,92 @@
+// Signing in and keeping a password: the rules of who gets a session.
+import type { Kysely } from "kysely";
+import type { Database } from "../../../db/schema";
+import { audit } from "../audit";
+import { DomainError } from "../shared/errors";
+import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords";
+import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, addressKey, clearFailures, lockedUntil, recordFailure } from "./throttle";
+
+export type SignInResult =
+  | { ok: true; userId: string }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAt: Date };
+
+// Verified against when the e-mail is unknown, so that both failures take the same time.
+let decoyHash: Promise<string> | undefined;
+
+export async function signIn(
+  db: Kysely<Database>,
+  hashing: HashParams,
+  input: { email: string; password: string; address: string },
+): Promise<SignInResult> {
+  const email = input.email.trim().toLowerCase();
+  const keys = [accountKey(email), addressKey(input.address)];
+  const locks = (await Promise.all(keys.map((k) => lockedUntil(db, k)))).filter((d): d is Date => d !== null);
+  if (locks.length > 0) {
+    return { ok: false, reason: "throttled", retryAt: new Date(Math.max(...locks.map((d) => d.getTime()))) };
+  }
+
+  const row = await db
+    .selectFrom("users as u")
+    .innerJoin("password_credentials as p", "p.user_id", "u.id")
+    .select(["u.id", "u.agency_id", "u.disabled_at", "p.hash"])
+    .where("u.email", "=", email)
+    .executeTakeFirst();
+
+  const stored = row?.hash ?? (await (decoyHash ??= hashPassword("decoy-password-for-timing", hashing)));
+  const matches = await verifyPassword(stored, input.password);
+  if (!row || !matches || row.disabled_at) {
+    await recordFailure(db, keys[0]!, ACCOUNT_RULE);
+    await recordFailure(db, keys[1]!, ADDRESS_RULE);
+    if (row) {
+      await audit(db, { actorId: null, agencyId: row.agency_id, action: "auth.sign_in_failed", subjectType: "user", subjectId: row.id });
+    }
+    return { ok: false, reason: "invalid" };
+  }
+  await clearFailures(db, keys[0]!);
+  await audit(db, { actorId: row.id, agencyId: row.agency_id, action: "auth.signed_in", subjectType: "user", subjectId: row.id });
+  return { ok: true, userId: row.id };
+}
+
+/** Checks a new password against the rules; throws a field error the form can show. */
+export function assertAcceptablePassword(password: string, email: string, field = "password"): void {
+  const problem = passwordProblem(password, email);
+  if (problem) throw new DomainError("invalid", `errors.password.${problem}`, field);
+}
+
+export async function setPassword(db: Kysely<Database>, userId: string, hash: string): Promise<void> {
+  await db
+    .insertInto("password_credentials")
+    .values({ user_id: userId, hash, updated_at: new Date() })
+    .onConflict((oc) => oc.column("user_id").doUpdateSet({ hash, updated_at: new Date() }))
+    .execute();
+}
+
+/** Ends every session of the user; used inside the transaction that changes their standing. */
+export async function endAllSessions(db: Kysely<Database>, userId: string): Promise<void> {
+  await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
+}
+
+export async function changePassword(
+  db: Kysely<Database>,
+  hashing: HashParams,
+  input: { userId: string; currentPassword: string; newPassword: string },
+): Promise<void> {
+  const row = await db
+    .selectFrom("users as u")
+    .innerJoin("password_credentials as p", "p.user_id", "u.id")
+    .select(["u.email", "u.agency_id", "p.hash"])
+    .where("u.id", "=", input.userId)
+    .executeTakeFirst();
+  if (!row) throw new DomainError("not_found", "errors.notFound");
+  if (!(await verifyPassword(row.hash, input.currentPassword))) {
+    throw new DomainError("invalid", "errors.password.wrongCurrent", "currentPassword");
+  }
+  assertAcceptablePassword(input.newPassword, row.email, "newPassword");
+  const hash = await hashPassword(input.newPassword, hashing);
+  await db.transaction().execute(async (trx) => {
+    await setPassword(trx, input.userId, hash);
+    await endAllSessions(trx, input.userId);
+    await audit(trx, { actorId: input.userId, agencyId: row.agency_id, action: "auth.password_changed", subjectType: "user", subjectId: input.userId });
+  });
+}

@@ -1,0 +1,154 @@
+// Invitations: an admin (or a trainer, for trainees of their own agency) names an e-mail, agency,
+// role and profession; the invitee follows a single-use link, sets name and password, and is in.
+import type { Kysely } from "kysely";
+import type { Database, Locale, Profession, Role } from "../../../db/schema";
+import { audit } from "../audit";
+import type { Mailer } from "../mail/mailer";
+import { invitationMail } from "../mail/messages";
+import { DomainError, isUniqueViolation } from "../shared/errors";
+import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens";
+import { assertAcceptablePassword, setPassword } from "./accounts";
+import { hashPassword, type HashParams } from "./passwords";
+import { can, type Actor } from "./policy";
+
+export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
+
+export interface InvitationInput {
+  email: string;
+  agencyId: string;
+  role: Role;
+  profession: Profession;
+}
+
+export async function invite(
+  db: Kysely<Database>,
+  mailer: Mailer,
+  publicUrl: string,
+  actor: Actor,
+  input: InvitationInput,
+): Promise<{ id: string; link: string }> {
+  if (!can(actor, "user.invite", { agencyId: input.agencyId, role: input.role })) {
+    throw new DomainError("forbidden", "errors.forbidden");
+  }
+  const email = input.email.trim().toLowerCase();
+  const agency = await db.selectFrom("agencies").select(["id", "name"]).where("id", "=", input.agencyId).executeTakeFirst();
+  if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
+  const existing = await db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst();
+  if (existing) throw new DomainError("conflict", "errors.invite.emailTaken", "email");
+
+  const token = newToken();
+  const link = `${publicUrl}/invite/${token}`;
+  const row = await db.transaction().execute(async (trx) => {
+    const created = await trx
+      .insertInto("invitations")
+      .values({
+        token_hash: hashToken(token),
+        email,
+        agency_id: input.agencyId,
+        role: input.role,
+        profession: input.profession,
+        invited_by: actor.id,
+        expires_at: new Date(Date.now() + INVITATION_TTL_MS),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await audit(trx, {
+      actorId: actor.id,
+      agencyId: input.agencyId,
+      action: "user.invited",
+      subjectType: "invitation",
+      subjectId: created.id,
+      details: { email, role: input.role, profession: input.profession },
+    });
+    return created;
+  });
+  await mailer.send({ to: email, link, ...invitationMail(agency.name, link) });
+  return { id: row.id, link };
+}
+
+export type InvitationView =
+  | { status: "valid"; email: string; agencyName: string; role: Role; profession: Profession }
+  | { status: Exclude<TokenStatus, "valid"> };
+
+export async function inspectInvitation(db: Kysely<Database>, token: string): Promise<InvitationView> {
+  const row = await db
+    .selectFrom("invitations as i")
+    .innerJoin("agencies as a", "a.id", "i.agency_id")
+    .select(["i.email", "i.role", "i.profession", "i.expires_at", "i.accepted_at", "a.name as agency_name"])
+    .where("i.token_hash", "=", hashToken(token))
+    .executeTakeFirst();
+  const status = tokenStatus(row);
+  if (status !== "valid" || !row) return { status: status === "valid" ? "unknown" : status };
+  return { status, email: row.email, agencyName: row.agency_name, role: row.role, profession: row.profession };
+}
+
+/** Creates the account once; a second use of the link (or a double submit) is refused. */
+export async function acceptInvitation(
+  db: Kysely<Database>,
+  hashing: HashParams,
+  token: string,
+  input: { displayName: string; password: string; locale: Locale },
+): Promise<{ userId: string }> {
+  const preview = await inspectInvitation(db, token);
+  if (preview.status !== "valid") throw new DomainError("invalid", `errors.token.${preview.status}`);
+  assertAcceptablePassword(input.password, preview.email);
+  const hash = await hashPassword(input.password, hashing);
+
+  return db.transaction().execute(async (trx) => {
+    // Lock the invitation so that two submits cannot both create the account.
+    const inv = await trx
+      .selectFrom("invitations")
+      .selectAll()
+      .where("token_hash", "=", hashToken(token))
+      .forUpdate()
+      .executeTakeFirst();
+    const status = tokenStatus(inv);
+    if (!inv || status !== "valid") throw new DomainError("invalid", `errors.token.${status}`);
+    let userId: string;
+    try {
+      const user = await trx
+        .insertInto("users")
+        .values({
+          email: inv.email,
+          display_name: input.displayName,
+          profession: inv.profession,
+          locale: input.locale,
+          agency_id: inv.agency_id,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      userId = user.id;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError("conflict", "errors.invite.emailTaken");
+      throw error;
+    }
+    await trx.insertInto("user_roles").values({ user_id: userId, role: inv.role }).execute();
+    await setPassword(trx, userId, hash);
+    await trx
+      .updateTable("invitations")
+      .set({ accepted_at: new Date(), accepted_user_id: userId })
+      .where("id", "=", inv.id)
+      .execute();
+    await audit(trx, {
+      actorId: userId,
+      agencyId: inv.agency_id,
+      action: "user.invitation_accepted",
+      subjectType: "user",
+      subjectId: userId,
+      details: { invitationId: inv.id, role: inv.role },
+    });
+    return { userId };
+  });
+}
+
+export async function listPendingInvitations(db: Kysely<Database>, agencyId?: string) {
+  let q = db
+    .selectFrom("invitations as i")
+    .innerJoin("agencies as a", "a.id", "i.agency_id")
+    .select(["i.id", "i.email", "i.role", "i.profession", "i.expires_at", "i.created_at", "a.name as agency_name"])
+    .where("i.accepted_at", "is", null)
+    .where("i.expires_at", ">", new Date())
+    .orderBy("i.created_at", "desc");
+  if (agencyId) q = q.where("i.agency_id", "=", agencyId);
+  return q.execute();
+}

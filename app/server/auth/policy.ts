@@ -1,0 +1,62 @@
+// Who may do what: the one place that decides. Every loader and action asks `can` (or
+// `authorize`) with the object at hand, so an id from another agency is refused even when it
+// is typed into the URL by hand. The table is in docs/architecture.md.
+import type { Role } from "../../../db/schema";
+
+export interface Actor {
+  id: string;
+  agencyId: string;
+  roles: readonly Role[];
+  /** The groups (cohorts) the actor belongs to; needed only for trainers' record access. */
+  groupIds?: readonly string[];
+}
+
+/** What an action is done to: the agency it belongs to, and for some actions a group or role. */
+export interface Target {
+  agencyId: string;
+  groupId?: string;
+  /** For user.invite: the role the invitee would receive. */
+  role?: Role;
+  userId?: string;
+}
+
+export const ACTIONS = [
+  "learning.take", // take modules, see own progress and certificates
+  "progress.view", // see another person's progress
+  "course.assign",
+  "group.manage",
+  "user.invite",
+  "records.view", // completion records, dashboards, exports, audit
+  "agency.manage",
+  "user.manage", // change roles, move between agencies, disable
+  "content.sync",
+  "outbox.view",
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const ADMIN_ONLY: ReadonlySet<Action> = new Set(["agency.manage", "user.manage", "content.sync", "outbox.view"]);
+
+export function can(actor: Actor, action: Action, target?: Target): boolean {
+  const has = (role: Role) => actor.roles.includes(role);
+  if (has("admin")) return true;
+  if (ADMIN_ONLY.has(action)) return false;
+  if (action === "learning.take") return target === undefined || target.userId === actor.id;
+  if (!target) return false;
+  const ownAgency = target.agencyId === actor.agencyId;
+  switch (action) {
+    case "progress.view":
+      return ownAgency && (has("trainer") || has("reviewer"));
+    case "course.assign":
+    case "group.manage":
+      return ownAgency && has("trainer");
+    case "user.invite":
+      // Trainers bring trainees into their own agency; other roles are granted by admins.
+      return ownAgency && has("trainer") && (target.role ?? "trainee") === "trainee";
+    case "records.view":
+      if (ownAgency && has("reviewer")) return true;
+      return (
+        ownAgency && has("trainer") && target.groupId !== undefined && (actor.groupIds ?? []).includes(target.groupId)
+      );
+  }
+  return false;
+}

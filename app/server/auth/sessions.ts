@@ -1,0 +1,192 @@
+// Sessions, through lucia v3 behind this one module. The cookie carries a random token; the
+// database keeps only its SHA-256, so a leaked sessions table opens no account. Sessions end
+// after an idle period (sliding, refreshed at most once per half period) and, whatever the
+// activity, at an absolute lifetime.
+import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
+import { sql, type Kysely } from "kysely";
+import type { Database, Locale, Profession, Role } from "../../../db/schema";
+import { hashToken, newToken } from "../shared/tokens";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName: string;
+  profession: Profession;
+  locale: Locale | null;
+  agencyId: string;
+  roles: Role[];
+}
+
+interface UserAttributes {
+  email: string;
+  display_name: string;
+  profession: Profession;
+  locale: Locale | null;
+  agency_id: string;
+  roles: Role[];
+}
+
+declare module "lucia" {
+  interface Register {
+    Lucia: Lucia<Record<never, never>, SessionUser>;
+    DatabaseUserAttributes: UserAttributes;
+    DatabaseSessionAttributes: { absolute_expires_at?: Date };
+  }
+}
+
+/** Lucia's storage, in our tables. Every id Lucia passes in is a raw token and is hashed here. */
+export class KyselySessionAdapter implements Adapter {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly absoluteMs: number,
+  ) {}
+
+  async getSessionAndUser(token: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+    const row = await this.db
+      .selectFrom("sessions as s")
+      .leftJoin("users as u", (join) => join.onRef("u.id", "=", "s.user_id").on("u.disabled_at", "is", null))
+      .select([
+        "s.user_id",
+        "s.expires_at",
+        "s.absolute_expires_at",
+        "u.id as uid",
+        "u.email",
+        "u.display_name",
+        "u.profession",
+        "u.locale",
+        "u.agency_id",
+        sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
+      ])
+      .where("s.id", "=", hashToken(token))
+      .executeTakeFirst();
+    if (!row) return [null, null];
+    // Lucia ends a session whose expiry has passed: report the earlier of idle and absolute expiry.
+    const expiresAt = row.expires_at < row.absolute_expires_at ? row.expires_at : row.absolute_expires_at;
+    const session: DatabaseSession = { id: token, userId: row.user_id, expiresAt, attributes: {} };
+    if (!row.uid) return [session, null];
+    return [
+      session,
+      {
+        id: row.uid,
+        attributes: {
+          email: row.email!,
+          display_name: row.display_name!,
+          profession: row.profession!,
+          locale: row.locale ?? null,
+          agency_id: row.agency_id!,
+          roles: row.roles ?? [],
+        },
+      },
+    ];
+  }
+
+  async getUserSessions(userId: string): Promise<DatabaseSession[]> {
+    const rows = await this.db.selectFrom("sessions").selectAll().where("user_id", "=", userId).execute();
+    return rows.map((r) => ({ id: r.id, userId: r.user_id, expiresAt: r.expires_at, attributes: {} }));
+  }
+
+  async setSession(session: DatabaseSession): Promise<void> {
+    const absolute = session.attributes.absolute_expires_at ?? new Date(Date.now() + this.absoluteMs);
+    await this.db
+      .insertInto("sessions")
+      .values({
+        id: hashToken(session.id),
+        user_id: session.userId,
+        expires_at: session.expiresAt < absolute ? session.expiresAt : absolute,
+        absolute_expires_at: absolute,
+      })
+      .execute();
+  }
+
+  async updateSessionExpiration(token: string, expiresAt: Date): Promise<void> {
+    // Sliding renewal never reaches past the absolute lifetime.
+    await this.db
+      .updateTable("sessions")
+      .set({ expires_at: sql<Date>`least(${expiresAt}::timestamptz, absolute_expires_at)` })
+      .where("id", "=", hashToken(token))
+      .execute();
+  }
+
+  async deleteSession(token: string): Promise<void> {
+    await this.db.deleteFrom("sessions").where("id", "=", hashToken(token)).execute();
+  }
+
+  async deleteUserSessions(userId: string): Promise<void> {
+    await this.db.deleteFrom("sessions").where("user_id", "=", userId).execute();
+  }
+
+  async deleteExpiredSessions(): Promise<void> {
+    await this.db
+      .deleteFrom("sessions")
+      .where((eb) => eb.or([eb("expires_at", "<=", new Date()), eb("absolute_expires_at", "<=", new Date())]))
+      .execute();
+  }
+}
+
+export interface SessionOptions {
+  idleMs: number;
+  absoluteMs: number;
+  secureCookies: boolean;
+}
+
+export type ValidatedSession =
+  | { user: SessionUser; sessionToken: string; refreshedCookie: string | null }
+  | { user: null; sessionToken: null; refreshedCookie: string | null };
+
+export function createSessions(db: Kysely<Database>, options: SessionOptions) {
+  const lucia = new Lucia(new KyselySessionAdapter(db, options.absoluteMs), {
+    sessionExpiresIn: new TimeSpan(Math.max(1, Math.round(options.idleMs / 1000)), "s"),
+    sessionCookie: {
+      // __Host- binds the cookie to this exact origin (no Domain, Path=/, Secure).
+      name: options.secureCookies ? "__Host-mamoru_session" : "mamoru_session",
+      expires: false,
+      attributes: { secure: options.secureCookies, sameSite: "lax", path: "/" },
+    },
+    getUserAttributes: (a) => ({
+      email: a.email,
+      displayName: a.display_name,
+      profession: a.profession,
+      locale: a.locale,
+      agencyId: a.agency_id,
+      roles: a.roles,
+    }),
+  });
+
+  return {
+    cookieName: lucia.sessionCookieName,
+
+    /** A new session (new token) for a user who just proved who they are; returns Set-Cookie. */
+    async start(userId: string): Promise<string> {
+      const session = await lucia.createSession(userId, {}, { sessionId: newToken() });
+      return lucia.createSessionCookie(session.id).serialize();
+    },
+
+    async validate(cookieHeader: string | null): Promise<ValidatedSession> {
+      const token = lucia.readSessionCookie(cookieHeader ?? "");
+      if (!token) return { user: null, sessionToken: null, refreshedCookie: null };
+      const { session, user } = await lucia.validateSession(token);
+      if (!session) {
+        return { user: null, sessionToken: null, refreshedCookie: lucia.createBlankSessionCookie().serialize() };
+      }
+      return { user, sessionToken: token, refreshedCookie: null };
+    },
+
+    async end(token: string): Promise<string> {
+      await lucia.invalidateSession(token);
+      return lucia.createBlankSessionCookie().serialize();
+    },
+
+    /** Ends every session of a user: sign out everywhere, password change, account disabled. */
+    async endAll(userId: string): Promise<void> {
+      await lucia.invalidateUserSessions(userId);
+    },
+
+    blankCookie(): string {
+      return lucia.createBlankSessionCookie().serialize();
+    },
+
+    deleteExpired: () => lucia.deleteExpiredSessions(),
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;

@@ -1,0 +1,62 @@
+// Sign-in throttling, kept in Postgres so that every instance sees the same counts. Failures are
+// counted per account and per client address within a window; past the limit the key is locked
+// for a while, and the lock doubles with each further failure (up to a ceiling).
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../../db/schema";
+
+export interface ThrottleRule {
+  maxFailures: number;
+  windowMs: number;
+  lockMs: number;
+  maxLockMs: number;
+}
+
+export const ACCOUNT_RULE: ThrottleRule = {
+  maxFailures: 5,
+  windowMs: 15 * 60_000,
+  lockMs: 15 * 60_000,
+  maxLockMs: 24 * 3_600_000,
+};
+export const ADDRESS_RULE: ThrottleRule = {
+  maxFailures: 30,
+  windowMs: 15 * 60_000,
+  lockMs: 15 * 60_000,
+  maxLockMs: 3_600_000,
+};
+
+/** When the key may try again, or null when it is not locked. */
+export async function lockedUntil(db: Kysely<Database>, key: string, now = new Date()): Promise<Date | null> {
+  const row = await db.selectFrom("throttles").select("locked_until").where("key", "=", key).executeTakeFirst();
+  return row?.locked_until && row.locked_until > now ? row.locked_until : null;
+}
+
+/** Counts one failure, atomically, and locks the key once it passes the rule's limit. */
+export async function recordFailure(db: Kysely<Database>, key: string, rule: ThrottleRule, now = new Date()) {
+  const windowStart = new Date(now.getTime() - rule.windowMs);
+  const { rows } = await sql<{ failures: number }>`
+    insert into throttles as t (key, failures, window_started_at, locked_until)
+    values (${key}, 1, ${now}, null)
+    on conflict (key) do update set
+      failures = case when t.window_started_at < ${windowStart} and (t.locked_until is null or t.locked_until < ${now})
+                      then 1 else t.failures + 1 end,
+      window_started_at = case when t.window_started_at < ${windowStart} and (t.locked_until is null or t.locked_until < ${now})
+                      then ${now} else t.window_started_at end
+    returning t.failures
+  `.execute(db);
+  const over = (rows[0]?.failures ?? 0) - rule.maxFailures;
+  if (over >= 0) {
+    const lockMs = Math.min(rule.lockMs * 2 ** Math.min(over, 20), rule.maxLockMs);
+    await db
+      .updateTable("throttles")
+      .set({ locked_until: new Date(now.getTime() + lockMs) })
+      .where("key", "=", key)
+      .execute();
+  }
+}
+
+export async function clearFailures(db: Kysely<Database>, key: string) {
+  await db.deleteFrom("throttles").where("key", "=", key).execute();
+}
+
+export const accountKey = (email: string) => `account:${email.toLowerCase()}`;
+export const addressKey = (address: string) => `address:${address}`;

@@ -1,0 +1,61 @@
+// Everything a request needs that lives longer than a request: configuration, the database, the
+// session store, the mailer, the logger. Made once per process and handed to Remix as load context.
+import type { Kysely } from "kysely";
+import { connect, type DatabaseHandle } from "../../db/connect";
+import { migrateToLatest } from "../../db/migrate";
+import type { Database } from "../../db/schema";
+import { createSessions, type SessionUser, type Sessions } from "./auth/sessions";
+import type { Config } from "./config";
+import { createMailer, type Mailer } from "./mail/mailer";
+import type { Logger } from "./shared/log";
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  database: DatabaseHandle;
+  db: Kysely<Database>;
+  sessions: Sessions;
+  mailer: Mailer;
+}
+
+/** What every loader and action receives as `context`. */
+export interface RequestContext {
+  app: AppContext;
+  requestId: string;
+  clientAddress: string;
+  nonce: string;
+  user: SessionUser | null;
+  /** The raw session token, for signing out; never logged. */
+  sessionToken: string | null;
+}
+
+declare module "@remix-run/node" {
+  interface AppLoadContext extends RequestContext {}
+}
+
+export function createAppContextFromDatabase(config: Config, log: Logger, database: DatabaseHandle): AppContext {
+  const db = database.db;
+  return {
+    config,
+    log,
+    database,
+    db,
+    sessions: createSessions(db, {
+      idleMs: config.sessionIdleMs,
+      absoluteMs: config.sessionAbsoluteMs,
+      secureCookies: config.secureCookies,
+    }),
+    mailer: createMailer(db, log, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+  };
+}
+
+export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
+  const database = await connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+  });
+  const applied = await migrateToLatest(database.db);
+  log.info("database ready", { engine: database.engine, migrationsApplied: applied });
+  return createAppContextFromDatabase(config, log, database);
+}

@@ -1,0 +1,50 @@
+// The building blocks of every form's schema; each refusal names an i18n key.
+import { z } from "zod";
+import { AGENCY_KINDS, GROUP_KINDS, LOCALES, PROFESSIONS, ROLES } from "../../../db/schema";
+import { PASSWORD_MAX } from "../auth/passwords";
+
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, { error: "errors.email.required" })
+  .max(254, { error: "errors.email.invalid" })
+  .pipe(z.email({ error: "errors.email.invalid" }));
+
+/** Only length here; the full password rules (common passwords…) live in the auth module. */
+export const newPassword = z
+  .string()
+  .min(1, { error: "errors.password.required" })
+  .max(PASSWORD_MAX * 4, { error: "errors.password.too_long" });
+
+export const displayName = z
+  .string()
+  .trim()
+  .min(1, { error: "errors.name.required" })
+  .max(100, { error: "errors.name.tooLong" })
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "errors.name.invalid" });
+
+export const shortName = z
+  .string()
+  .trim()
+  .min(1, { error: "errors.name.required" })
+  .max(120, { error: "errors.name.tooLong" })
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "errors.name.invalid" });
+
+export const locale = z.enum(LOCALES, { error: "errors.locale.invalid" });
+export const profession = z.enum(PROFESSIONS, { error: "errors.profession.invalid" });
+export const role = z.enum(ROLES, { error: "errors.role.invalid" });
+export const agencyKind = z.enum(AGENCY_KINDS, { error: "errors.agencyKind.invalid" });
+export const groupKind = z.enum(GROUP_KINDS, { error: "errors.groupKind.invalid" });
+export const id = z.uuid({ error: "errors.invalid" });
+
+/** A route parameter that must be an id; anything else is a page that does not exist. */
+export function parseIdParam(value: string | undefined): string | null {
+  const parsed = id.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A route parameter that must look like one of our tokens (base64url, 43 characters). */
+export function isTokenShaped(value: string | undefined): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
+}

@@ -1,0 +1,95 @@
+// What every loader and action does first: find the signed-in person, check the policy, read the
+// input. Each failure becomes the right HTTP answer (redirect, 400, 403, 404), never a 500.
+import { data, redirect, type AppLoadContext } from "@remix-run/node";
+import type { z } from "zod";
+import type { SessionUser } from "../auth/sessions";
+import { can, type Action, type Actor, type Target } from "../auth/policy";
+import { DomainError } from "../shared/errors";
+
+/** The signed-in person, or a redirect to the sign-in page that comes back here afterwards. */
+export function requireUser(context: AppLoadContext, request: Request): SessionUser {
+  if (context.user) return context.user;
+  const url = new URL(request.url);
+  const next = url.pathname + url.search;
+  throw redirect(next === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`);
+}
+
+/** The person as the policy sees them, with the groups they belong to. */
+export async function requireActor(context: AppLoadContext, request: Request): Promise<Actor & { user: SessionUser }> {
+  const user = requireUser(context, request);
+  const groups = await context.app.db.selectFrom("group_members").select("group_id").where("user_id", "=", user.id).execute();
+  return { id: user.id, agencyId: user.agencyId, roles: user.roles, groupIds: groups.map((g) => g.group_id), user };
+}
+
+export function forbidden(): never {
+  throw data({ messageKey: "errors.forbidden" }, { status: 403 });
+}
+
+export function notFound(): never {
+  throw data({ messageKey: "errors.notFound" }, { status: 404 });
+}
+
+export function authorize(actor: Actor, action: Action, target?: Target): void {
+  if (!can(actor, action, target)) forbidden();
+}
+
+export type FieldErrors = Record<string, string>;
+export type FormFailure = { ok: false; errors: FieldErrors; values: Record<string, string> };
+
+/** Reads a submitted form. Field errors carry i18n keys; anything zod did not word itself becomes "errors.invalid". */
+export async function readForm<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+): Promise<{ ok: true; data: z.infer<S>; values: Record<string, string> } | FormFailure> {
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    return { ok: false, errors: { _form: "errors.invalid" }, values: {} };
+  }
+  const raw: Record<string, string | string[]> = {};
+  const values: Record<string, string> = {};
+  for (const key of new Set(form.keys())) {
+    const all = form.getAll(key).filter((v): v is string => typeof v === "string");
+    raw[key] = all.length > 1 ? all : (all[0] ?? "");
+    // Never echo a password back into the page.
+    if (!/password/i.test(key)) values[key] = all[0] ?? "";
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data, values };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? "_form");
+    errors[field] ??= issue.message.startsWith("errors.") ? issue.message : "errors.invalid";
+  }
+  return { ok: false, errors, values };
+}
+
+/** A form re-rendered with its errors, status 400. */
+export function invalid(errors: FieldErrors, values: Record<string, string> = {}) {
+  return data({ ok: false as const, errors, values }, { status: 400 });
+}
+
+/** Turns a domain refusal into the matching response; anything else is rethrown. */
+export function fromDomainError(error: unknown, values: Record<string, string> = {}) {
+  if (!(error instanceof DomainError)) throw error;
+  switch (error.code) {
+    case "not_found":
+      return notFound();
+    case "forbidden":
+      return forbidden();
+    default:
+      return data(
+        { ok: false as const, errors: { [error.field ?? "_form"]: error.messageKey }, values },
+        { status: error.code === "conflict" ? 409 : 400 },
+      );
+  }
+}
+
+/** A path on this site to return to after a form, or the fallback: never another origin. */
+export function safeRedirectPath(value: unknown, fallback = "/"): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) {
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,69 @@
+// Outgoing mail. With SMTP_URL set, mail goes out through nodemailer and the outbox keeps only
+// that it was sent. Without it, the whole message is kept in the outbox for admins to read and
+// its link is logged, so that a first installation can still be used.
+import type { Kysely } from "kysely";
+import type { Database } from "../../../db/schema";
+import type { Logger } from "../shared/log";
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  /** The one link the message is about; logged when mail is kept locally. */
+  link?: string;
+}
+
+export interface Mailer {
+  send(mail: Mail): Promise<void>;
+}
+
+export interface MailerOptions {
+  smtpUrl: string | undefined;
+  from: string;
+}
+
+export function createMailer(db: Kysely<Database>, log: Logger, options: MailerOptions): Mailer {
+  let transport: Promise<import("nodemailer").Transporter> | undefined;
+  const smtp = () => (transport ??= import("nodemailer").then((m) => m.default.createTransport(options.smtpUrl)));
+
+  return {
+    async send(mail) {
+      if (!options.smtpUrl) {
+        await db
+          .insertInto("mail_outbox")
+          .values({ to_address: mail.to, subject: mail.subject, body_text: mail.text, status: "kept" })
+          .execute();
+        log.info("mail kept in outbox (no SMTP_URL)", { to: mail.to, subject: mail.subject, link: mail.link });
+        return;
+      }
+      try {
+        await (await smtp()).sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text });
+        await db
+          .insertInto("mail_outbox")
+          .values({ to_address: mail.to, subject: mail.subject, body_text: "", status: "sent" })
+          .execute();
+      } catch (error) {
+        log.error("mail could not be sent", { to: mail.to, subject: mail.subject, error });
+        await db
+          .insertInto("mail_outbox")
+          .values({
+            to_address: mail.to,
+            subject: mail.subject,
+            body_text: "",
+            status: "failed",
+            error: error instanceof Error ? error.message : String(error),
+          })
+          .execute();
+      }
+    },
+  };
+}
+
+export async function listOutbox(db: Kysely<Database>, limit = 100) {
+  return db
+    .selectFrom("mail_outbox")
+    .select(["id", "to_address", "subject", "body_text", "status", "error", "created_at"])
+    .orderBy("created_at", "desc")
+    .limit(limit)
+    .execute();
+}

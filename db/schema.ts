@@ -1,0 +1,168 @@
+// The database's shape as Kysely sees it. Keep in step with db/migrations.
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export const AGENCY_KINDS = [
+  "police",
+  "prosecution",
+  "court",
+  "child_guidance",
+  "juvenile_protection",
+  "social_services",
+  "other",
+] as const;
+export type AgencyKind = (typeof AGENCY_KINDS)[number];
+
+export const PROFESSIONS = [
+  "police",
+  "prosecutor",
+  "judge",
+  "social_worker",
+  "child_guidance",
+  "juvenile_protection",
+  "other",
+] as const;
+export type Profession = (typeof PROFESSIONS)[number];
+
+export const ROLES = ["trainee", "trainer", "reviewer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const GROUP_KINDS = ["unit", "cohort"] as const;
+export type GroupKind = (typeof GROUP_KINDS)[number];
+
+export const LOCALES = ["ja", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export interface AgenciesTable {
+  id: Generated<string>;
+  name: string;
+  kind: AgencyKind;
+  created_at: CreatedAt;
+}
+
+export interface GroupsTable {
+  id: Generated<string>;
+  agency_id: string;
+  name: string;
+  kind: GroupKind;
+  created_at: CreatedAt;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  added_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  profession: Profession;
+  locale: Locale | null;
+  agency_id: string;
+  disabled_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: Role;
+}
+
+export interface PasswordCredentialsTable {
+  user_id: string;
+  hash: string;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session token; the token itself only ever lives in the cookie. */
+  id: string;
+  user_id: string;
+  expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface InvitationsTable {
+  id: Generated<string>;
+  token_hash: string;
+  email: string;
+  agency_id: string;
+  role: Role;
+  profession: Profession;
+  invited_by: string | null;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  accepted_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface PasswordResetsTable {
+  id: Generated<string>;
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface SetupTokensTable {
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ThrottlesTable {
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+  locked_until: Timestamp | null;
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  /** "kept" when no SMTP server is configured, else "sent" or "failed". */
+  status: "kept" | "sent" | "failed";
+  error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor_id: string | null;
+  agency_id: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+}
+
+export interface Database {
+  agencies: AgenciesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  password_credentials: PasswordCredentialsTable;
+  sessions: SessionsTable;
+  invitations: InvitationsTable;
+  password_resets: PasswordResetsTable;
+  setup_tokens: SetupTokensTable;
+  throttles: ThrottlesTable;
+  mail_outbox: MailOutboxTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Agency = Selectable<AgenciesTable>;
+export type Group = Selectable<GroupsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
