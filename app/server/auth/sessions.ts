@@ -2,7 +2,7 @@
 // database keeps only its SHA-256, so a leaked sessions table opens no account. Sessions end
 // after an idle period (sliding, refreshed at most once per half period) and, whatever the
 // activity, at an absolute lifetime.
-import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
+import { Lucia, TimeSpan, type Adapter, type Cookie, type DatabaseSession, type DatabaseUser } from "lucia";
 import { sql, type Kysely } from "kysely";
 import type { Database, Locale, Profession, Role } from "../../../db/schema";
 import { hashToken, newToken } from "../shared/tokens";
@@ -133,6 +133,13 @@ export type ValidatedSession =
   | { user: SessionUser; sessionToken: string; refreshedCookie: string | null }
   | { user: null; sessionToken: null; refreshedCookie: string | null };
 
+/** Lucia's `expires: false` still sets a long Max-Age; we want the cookie gone with the browser. */
+function sessionOnly(cookie: Cookie): string {
+  delete cookie.attributes.maxAge;
+  delete cookie.attributes.expires;
+  return cookie.serialize();
+}
+
 export function createSessions(db: Kysely<Database>, options: SessionOptions) {
   const lucia = new Lucia(new KyselySessionAdapter(db, options.absoluteMs), {
     sessionExpiresIn: new TimeSpan(Math.max(1, Math.round(options.idleMs / 1000)), "s"),
@@ -158,7 +165,7 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
     /** A new session (new token) for a user who just proved who they are; returns Set-Cookie. */
     async start(userId: string): Promise<string> {
       const session = await lucia.createSession(userId, {}, { sessionId: newToken() });
-      return lucia.createSessionCookie(session.id).serialize();
+      return sessionOnly(lucia.createSessionCookie(session.id));
     },
 
     async validate(cookieHeader: string | null): Promise<ValidatedSession> {

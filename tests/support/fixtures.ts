@@ -1,0 +1,50 @@
+// People and agencies for tests, made through the same code paths as the product where it matters
+// (passwords are real argon2id hashes).
+import type { Kysely } from "kysely";
+import { hashPassword } from "../../app/server/auth/passwords";
+import { setPassword } from "../../app/server/auth/accounts";
+import { loadConfig, type Config } from "../../app/server/config";
+import type { AgencyKind, Database, Profession, Role } from "../../db/schema";
+
+export const PASSWORD = "correct horse battery staple";
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PUBLIC_URL: "http://mamoru.test", ...overrides });
+}
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export async function makeAgency(db: Kysely<Database>, name = `Agency ${unique()}`, kind: AgencyKind = "police") {
+  return db.insertInto("agencies").values({ name, kind }).returning(["id", "name"]).executeTakeFirstOrThrow();
+}
+
+export interface MadeUser {
+  id: string;
+  email: string;
+  agencyId: string;
+  roles: Role[];
+}
+
+export async function makeUser(
+  db: Kysely<Database>,
+  options: { agencyId: string; roles?: Role[]; email?: string; password?: string; profession?: Profession; displayName?: string },
+): Promise<MadeUser> {
+  const email = options.email ?? `user-${unique()}@example.test`;
+  const roles = options.roles ?? ["trainee"];
+  const user = await db
+    .insertInto("users")
+    .values({
+      email,
+      display_name: options.displayName ?? "Test Person",
+      profession: options.profession ?? "police",
+      locale: "en",
+      agency_id: options.agencyId,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  if (roles.length) await db.insertInto("user_roles").values(roles.map((role) => ({ user_id: user.id, role }))).execute();
+  const config = testConfig();
+  await setPassword(db, user.id, await hashPassword(options.password ?? PASSWORD, config.argon2));
+  return { id: user.id, email, agencyId: options.agencyId, roles };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { hashPassword, passwordProblem, verifyPassword } from "../../app/server/auth/passwords";
+
+describe("password rules", () => {
+  it("refuses fewer than 12 characters and more than 128", () => {
+    expect(passwordProblem("short phrase")).toBeNull(); // exactly 12
+    expect(passwordProblem("short phras")).toBe("too_short");
+    expect(passwordProblem("x".repeat(40) + "y".repeat(40) + "z".repeat(49))).toBe("too_long");
+  });
+
+  it("counts characters, not bytes, so Japanese passphrases are measured fairly", () => {
+    expect(passwordProblem("こどもをまもるための研修です")).toBeNull(); // 14 characters, 42 bytes
+    expect(passwordProblem("こどもをまもる研修")).toBe("too_short"); // 9 characters
+  });
+
+  it("refuses common passwords, also padded with digits or symbols", () => {
+    expect(passwordProblem("123qweasdzxc")).toBe("common");
+    expect(passwordProblem("password123456")).toBe("common");
+    expect(passwordProblem("!!qwertyuiop!!")).toBe("common");
+    expect(passwordProblem("aaaaaaaaaaaaaaa")).toBe("common");
+  });
+
+  it("refuses a password built on the account's e-mail name", () => {
+    expect(passwordProblem("tanaka.keiko-2026!", "tanaka.keiko@example.jp")).toBe("contains_email");
+    expect(passwordProblem("river stones at dusk", "tanaka.keiko@example.jp")).toBeNull();
+  });
+});
+
+describe("password hashing", () => {
+  const params = { memoryCost: 19456, timeCost: 2 };
+
+  it("stores argon2id with at least OWASP's minimum parameters", async () => {
+    const stored = await hashPassword("river stones at dusk", params);
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(stored).not.toContain("river");
+  });
+
+  it("verifies the right password and nothing else", async () => {
+    const stored = await hashPassword("river stones at dusk", params);
+    expect(await verifyPassword(stored, "river stones at dusk")).toBe(true);
+    expect(await verifyPassword(stored, "river stones at dawn")).toBe(false);
+    expect(await verifyPassword("not a hash", "anything")).toBe(false);
+  });
+});
