@@ -1,7 +1,7 @@
 // One way to reach the database, two engines: a Postgres server when a URL is given (production,
 // many instances), else PGlite, embedded Postgres kept in a local folder (a fresh machine, no set-up).
 import { mkdirSync } from "node:fs";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql, type LogEvent } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema";
 import { PGliteDialect } from "./pglite-dialect";
@@ -11,6 +11,8 @@ export type Engine = "postgres" | "pglite";
 export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: Engine;
+  /** False after a query failed for want of a connection; true again once a ping succeeds. */
+  readonly healthy: boolean;
   /** Resolves when a trivial query succeeds within `timeoutMs`; rejects otherwise. */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -20,6 +22,20 @@ export interface ConnectOptions {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   poolSize?: number | undefined;
+}
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+
+/** True when an error means the database could not be reached, not that a query was wrong. */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
+  const message = (error as { message?: unknown }).message;
+  return (
+    typeof message === "string" &&
+    /timeout exceeded when trying to connect|Connection terminated|database ping timed out|connect ECONNREFUSED|PGlite is closed/i.test(message)
+  );
 }
 
 // Postgres returns int8 and numeric as strings to keep precision; counts here fit a JS number.
@@ -36,20 +52,30 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     // An idle client losing its server (restart, failover) must not crash the process; the pool
     // drops it and connects afresh on the next query.
     pool.on("error", () => {});
-    return handle(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), "postgres");
+    // Same for a client that is checked out when its connection drops: its query fails (and is
+    // reported there); the event must not also become an uncaught exception.
+    pool.on("connect", (client) => client.on("error", () => {}));
+    return handle((log) => new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), "postgres");
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const dataDir = options.dataDir ?? "./data";
   mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  return handle(new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), "pglite");
+  return handle((log) => new Kysely<Database>({ dialect: new PGliteDialect(pglite), log }), "pglite");
 }
 
-function handle(db: Kysely<Database>, engine: Engine): DatabaseHandle {
+function handle(make: (log: (event: LogEvent) => void) => Kysely<Database>, engine: Engine): DatabaseHandle {
   let closed = false;
+  let healthy = true;
+  const db = make((event) => {
+    if (event.level === "error" && isConnectionError(event.error)) healthy = false;
+  });
   return {
     db,
     engine,
+    get healthy() {
+      return healthy;
+    },
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -57,6 +83,10 @@ function handle(db: Kysely<Database>, engine: Engine): DatabaseHandle {
       });
       try {
         await Promise.race([sql`select 1`.execute(db), timeout]);
+        healthy = true;
+      } catch (error) {
+        healthy = false;
+        throw error;
       } finally {
         clearTimeout(timer);
       }

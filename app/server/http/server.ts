@@ -11,7 +11,8 @@ import { issueSetupToken } from "../auth/first-admin";
 import { loadConfig, type Config } from "../config";
 import { createAppContext, type AppContext, type RequestContext } from "../context";
 import { createLogger, type Logger } from "../shared/log";
-import { isConnectionError, unavailablePage } from "./unavailable";
+import { isConnectionError } from "../../../db/connect";
+import { unavailablePage } from "./unavailable";
 import { sameOriginOnly, securityHeaders } from "./security";
 
 export interface ServerOptions {
@@ -76,7 +77,22 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
 
   http.use(sameOriginOnly(config.publicUrl));
 
+  const sendUnavailable = (res: Response, error: unknown) => {
+    log.warn("database unavailable", { requestId: res.locals.requestId, error });
+    res.status(503).setHeader("Retry-After", "10");
+    res.type("html").send(unavailablePage());
+  };
+
   const remix = async (req: Request, res: Response, next: NextFunction) => {
+    // After a connection failure, check before each request; the pool reconnects by itself, so
+    // the first successful check brings the platform back.
+    if (!app.database.healthy) {
+      try {
+        await app.database.ping();
+      } catch (error) {
+        return sendUnavailable(res, error);
+      }
+    }
     let context: RequestContext;
     try {
       const validated = await app.sessions.validate(req.get("cookie") ?? null);
@@ -90,11 +106,7 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
         sessionToken: validated.sessionToken,
       };
     } catch (error) {
-      if (isConnectionError(error)) {
-        log.warn("database unavailable", { requestId: res.locals.requestId, error });
-        res.status(503).setHeader("Retry-After", "10");
-        return void res.type("html").send(unavailablePage());
-      }
+      if (isConnectionError(error)) return sendUnavailable(res, error);
       return next(error);
     }
     const build = await options.getBuild();

@@ -1,18 +1,5 @@
 // What a person sees when the database cannot be reached: a plain page in both languages, sent
 // without touching the database or React.
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "08006", "08001", "08003"]);
-
-export function isConnectionError(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
-  const message = (error as { message?: unknown }).message;
-  return (
-    typeof message === "string" &&
-    /timeout exceeded when trying to connect|Connection terminated|database ping timed out|connect ECONNREFUSED/i.test(message)
-  );
-}
-
 export function unavailablePage(): string {
   return `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
