@@ -89,7 +89,11 @@ function Header({ data }: { data: RootData | undefined }) {
             {data.nav.agency && !data.nav.admin ? (
               <NavLink to={`/admin/agencies/${data.user.agencyId}`}>{t("nav.myAgency")}</NavLink>
             ) : null}
-            {data.nav.admin ? <NavLink to="/admin">{t("nav.admin")}</NavLink> : null}
+            {data.nav.admin ? (
+              <NavLink to="/admin" end>
+                {t("nav.admin")}
+              </NavLink>
+            ) : null}
             <NavLink to="/account">{t("nav.account")}</NavLink>
           </nav>
         ) : null}

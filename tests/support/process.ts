@@ -32,7 +32,7 @@ export interface PlatformProcess {
 export async function startPlatform(): Promise<PlatformProcess> {
   const port = await freePort();
   const suffix = randomBytes(4).toString("hex");
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", PUBLIC_URL: `http://localhost:${port}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", PUBLIC_URL: `http://localhost:${port}` };
   let cleanup = async () => {};
   if (serverUrl) {
     const name = `mamoru_proc_${suffix}`;
