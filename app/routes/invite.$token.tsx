@@ -8,7 +8,7 @@ import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
 import { acceptInvitation, inspectInvitation } from "~/server/auth/invitations";
 import { displayName, isTokenShaped, locale, newPassword } from "~/server/http/fields";
-import { fromDomainError, invalid, readForm } from "~/server/http/guards";
+import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "acceptInvite.title");
 
@@ -16,8 +16,7 @@ const AcceptForm = z.object({ displayName, password: newPassword, locale });
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const view = isTokenShaped(params.token) ? await inspectInvitation(context.app.db, params.token) : { status: "unknown" as const };
-  const status = view.status === "valid" ? 200 : view.status === "unknown" ? 404 : 410;
-  return data(view, { status, headers: { "Cache-Control": "no-store" } });
+  return data(view, { status: tokenPageStatus(view.status), headers: { "Cache-Control": "no-store" } });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {

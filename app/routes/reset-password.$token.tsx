@@ -7,13 +7,13 @@ import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
 import { completePasswordReset, inspectReset } from "~/server/auth/password-reset";
 import { isTokenShaped, newPassword } from "~/server/http/fields";
-import { fromDomainError, invalid, readForm } from "~/server/http/guards";
+import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "reset.title");
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const status = isTokenShaped(params.token) ? await inspectReset(context.app.db, params.token) : "unknown";
-  return data({ status }, { status: status === "valid" ? 200 : status === "unknown" ? 404 : 410, headers: { "Cache-Control": "no-store" } });
+  return data({ status }, { status: tokenPageStatus(status), headers: { "Cache-Control": "no-store" } });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {

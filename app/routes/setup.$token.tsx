@@ -8,7 +8,7 @@ import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
 import { createFirstAdmin, inspectSetupToken } from "~/server/auth/first-admin";
 import { agencyKind, displayName, email, isTokenShaped, locale, newPassword, profession, shortName } from "~/server/http/fields";
-import { fromDomainError, invalid, readForm } from "~/server/http/guards";
+import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "setup.title");
 
@@ -24,7 +24,7 @@ const SetupForm = z.object({
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const status = isTokenShaped(params.token) ? await inspectSetupToken(context.app.db, params.token) : "unknown";
-  return data({ status }, { status: status === "valid" ? 200 : status === "unknown" ? 404 : 410, headers: { "Cache-Control": "no-store" } });
+  return data({ status }, { status: tokenPageStatus(status), headers: { "Cache-Control": "no-store" } });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {

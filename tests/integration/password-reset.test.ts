@@ -69,6 +69,12 @@ describe(`password reset (${engine})`, () => {
     expect(await inspectReset(database.db, second)).toBe("valid");
   });
 
+  it("sends at most three reset mails an hour to one address, and answers the same", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    for (let i = 0; i < 6; i++) await requestPasswordReset(database.db, mailer(), "http://x", user.email);
+    expect(await mailCount(user.email)).toBe(3);
+  });
+
   it("refuses a common password and keeps the link usable", async () => {
     const user = await makeUser(database.db, { agencyId });
     await requestPasswordReset(database.db, mailer(), "http://x", user.email);

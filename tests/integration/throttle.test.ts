@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../../app/server/auth/accounts";
-import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, lockedUntil, recordFailure } from "../../app/server/auth/throttle";
+import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, lockedUntil, recordAttempt } from "../../app/server/auth/throttle";
 import type { DatabaseHandle } from "../../db/connect";
 import { engine, testDatabase } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, testConfig } from "../support/fixtures";
@@ -84,20 +84,20 @@ describe(`sign-in and throttling (${engine})`, () => {
   it("doubles the lock with each failure past the limit, and forgets after the window", async () => {
     const key = accountKey("doubling@example.test");
     const t0 = new Date("2026-01-01T00:00:00Z");
-    for (let i = 0; i < 5; i++) await recordFailure(database.db, key, ACCOUNT_RULE, t0);
+    for (let i = 0; i < 5; i++) await recordAttempt(database.db, key, ACCOUNT_RULE, t0);
     expect((await lockedUntil(database.db, key, t0))?.getTime()).toBe(t0.getTime() + 15 * 60_000);
-    await recordFailure(database.db, key, ACCOUNT_RULE, t0);
+    await recordAttempt(database.db, key, ACCOUNT_RULE, t0);
     expect((await lockedUntil(database.db, key, t0))?.getTime()).toBe(t0.getTime() + 30 * 60_000);
     const muchLater = new Date(t0.getTime() + 24 * 3_600_000);
     expect(await lockedUntil(database.db, key, muchLater)).toBeNull();
-    await recordFailure(database.db, key, ACCOUNT_RULE, muchLater);
+    await recordAttempt(database.db, key, ACCOUNT_RULE, muchLater);
     expect(await lockedUntil(database.db, key, muchLater)).toBeNull();
   });
 
   it("counts failures atomically when many arrive at once (as from several instances)", async () => {
     const key = accountKey("burst@example.test");
     const now = new Date();
-    await Promise.all(Array.from({ length: 20 }, () => recordFailure(database.db, key, ACCOUNT_RULE, now)));
+    await Promise.all(Array.from({ length: 20 }, () => recordAttempt(database.db, key, ACCOUNT_RULE, now)));
     const row = await database.db.selectFrom("throttles").select("failures").where("key", "=", key).executeTakeFirstOrThrow();
     expect(row.failures).toBe(20);
   });

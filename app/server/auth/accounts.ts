@@ -4,7 +4,7 @@ import type { Database } from "../../../db/schema";
 import { audit } from "../audit";
 import { DomainError } from "../shared/errors";
 import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords";
-import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, addressKey, clearFailures, lockedUntil, recordFailure } from "./throttle";
+import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, addressKey, clearFailures, lockedUntil, recordAttempt } from "./throttle";
 
 export type SignInResult =
   | { ok: true; userId: string }
@@ -36,8 +36,8 @@ export async function signIn(
   const stored = row?.hash ?? (await (decoyHash ??= hashPassword("decoy-password-for-timing", hashing)));
   const matches = await verifyPassword(stored, input.password);
   if (!row || !matches || row.disabled_at) {
-    await recordFailure(db, keys[0]!, ACCOUNT_RULE);
-    await recordFailure(db, keys[1]!, ADDRESS_RULE);
+    await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
+    await recordAttempt(db, keys[1]!, ADDRESS_RULE);
     if (row) {
       await audit(db, { actorId: null, agencyId: row.agency_id, action: "auth.sign_in_failed", subjectType: "user", subjectId: row.id });
     }

@@ -9,6 +9,7 @@ import { DomainError } from "../shared/errors";
 import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens";
 import { assertAcceptablePassword, endAllSessions, setPassword } from "./accounts";
 import { hashPassword, type HashParams } from "./passwords";
+import { RESET_REQUEST_RULE, lockedUntil, recordAttempt, resetKey } from "./throttle";
 
 export const RESET_TTL_MS = 60 * 60_000;
 
@@ -26,6 +27,9 @@ export async function requestPasswordReset(
     .where("disabled_at", "is", null)
     .executeTakeFirst();
   if (!user) return;
+  // Past the limit the answer stays the same; only the mail is not sent again.
+  if (await lockedUntil(db, resetKey(email))) return;
+  await recordAttempt(db, resetKey(email), RESET_REQUEST_RULE);
   const token = newToken();
   await db.transaction().execute(async (trx) => {
     // Only the newest link works.

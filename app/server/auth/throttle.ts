@@ -24,14 +24,22 @@ export const ADDRESS_RULE: ThrottleRule = {
   maxLockMs: 3_600_000,
 };
 
+/** Reset mails per address: enough for a person who mistyped, too few to flood an inbox. */
+export const RESET_REQUEST_RULE: ThrottleRule = {
+  maxFailures: 3,
+  windowMs: 3_600_000,
+  lockMs: 3_600_000,
+  maxLockMs: 24 * 3_600_000,
+};
+
 /** When the key may try again, or null when it is not locked. */
 export async function lockedUntil(db: Kysely<Database>, key: string, now = new Date()): Promise<Date | null> {
   const row = await db.selectFrom("throttles").select("locked_until").where("key", "=", key).executeTakeFirst();
   return row?.locked_until && row.locked_until > now ? row.locked_until : null;
 }
 
-/** Counts one failure, atomically, and locks the key once it passes the rule's limit. */
-export async function recordFailure(db: Kysely<Database>, key: string, rule: ThrottleRule, now = new Date()) {
+/** Counts one attempt (a failed sign-in, a reset request), atomically, and locks the key once it passes the rule's limit. */
+export async function recordAttempt(db: Kysely<Database>, key: string, rule: ThrottleRule, now = new Date()) {
   const windowStart = new Date(now.getTime() - rule.windowMs);
   const { rows } = await sql<{ failures: number }>`
     insert into throttles as t (key, failures, window_started_at, locked_until)
@@ -59,4 +67,5 @@ export async function clearFailures(db: Kysely<Database>, key: string) {
 }
 
 export const accountKey = (email: string) => `account:${email.toLowerCase()}`;
+export const resetKey = (email: string) => `reset:${email.toLowerCase()}`;
 export const addressKey = (address: string) => `address:${address}`;

@@ -17,19 +17,17 @@ export const newPassword = z
   .min(1, { error: "errors.password.required" })
   .max(PASSWORD_MAX * 4, { error: "errors.password.too_long" });
 
-export const displayName = z
-  .string()
-  .trim()
-  .min(1, { error: "errors.name.required" })
-  .max(100, { error: "errors.name.tooLong" })
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "errors.name.invalid" });
+/** A name typed by a person: any script, trimmed, no control characters. */
+const name = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: "errors.name.required" })
+    .max(max, { error: "errors.name.tooLong" })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "errors.name.invalid" });
 
-export const shortName = z
-  .string()
-  .trim()
-  .min(1, { error: "errors.name.required" })
-  .max(120, { error: "errors.name.tooLong" })
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "errors.name.invalid" });
+export const displayName = name(100);
+export const shortName = name(120);
 
 export const locale = z.enum(LOCALES, { error: "errors.locale.invalid" });
 export const profession = z.enum(PROFESSIONS, { error: "errors.profession.invalid" });

@@ -86,6 +86,11 @@ export function fromDomainError(error: unknown, values: Record<string, string> =
   }
 }
 
+/** The HTTP status of a page reached by a single-use link: gone when used or expired, 404 when unknown. */
+export function tokenPageStatus(status: "valid" | "expired" | "used" | "unknown"): number {
+  return status === "valid" ? 200 : status === "unknown" ? 404 : 410;
+}
+
 /** A path on this site to return to after a form, or the fallback: never another origin. */
 export function safeRedirectPath(value: unknown, fallback = "/"): string {
   if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) {

@@ -14,8 +14,9 @@ export interface UserListFilter {
   page?: number | undefined;
 }
 
-export async function listUsers(db: Kysely<Database>, filter: UserListFilter) {
-  let q = db
+/** A person with their agency's name and their roles, as the people pages show them. */
+function peopleQuery(db: Kysely<Database>) {
+  return db
     .selectFrom("users as u")
     .innerJoin("agencies as a", "a.id", "u.agency_id")
     .select([
@@ -23,11 +24,17 @@ export async function listUsers(db: Kysely<Database>, filter: UserListFilter) {
       "u.email",
       "u.display_name",
       "u.profession",
+      "u.locale",
+      "u.agency_id",
       "u.disabled_at",
       "u.created_at",
       "a.name as agency_name",
       sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
     ]);
+}
+
+export async function listUsers(db: Kysely<Database>, filter: UserListFilter) {
+  let q = peopleQuery(db);
   if (filter.agencyId) q = q.where("u.agency_id", "=", filter.agencyId);
   if (filter.query) {
     const like = `%${filter.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -44,23 +51,7 @@ export async function listUsers(db: Kysely<Database>, filter: UserListFilter) {
 }
 
 export async function getUser(db: Kysely<Database>, id: string) {
-  const user = await db
-    .selectFrom("users as u")
-    .innerJoin("agencies as a", "a.id", "u.agency_id")
-    .select([
-      "u.id",
-      "u.email",
-      "u.display_name",
-      "u.profession",
-      "u.locale",
-      "u.agency_id",
-      "u.disabled_at",
-      "u.created_at",
-      "a.name as agency_name",
-      sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
-    ])
-    .where("u.id", "=", id)
-    .executeTakeFirst();
+  const user = await peopleQuery(db).where("u.id", "=", id).executeTakeFirst();
   if (!user) return undefined;
   const groups = await db
     .selectFrom("group_members as m")
