@@ -85,6 +85,7 @@ function Header({ data }: { data: RootData | undefined }) {
             <NavLink to="/" end>
               {t("nav.home")}
             </NavLink>
+            <NavLink to="/courses">{t("nav.courses")}</NavLink>
             {data.nav.people ? <NavLink to="/admin/users">{t("nav.people")}</NavLink> : null}
             {data.nav.agency && !data.nav.admin ? (
               <NavLink to={`/admin/agencies/${data.user.agencyId}`}>{t("nav.myAgency")}</NavLink>
@@ -96,7 +97,11 @@ function Header({ data }: { data: RootData | undefined }) {
             ) : null}
             <NavLink to="/account">{t("nav.account")}</NavLink>
           </nav>
-        ) : null}
+        ) : (
+          <nav aria-label={t("nav.label")} className="main-nav">
+            <NavLink to="/courses">{t("nav.courses")}</NavLink>
+          </nav>
+        )}
         <div className="header-tools">
           <Form method="post" action="/locale" className="lang-switch" aria-label={t("nav.language")}>
             <input type="hidden" name="redirectTo" value={here} />

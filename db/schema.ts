@@ -160,9 +160,117 @@ export interface Database {
   throttles: ThrottlesTable;
   mail_outbox: MailOutboxTable;
   audit_events: AuditEventsTable;
+  recommendations: RecommendationsTable;
+  misconceptions: MisconceptionsTable;
+  modules: ModulesTable;
+  module_versions: ModuleVersionsTable;
+  lessons: LessonsTable;
+  questions: QuestionsTable;
+  courses: CoursesTable;
+  course_modules: CourseModulesTable;
+  content_syncs: ContentSyncsTable;
 }
 
 export type Agency = Selectable<AgenciesTable>;
 export type Group = Selectable<GroupsTable>;
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
+
+// Course content (see db/migrations/0002_catalog.ts). Localised texts are { en, ja? } objects.
+export type LocalisedText = { en: string; ja?: string };
+type Json<T> = ColumnType<T, string, string>;
+
+export interface RecommendationsTable {
+  id: string;
+  section: string;
+  text: string;
+  trainable: boolean;
+  position: number;
+}
+
+export interface MisconceptionsTable {
+  id: string;
+  label: Json<{ en: string; ja: string }>;
+}
+
+export interface ModulesTable {
+  slug: string;
+  latest_version: number;
+  created_at: CreatedAt;
+}
+
+export interface ContentSource {
+  id: string;
+  title: string;
+  year: number;
+  detail: string;
+  url?: string | null;
+}
+
+export interface QuizSettings {
+  questions: number;
+  maxAttempts: number | null;
+  cooldownMinutes: number;
+}
+
+export interface ModuleVersionsTable {
+  id: Generated<string>;
+  module_slug: string;
+  version: number;
+  content_hash: string;
+  locales: Json<Locale[]>;
+  title: Json<LocalisedText>;
+  summary: Json<LocalisedText>;
+  professions: Json<Profession[]>;
+  minutes: number;
+  pass_mark: number;
+  quiz_settings: Json<QuizSettings>;
+  sources: Json<ContentSource[]>;
+  recommendation_ids: Json<string[]>;
+  created_at: CreatedAt;
+}
+
+export interface LessonsTable {
+  module_version_id: string;
+  lesson_id: string;
+  position: number;
+  title: Json<LocalisedText>;
+  minutes: number;
+  content_note: Json<LocalisedText | null>;
+  html: Json<{ en: string; ja?: string }>;
+}
+
+export interface QuestionsTable {
+  module_version_id: string;
+  question_id: string;
+  stage: "pretest" | "final";
+  position: number;
+  kind: "single" | "multiple" | "true_false" | "scenario";
+  content: Json<Record<string, unknown>>;
+}
+
+export interface CoursesTable {
+  slug: string;
+  title: Json<LocalisedText>;
+  summary: Json<LocalisedText>;
+  professions: Json<Profession[]>;
+  recertification_months: number;
+  position: number;
+  archived_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface CourseModulesTable {
+  course_slug: string;
+  position: number;
+  module_slug: string;
+}
+
+export interface ContentSyncsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  ok: boolean;
+  content_hash: string | null;
+  summary: Json<Record<string, unknown>>;
+  error: string | null;
+}

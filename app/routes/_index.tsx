@@ -46,6 +46,9 @@ export default function Home() {
       <section aria-labelledby="learning-heading" className="panel">
         <h2 id="learning-heading">{t("home.learningTitle")}</h2>
         <p>{t("home.learningBody")}</p>
+        <p>
+          <Link to="/courses">{t("home.browseCatalog")}</Link>
+        </p>
       </section>
       {d.canInvite || d.canSeePeople || d.isAdmin ? (
         <section aria-labelledby="manage-heading" className="panel">

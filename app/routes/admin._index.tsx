@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { useT } from "~/components/i18n";
+import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { authorize, requireActor } from "~/server/http/guards";
+import { contentStatus } from "~/server/catalog/catalog";
 import { platformCounts } from "~/server/org/overview";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "admin.title");
@@ -10,12 +11,14 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "admin.tit
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   authorize(actor, "agency.manage");
-  return { counts: await platformCounts(context.app.db), mailKept: !context.app.config.smtpUrl };
+  const [counts, content] = await Promise.all([platformCounts(context.app.db), contentStatus(context.app.db)]);
+  return { counts, content, mailKept: !context.app.config.smtpUrl };
 }
 
 export default function AdminHome() {
   const t = useT();
-  const { counts, mailKept } = useLoaderData<typeof loader>();
+  const { counts, content, mailKept } = useLoaderData<typeof loader>();
+  const format = useFormat();
   const [params] = useSearchParams();
   return (
     <div>
@@ -44,6 +47,45 @@ export default function AdminHome() {
           <p>{mailKept ? t("outbox.keptNote") : t("outbox.smtpNote")}</p>
         </li>
       </ul>
+      <section aria-labelledby="content-heading" className="panel">
+        <h2 id="content-heading">{t("admin.content")}</h2>
+        {content.latest ? (
+          <>
+            <p>
+              {t(content.latest.ok ? "admin.syncOk" : "admin.syncFailed", { time: format.date(content.latest.at, true) })}
+            </p>
+            {content.latest.error ? <pre className="mail-body">{content.latest.error}</pre> : null}
+            {!content.latest.ok && content.lastGood ? (
+              <p>{t("admin.servingLastGood", { time: format.date(content.lastGood.at, true) })}</p>
+            ) : null}
+            {content.lastGood?.content_hash ? (
+              <p className="hint">{t("admin.contentVersion", { hash: content.lastGood.content_hash.slice(0, 12) })}</p>
+            ) : null}
+          </>
+        ) : (
+          <p>{t("admin.neverSynced")}</p>
+        )}
+        {content.versions.length > 0 ? (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.module")}</th>
+                <th scope="col" className="num">{t("catalog.versionLabel")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {content.versions.map((v) => (
+                <tr key={v.slug}>
+                  <td>
+                    <Link to={`/modules/${v.slug}`}>{v.slug}</Link>
+                  </td>
+                  <td className="num">{v.latest_version}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
     </div>
   );
 }

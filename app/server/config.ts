@@ -11,6 +11,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default("./data"),
+  MODULES_DIR: z.string().default("./modules"),
   SESSION_IDLE_MINUTES: minutes.default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
   SECURE_COOKIES: z.enum(["auto", "true", "false"]).default("auto"),
@@ -31,6 +32,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   dataDir: string;
+  /** The course content synced into the database at start. */
+  modulesDir: string;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
   secureCookies: boolean;
@@ -57,6 +60,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.DATA_DIR,
+    modulesDir: e.MODULES_DIR,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     secureCookies: e.SECURE_COOKIES === "auto" ? production : e.SECURE_COOKIES === "true",

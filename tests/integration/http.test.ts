@@ -2,6 +2,9 @@
 // forms posted as urlencoded bodies, cookies kept between requests.
 import { beforeAll, describe, expect, it } from "vitest";
 import { issueSetupToken } from "../../app/server/auth/first-admin";
+import { syncContentFrom } from "../../app/server/catalog/content-sync";
+import { createLogger } from "../../app/server/shared/log";
+import { sampleCopy } from "../support/content-fixture";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { lastLinkTo } from "../support/mail";
@@ -218,6 +221,21 @@ describe(`HTTP (${engine})`, () => {
     expect(token).toBeNull();
     const res = await server.client().get(`/setup/${"S".repeat(43)}`);
     expect(res.status).toBe(410);
+  });
+
+  it("shows admins the content version and why the last sync failed", async () => {
+    const copy = sampleCopy();
+    const log = createLogger("silent");
+    expect((await syncContentFrom(server.database.db, copy.dir, log)).ok).toBe(true);
+    copy.edit("sample-module/quiz.yaml", /misconception: offender-framing/, "misconception: nonsense");
+    expect((await syncContentFrom(server.database.db, copy.dir, log)).ok).toBe(false);
+    const client = await signedIn(admin);
+    const html = await (await client.get("/admin")).text();
+    expect(html).toContain("failed");
+    expect(html).toContain("unknown misconception tag nonsense");
+    expect(html).toContain("The platform is serving the content of the last successful sync");
+    expect(html).toMatch(/Content version [0-9a-f]{12}/);
+    expect(html).toContain('href="/modules/sample-module"');
   });
 
   it("handles 30 signed-in requests and form posts at once", async () => {

@@ -13,25 +13,36 @@ export { engine };
 
 /** A fresh, migrated database, closed and removed after the current file. */
 export async function testDatabase(): Promise<DatabaseHandle> {
+  const { handle, drop } = await freshDatabase();
+  afterAll(drop);
+  return handle;
+}
+
+/** A fresh, migrated database and the means to remove it (for tests that need one each). */
+export async function freshDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
   const suffix = randomBytes(6).toString("hex");
   if (!serverUrl) {
     const dir = path.join(os.tmpdir(), `mamoru-test-${suffix}`);
     cpSync(templateDir(), dir, { recursive: true });
     const handle = await connect({ dataDir: dir });
-    afterAll(async () => {
-      await handle.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    return handle;
+    return {
+      handle,
+      drop: async () => {
+        await handle.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `mamoru_test_${suffix}`;
   await adminQuery(`create database ${name} template ${templateDatabase()}`);
   const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 10 });
-  afterAll(async () => {
-    await handle.close();
-    await adminQuery(`drop database if exists ${name} with (force)`);
-  });
-  return handle;
+  return {
+    handle,
+    drop: async () => {
+      await handle.close();
+      await adminQuery(`drop database if exists ${name} with (force)`);
+    },
+  };
 }
 
 /** An empty (unmigrated) database, for the migration tests. */

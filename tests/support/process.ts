@@ -29,10 +29,10 @@ export interface PlatformProcess {
 }
 
 /** Starts the platform on an empty database of its own (PGlite folder or a new server database). */
-export async function startPlatform(): Promise<PlatformProcess> {
+export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<PlatformProcess> {
   const port = await freePort();
   const suffix = randomBytes(4).toString("hex");
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", PUBLIC_URL: `http://localhost:${port}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", PUBLIC_URL: `http://localhost:${port}`, ...extraEnv };
   let cleanup = async () => {};
   if (serverUrl) {
     const name = `mamoru_proc_${suffix}`;

@@ -8,6 +8,7 @@ import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { issueSetupToken } from "../auth/first-admin";
+import { syncContentFrom } from "../catalog/content-sync";
 import { loadConfig, type Config } from "../config";
 import { createAppContext, type AppContext, type RequestContext } from "../context";
 import { createLogger, type Logger } from "../shared/log";
@@ -137,6 +138,8 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger(config.logLevel);
   const app = await createAppContext(config, log);
+
+  await syncContentFrom(app.db, config.modulesDir, log);
 
   const setupToken = await issueSetupToken(app.db);
   if (setupToken) {

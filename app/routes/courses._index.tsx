@@ -1,0 +1,68 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { useT } from "~/components/i18n";
+import { L, useDuration } from "~/components/localised";
+import { professionOptions } from "~/components/options";
+import { pageTitle } from "~/components/page-title";
+import { listCourses } from "~/server/catalog/catalog";
+import { profession } from "~/server/http/fields";
+import { invalid } from "~/server/http/guards";
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "catalog.title");
+
+const Query = z.object({ profession: profession.optional() });
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const params = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
+  const parsed = Query.safeParse(params);
+  if (!parsed.success) throw invalid({ profession: "errors.profession.invalid" });
+  return { courses: await listCourses(context.app.db, parsed.data.profession), profession: parsed.data.profession ?? "" };
+}
+
+export default function Catalog() {
+  const t = useT();
+  const duration = useDuration();
+  const { courses, profession: selected } = useLoaderData<typeof loader>();
+  return (
+    <div>
+      <h1>{t("catalog.title")}</h1>
+      <p className="lead">{t("catalog.lead")}</p>
+      <Form method="get" className="filters" aria-label={t("catalog.filter")}>
+        <div className="field">
+          <label htmlFor="profession">{t("fields.profession")}</label>
+          <select id="profession" name="profession" defaultValue={selected}>
+            <option value="">{t("catalog.allProfessions")}</option>
+            {professionOptions(t).map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="button button-secondary">
+          {t("catalog.show")}
+        </button>
+      </Form>
+      {courses.length === 0 ? <p>{t("catalog.none")}</p> : null}
+      <ul className="cards">
+        {courses.map((c) => (
+          <li key={c.slug} className="card">
+            <h2>
+              <Link to={`/courses/${c.slug}`}>
+                <L text={c.title} />
+              </Link>
+            </h2>
+            <L as="p" text={c.summary} />
+            <p className="hint">
+              {c.professions.map((p) => t(`professions.${p}`)).join(" / ")}
+            </p>
+            <p className="meta-line">
+              {t("catalog.moduleCount", { n: c.module_count })} · {t("catalog.estimated", { time: duration(c.minutes) })}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

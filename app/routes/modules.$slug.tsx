@@ -1,0 +1,111 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useFormat, useT } from "~/components/i18n";
+import { L, useDuration } from "~/components/localised";
+import { pageTitle, rootLocale } from "~/components/page-title";
+import { getModule } from "~/server/catalog/catalog";
+import { notFound } from "~/server/http/guards";
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, "catalog.moduleTitle", { name: (data?.module.title[rootLocale(matches)] ?? data?.module.title.en) || "" });
+
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  const slug = params.slug ?? "";
+  const found = /^[a-z0-9-]{1,80}$/.test(slug) ? await getModule(context.app.db, slug) : undefined;
+  return found ?? notFound();
+}
+
+export default function ModulePage() {
+  const t = useT();
+  const format = useFormat();
+  const duration = useDuration();
+  const { module, lessons, courses, recommendations, poolSize } = useLoaderData<typeof loader>();
+  return (
+    <div>
+      <p className="breadcrumb">
+        <Link to="/courses">{t("catalog.title")}</Link>
+      </p>
+      <L as="h1" text={module.title} />
+      <L as="p" className="lead" text={module.summary} />
+      <dl className="facts">
+        <div>
+          <dt>{t("catalog.estimatedTime")}</dt>
+          <dd>{duration(module.minutes)}</dd>
+        </div>
+        <div>
+          <dt>{t("catalog.versionLabel")}</dt>
+          <dd>
+            {t("catalog.version", { n: module.version })} ({format.date(module.created_at)})
+          </dd>
+        </div>
+        <div>
+          <dt>{t("catalog.finalQuiz")}</dt>
+          <dd>{t("catalog.quizRule", { questions: module.quiz_settings.questions, pool: poolSize, mark: module.pass_mark })}</dd>
+        </div>
+        <div>
+          <dt>{t("catalog.languages")}</dt>
+          <dd>{module.locales.map((l) => (l === "ja" ? "日本語" : "English")).join(" / ")}</dd>
+        </div>
+      </dl>
+
+      <section aria-labelledby="lessons-heading" className="panel">
+        <h2 id="lessons-heading">{t("catalog.lessons")}</h2>
+        <ol className="lesson-list">
+          {lessons.map((l) => (
+            <li key={l.lesson_id}>
+              <L text={l.title} /> <span className="hint">({duration(l.minutes)})</span>
+              {l.content_note ? <span className="badge">{t("catalog.contentNote")}</span> : null}
+            </li>
+          ))}
+        </ol>
+        <p className="hint">{t("catalog.pretestNote")}</p>
+      </section>
+
+      <section aria-labelledby="recs-heading" className="panel">
+        <h2 id="recs-heading">{t("catalog.recommendations")}</h2>
+        <p className="hint">{t("catalog.recommendationsLead")}</p>
+        <ul>
+          {recommendations.map((r) => (
+            <li key={r.id}>
+              <strong>{t("catalog.section", { section: r.section })}</strong> <span lang="en">{r.text}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="sources-heading" className="panel">
+        <h2 id="sources-heading">{t("catalog.sources")}</h2>
+        <ul className="sources">
+          {module.sources.map((s) => (
+            <li key={s.id} id={`source-${s.id}`}>
+              <span>
+                {s.url ? (
+                  <a href={s.url} rel="noopener noreferrer">
+                    {s.title}
+                  </a>
+                ) : (
+                  s.title
+                )}{" "}
+                ({s.year}). {s.detail}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      {courses.length > 0 ? (
+        <section aria-labelledby="courses-heading">
+          <h2 id="courses-heading">{t("catalog.inCourses")}</h2>
+          <ul className="link-list">
+            {courses.map((c) => (
+              <li key={c.slug}>
+                <Link to={`/courses/${c.slug}`}>
+                  <L text={c.title} />
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}

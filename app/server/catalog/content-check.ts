@@ -1,0 +1,277 @@
+// Reads modules/ and checks all of it, reporting every problem at once with its file and field,
+// so that an author fixes everything in one pass. Nothing here touches the database.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { Catalog, Misconceptions, ModuleMeta, Quiz, Recommendations, type Option, type Question } from "./content-schema";
+
+export interface ContentProblem {
+  file: string;
+  field: string;
+  message: string;
+}
+
+export interface LoadedModule {
+  meta: ModuleMeta;
+  quiz: Quiz;
+  /** Lesson id → Markdown per locale. */
+  lessons: Record<string, { en: string; ja?: string }>;
+  /** Changes whenever anything in the module's folder changes. */
+  hash: string;
+}
+
+export interface Content {
+  catalog: z.infer<typeof Catalog>;
+  recommendations: z.infer<typeof Recommendations>;
+  misconceptions: z.infer<typeof Misconceptions>;
+  modules: LoadedModule[];
+  /** Changes whenever anything in modules/ changes. */
+  hash: string;
+}
+
+export interface CheckResult {
+  /** Null when any problem was found: content with problems is never synced. */
+  content: Content | null;
+  problems: ContentProblem[];
+  warnings: ContentProblem[];
+  /** Recommendation id → slugs of the modules that address it. */
+  coverage: Map<string, string[]>;
+  recommendations: z.infer<typeof Recommendations>;
+}
+
+export const QUIZ_RULES = { pretest: 5, minPool: 12, minScenarios: 4 };
+const WORDS = { min: 500, max: 1400 };
+
+const LINK = /\]\((lesson|source):([^)\s]+)\)/g;
+
+export function checkContent(root: string): CheckResult {
+  const problems: ContentProblem[] = [];
+  const warnings: ContentProblem[] = [];
+  const problem = (file: string, field: string, message: string) => problems.push({ file, field, message });
+
+  const readYaml = <S extends z.ZodType>(file: string, schema: S) => readYamlFile(root, file, schema, problem);
+
+  const misconceptions = readYaml("misconceptions.yaml", Misconceptions);
+  const recommendations = readYaml("recommendations.yaml", Recommendations);
+  const catalog = readYaml("catalog.yaml", Catalog);
+  const tags = new Set(misconceptions?.map((m) => m.id) ?? []);
+  const recIds = new Set<string>();
+  for (const [i, r] of (recommendations ?? []).entries()) {
+    if (recIds.has(r.id)) problem("recommendations.yaml", `[${i}].id`, `duplicate id ${r.id}`);
+    recIds.add(r.id);
+  }
+  for (const [i, m] of (misconceptions ?? []).entries()) {
+    if ((misconceptions ?? []).findIndex((x) => x.id === m.id) !== i) problem("misconceptions.yaml", `[${i}].id`, `duplicate id ${m.id}`);
+  }
+
+  const modules: LoadedModule[] = [];
+  // Coverage counts every module whose module.yaml reads, even when its quiz or lessons have problems.
+  const metas: ModuleMeta[] = [];
+  let unreadableMeta = false;
+  const folders = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory()).sort();
+  for (const folder of folders) {
+    const { meta, loaded } = checkModule(root, folder, { tags, recIds: recommendations ? recIds : null, problem, warn: (f, field, m) => warnings.push({ file: f, field, message: m }) });
+    if (meta) metas.push(meta);
+    else unreadableMeta = true;
+    if (loaded) modules.push(loaded);
+  }
+
+  const bySlug = new Set(folders);
+  const courseSlugs = new Set<string>();
+  for (const [i, course] of (catalog ?? []).entries()) {
+    if (courseSlugs.has(course.slug)) problem("catalog.yaml", `[${i}].slug`, `duplicate course ${course.slug}`);
+    courseSlugs.add(course.slug);
+    course.modules.forEach((m, j) => {
+      if (!bySlug.has(m)) problem("catalog.yaml", `[${i}].modules[${j}]`, `unknown module ${m} in course ${course.slug}`);
+      if (course.modules.indexOf(m) !== j) problem("catalog.yaml", `[${i}].modules[${j}]`, `module ${m} is listed twice in course ${course.slug}`);
+    });
+  }
+  const inCourses = new Set((catalog ?? []).flatMap((c) => c.modules));
+  for (const m of modules) if (!inCourses.has(m.meta.slug)) warnings.push({ file: "catalog.yaml", field: "-", message: `module ${m.meta.slug} is in no course` });
+
+  const coverage = new Map<string, string[]>();
+  for (const r of recommendations ?? []) coverage.set(r.id, []);
+  for (const m of metas) for (const r of m.recommendations) coverage.get(r)?.push(m.slug);
+  for (const [i, r] of (recommendations ?? []).entries()) {
+    // With a module.yaml that could not be read, coverage is unknown: its own problem says why.
+    if (r.trainable && !unreadableMeta && (coverage.get(r.id) ?? []).length === 0) {
+      problem("recommendations.yaml", `[${i}]`, `recommendation ${r.id} can be addressed by training but no module addresses it`);
+    }
+  }
+
+  const complete = problems.length === 0 && catalog && recommendations && misconceptions;
+  const content: Content | null = complete
+    ? {
+        catalog,
+        recommendations,
+        misconceptions,
+        modules,
+        hash: sha256(JSON.stringify([catalog, recommendations, misconceptions, modules.map((m) => m.hash)])),
+      }
+    : null;
+  return { content, problems, warnings, coverage, recommendations: recommendations ?? [] };
+}
+
+interface ModuleContext {
+  tags: Set<string>;
+  recIds: Set<string> | null;
+  problem: (file: string, field: string, message: string) => void;
+  warn: (file: string, field: string, message: string) => void;
+}
+
+function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: ModuleMeta | null; loaded: LoadedModule | null } {
+  const { problem } = ctx;
+  const metaFile = `${folder}/module.yaml`;
+  const quizFile = `${folder}/quiz.yaml`;
+  const read = <S extends z.ZodType>(file: string, schema: S) => readYamlFile(root, file, schema, problem);
+  const meta = read(metaFile, ModuleMeta);
+  const quiz = read(quizFile, Quiz);
+  if (!meta) return { meta: null, loaded: null };
+
+  if (meta.slug !== folder) problem(metaFile, "slug", `slug ${meta.slug} does not match its folder ${folder}`);
+  if (ctx.recIds) {
+    meta.recommendations.forEach((r, i) => {
+      if (!ctx.recIds!.has(r)) problem(metaFile, `recommendations[${i}]`, `unknown recommendation ${r}`);
+    });
+  }
+  const bilingual = meta.locales.includes("ja");
+  if (bilingual) for (const field of missingJapanese(meta)) problem(metaFile, field, "Japanese text is missing (the module lists ja in locales)");
+  if (quiz && bilingual) for (const field of missingJapanese(quiz)) problem(quizFile, field, "Japanese text is missing (the module lists ja in locales)");
+
+  const sourceIds = new Set<string>();
+  meta.sources.forEach((s, i) => {
+    if (sourceIds.has(s.id)) problem(metaFile, `sources[${i}].id`, `duplicate source ${s.id}`);
+    sourceIds.add(s.id);
+  });
+  const lessonIds = new Set<string>();
+  meta.lessons.forEach((l, i) => {
+    if (lessonIds.has(l.id)) problem(metaFile, `lessons[${i}].id`, `duplicate lesson ${l.id}`);
+    lessonIds.add(l.id);
+  });
+
+  const lessons: LoadedModule["lessons"] = {};
+  const cited = new Set<string>();
+  for (const lesson of meta.lessons) {
+    const texts: { en?: string; ja?: string } = {};
+    for (const locale of meta.locales) {
+      const file = `${folder}/lessons/${lesson.id}.${locale}.md`;
+      const full = path.join(root, file);
+      if (!existsSync(full)) {
+        problem(file, "-", "lesson file is missing");
+        continue;
+      }
+      const markdown = readFileSync(full, "utf8");
+      texts[locale] = markdown;
+      if (!/^# \S/.test(markdown)) problem(file, "line 1", "a lesson starts with '# ' and its title");
+      for (const [, kind, target] of markdown.matchAll(LINK)) {
+        if (kind === "lesson" && !lessonIds.has(target!)) problem(file, "-", `broken link to lesson ${target}`);
+        if (kind === "source") {
+          cited.add(target!);
+          if (!sourceIds.has(target!)) problem(file, "-", `link to unknown source ${target}`);
+        }
+      }
+      if (locale === "en") {
+        const words = markdown.split(/\s+/).filter(Boolean).length;
+        if (words < WORDS.min || words > WORDS.max) ctx.warn(file, "-", `${words} words (lessons are about 600-1200)`);
+      }
+    }
+    if (texts.en !== undefined) lessons[lesson.id] = { en: texts.en, ...(texts.ja !== undefined ? { ja: texts.ja } : {}) };
+  }
+  for (const s of sourceIds) if (!cited.has(s)) ctx.warn(metaFile, "sources", `source ${s} is never cited in a lesson`);
+
+  if (quiz) checkQuiz(quiz, meta, quizFile, ctx);
+  if (!quiz || Object.keys(lessons).length !== meta.lessons.length) return { meta, loaded: null };
+  return { meta, loaded: { meta, quiz, lessons, hash: sha256(JSON.stringify([meta, quiz, lessons])) } };
+}
+
+function checkQuiz(quiz: Quiz, meta: ModuleMeta, file: string, { tags, problem }: ModuleContext) {
+  if (quiz.pretest.length !== QUIZ_RULES.pretest) problem(file, "pretest", `the pre-test has ${quiz.pretest.length} questions; it must have ${QUIZ_RULES.pretest}`);
+  if (quiz.pool.length < QUIZ_RULES.minPool) problem(file, "pool", `the pool has ${quiz.pool.length} questions; it needs at least ${QUIZ_RULES.minPool}`);
+  const scenarios = quiz.pool.filter((q) => q.kind === "scenario").length;
+  if (scenarios < QUIZ_RULES.minScenarios) problem(file, "pool", `the pool has ${scenarios} scenarios; it needs at least ${QUIZ_RULES.minScenarios}`);
+  if (meta.quiz.questions > quiz.pool.length) problem(`${meta.slug}/module.yaml`, "quiz.questions", `draws ${meta.quiz.questions} questions from a pool of ${quiz.pool.length}`);
+
+  const seen = new Set<string>();
+  const all: [string, Question][] = [
+    ...quiz.pretest.map((q, i) => [`pretest[${i}]`, q] as [string, Question]),
+    ...quiz.pool.map((q, i) => [`pool[${i}]`, q] as [string, Question]),
+  ];
+  for (const [at, q] of all) {
+    if (seen.has(q.id)) problem(file, `${at}.id`, `duplicate question id ${q.id}`);
+    seen.add(q.id);
+    if (q.kind === "scenario" && !q.case) problem(file, `${at}.case`, "a scenario needs a case");
+    if (q.kind !== "scenario" && q.case) problem(file, `${at}.case`, "only scenarios have a case");
+    if (q.kind !== "scenario" && q.followUp) problem(file, `${at}.followUp`, "only scenarios have a follow-up step");
+    checkOptions(q.kind, q.options, `${at}.options`, file, tags, problem);
+    if (q.followUp) {
+      checkOptions("single", q.followUp.options, `${at}.followUp.options`, file, tags, problem);
+      const first = new Set(q.options.map((o) => o.id));
+      q.followUp.after?.forEach((a, i) => {
+        if (!first.has(a)) problem(file, `${at}.followUp.after[${i}]`, `${a} is not an option of the first step`);
+      });
+    }
+  }
+}
+
+function checkOptions(kind: Question["kind"], options: Option[], at: string, file: string, tags: Set<string>, problem: ModuleContext["problem"]) {
+  const ids = new Set<string>();
+  options.forEach((o, i) => {
+    if (ids.has(o.id)) problem(file, `${at}[${i}].id`, `duplicate option id ${o.id}`);
+    ids.add(o.id);
+    if (!o.correct && !o.misconception) problem(file, `${at}[${i}].misconception`, "a wrong option needs a misconception tag");
+    if (o.correct && o.misconception) problem(file, `${at}[${i}].misconception`, "a correct option has no misconception tag");
+    if (o.misconception && !tags.has(o.misconception)) problem(file, `${at}[${i}].misconception`, `unknown misconception tag ${o.misconception}`);
+  });
+  const correct = options.filter((o) => o.correct).length;
+  if (kind === "multiple") {
+    if (correct === 0) problem(file, at, "a multiple-choice question needs at least one correct option");
+    if (correct === options.length) problem(file, at, "a multiple-choice question needs at least one wrong option");
+  } else if (correct !== 1) {
+    problem(file, at, `the answer must be exactly one of the options; ${correct} are marked correct`);
+  }
+  if (kind === "true_false" && [...ids].sort().join() !== "false,true") problem(file, at, "a true/false question has exactly the options true and false");
+}
+
+/** Every localised text ({ en, ja? }) in a value that lacks its Japanese. */
+function missingJapanese(value: unknown, at = ""): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => missingJapanese(v, `${at}[${i}]`));
+  if (typeof value !== "object" || value === null) return [];
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.en === "string" && Object.keys(obj).every((k) => k === "en" || k === "ja")) return obj.ja ? [] : [at || "-"];
+  return Object.entries(obj).flatMap(([k, v]) => missingJapanese(v, at ? `${at}.${k}` : k));
+}
+
+/** Parses one YAML file against its schema; every problem is reported with file and field. */
+function readYamlFile<S extends z.ZodType>(
+  root: string,
+  file: string,
+  schema: S,
+  problem: (file: string, field: string, message: string) => void,
+): z.infer<S> | null {
+  const full = path.join(root, file);
+  if (!existsSync(full)) {
+    problem(file, "-", "file is missing");
+    return null;
+  }
+  const doc = parseDocument(readFileSync(full, "utf8"), { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) problem(file, e.linePos ? `line ${e.linePos[0].line}` : "-", `invalid YAML: ${e.message.split("\n")[0]}`);
+    return null;
+  }
+  const parsed = schema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problem(file, fieldPath(issue.path) || "-", issue.message);
+    return null;
+  }
+  return parsed.data;
+}
+
+function fieldPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), "");
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,102 @@
+// The shape of the course content in modules/ (docs/content-format.md), as zod schemas. Shape
+// only: cross-file rules (known ids, links, counts) are checked in content-check.ts.
+import { z } from "zod";
+import { PROFESSIONS } from "../../../db/schema";
+
+const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase letters, digits and single hyphens");
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'");
+const text = z.string().trim().min(1, "must not be empty");
+
+/** A short text in both languages; English is required, Japanese where the module has a Japanese edition. */
+export const Localised = z.strictObject({ en: text, ja: text.optional() });
+export type Localised = z.infer<typeof Localised>;
+
+export const Misconceptions = z.array(z.strictObject({ id: slug, label: z.strictObject({ en: text, ja: text }) })).min(1);
+
+export const Recommendations = z
+  .array(
+    z.strictObject({
+      id: z.string().regex(/^R-[\d.]+-[a-z]$/, "must look like R-1.1.3-a"),
+      section: z.string().regex(/^\d+(\.\d+)*$/, "must be a section number such as 2.1.3"),
+      text,
+      trainable: z.boolean(),
+    }),
+  )
+  .min(1);
+
+export const Catalog = z
+  .array(
+    z.strictObject({
+      slug,
+      title: Localised,
+      summary: Localised,
+      professions: z.array(z.enum(PROFESSIONS)).min(1),
+      recertificationMonths: z.number().int().min(1).max(120),
+      modules: z.array(slug).min(1),
+    }),
+  )
+  .min(1);
+
+export const Source = z.strictObject({
+  id,
+  title: text,
+  year: z.number().int().min(1900).max(2100),
+  detail: text,
+  url: z.url().nullable().optional(),
+});
+
+export const Lesson = z.strictObject({
+  id,
+  title: Localised,
+  minutes: z.number().int().min(1).max(240),
+  contentNote: Localised.optional(),
+});
+
+export const ModuleMeta = z.strictObject({
+  slug,
+  version: z.number().int().min(1),
+  locales: z.array(z.enum(["en", "ja"])).min(1).refine((l) => l.includes("en"), "must include en"),
+  title: Localised,
+  summary: Localised,
+  professions: z.array(z.enum(PROFESSIONS)).min(1),
+  minutes: z.number().int().min(5).max(1000),
+  passMark: z.number().int().min(1).max(100),
+  quiz: z.strictObject({
+    questions: z.number().int().min(1),
+    maxAttempts: z.number().int().min(1).nullable(),
+    cooldownMinutes: z.number().int().min(0),
+  }),
+  recommendations: z.array(z.string()).min(1),
+  sources: z.array(Source).min(1),
+  lessons: z.array(Lesson).min(1),
+});
+export type ModuleMeta = z.infer<typeof ModuleMeta>;
+
+export const Option = z.strictObject({
+  id,
+  text: Localised,
+  correct: z.literal(true).optional(),
+  feedback: Localised,
+  misconception: slug.optional(),
+});
+export type Option = z.infer<typeof Option>;
+
+export const Step = z.strictObject({ prompt: Localised, options: z.array(Option).min(2).max(6) });
+
+export const Question = z.strictObject({
+  id,
+  kind: z.enum(["single", "multiple", "true_false", "scenario"]),
+  case: Localised.optional(),
+  prompt: Localised,
+  options: z.array(Option).min(2).max(6),
+  followUp: Step.extend({
+    /** The first-step answers after which this step is shown; every answer when absent. */
+    after: z.array(id).min(1).optional(),
+  })
+    .strict()
+    .optional(),
+});
+export type Question = z.infer<typeof Question>;
+
+export const Quiz = z.strictObject({ pretest: z.array(Question), pool: z.array(Question) });
+export type Quiz = z.infer<typeof Quiz>;

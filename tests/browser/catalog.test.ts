@@ -1,0 +1,69 @@
+// The catalogue, a course and a module page, as visitors see them in both languages.
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { syncContentFrom } from "../../app/server/catalog/content-sync";
+import { createLogger } from "../../app/server/shared/log";
+import { engine } from "../support/engine";
+import { expectNoAxeViolations, launchBrowser, newContext, screenshot } from "../support/browser";
+import { startTestServer, type TestServer } from "../support/http";
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  const outcome = await syncContentFrom(server.database.db, path.resolve(import.meta.dirname, "../../modules"), createLogger("silent"));
+  expect(outcome.ok).toBe(true);
+});
+
+describe(`catalogue pages (${engine})`, () => {
+  it("list the learning paths and filter them by profession, without JavaScript", async () => {
+    const page = await (await newContext(browser, { javaScript: false })).newPage();
+    await page.goto(`${server.url}/courses`);
+    expect(await page.locator("h1").textContent()).toBe("Course catalogue");
+    expect(await page.locator(".card h2").count()).toBeGreaterThanOrEqual(6);
+    await page.getByLabel("Profession").selectOption("judge");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL(/profession=judge/);
+    expect(await page.locator(".card h2").allTextContents()).toEqual(["Judges: child-friendly justice"]);
+    await screenshot(page, "catalog-judges");
+  });
+
+  it("show a course's modules, its time and what each module addresses in the report", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(`${server.url}/courses`);
+    await expectNoAxeViolations(page); // axe runs in the page, so it needs JavaScript
+    await page.goto(`${server.url}/courses/police`);
+    expect(await page.locator("h1").textContent()).toBe("Police: child victims of sexual exploitation");
+    expect(await page.locator(".module-list > li").count()).toBe(8);
+    await page.locator(".module-list details summary").first().click();
+    expect(await page.locator(".module-list details").first().textContent()).toContain("§1.1.1");
+    await expectNoAxeViolations(page);
+    await screenshot(page, "course-police");
+  });
+
+  it("show a module's summary, lessons, sources, recommendations and version, in Japanese", async () => {
+    const page = await (await newContext(browser, { locale: "ja-JP" })).newPage();
+    await page.goto(`${server.url}/modules/childrens-rights-framework`);
+    expect(await page.locator("h1").textContent()).toBe("子どもの権利とCSEC：国際的な枠組み");
+    expect(await page.locator(".lesson-list li").count()).toBe(4);
+    expect(await page.locator(".sources li").count()).toBeGreaterThan(3);
+    expect(await page.locator("dl.facts").textContent()).toContain("第1版");
+    await expectNoAxeViolations(page);
+    // A module without its Japanese edition yet: English text, marked as English.
+    await page.goto(`${server.url}/modules/victim-not-offender`);
+    expect(await page.locator("h1").getAttribute("lang")).toBe("en");
+    await expectNoAxeViolations(page);
+    await page.goto(`${server.url}/courses`);
+    await expectNoAxeViolations(page);
+    await screenshot(page, "catalog-ja");
+  });
+
+  it("answer an unknown course or module with a 404 page", async () => {
+    const page = await (await newContext(browser)).newPage();
+    expect((await page.goto(`${server.url}/courses/no-such-course`))!.status()).toBe(404);
+    expect((await page.goto(`${server.url}/modules/no-such-module`))!.status()).toBe(404);
+    expect((await page.goto(`${server.url}/courses?profession=astronaut`))!.status()).toBe(400);
+  });
+});

@@ -1,0 +1,189 @@
+// The content check against the sample content and against copies broken one way each: every
+// broken copy must produce exactly the message that names its problem, with file and field.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkContent } from "../../app/server/catalog/content-check";
+import { SAMPLE, sampleCopy } from "../support/content-fixture";
+
+const MODULE = "sample-module/module.yaml";
+const QUIZ = "sample-module/quiz.yaml";
+
+describe("content check", () => {
+  it("accepts the sample content and the real modules/ folder", () => {
+    const sample = checkContent(SAMPLE);
+    expect(sample.problems).toEqual([]);
+    expect(sample.content?.modules.map((m) => m.meta.slug)).toEqual(["sample-module"]);
+    const real = checkContent(path.resolve(import.meta.dirname, "../../modules"));
+    expect(real.problems).toEqual([]);
+    expect(real.content!.modules.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it("builds the coverage matrix of recommendations against modules", () => {
+    const { coverage } = checkContent(SAMPLE);
+    expect(Object.fromEntries(coverage)).toEqual({ "R-1.1-a": ["sample-module"], "R-1.2-a": [] });
+  });
+
+  const cases: { name: string; breakIt: (c: ReturnType<typeof sampleCopy>) => void; file: string; field: string; message: RegExp }[] = [
+    {
+      name: "an unknown module in a course",
+      breakIt: (c) => c.edit("catalog.yaml", "modules: [sample-module]", "modules: [sample-module, no-such-module]"),
+      file: "catalog.yaml",
+      field: "[0].modules[1]",
+      message: /unknown module no-such-module in course sample-course/,
+    },
+    {
+      name: "a question whose answer is not among its options",
+      breakIt: (c) => c.edit(QUIZ, /(- id: pre-1\n[\s\S]*?) {8}correct: true\n(.*\n)/, "$1$2        misconception: offender-framing\n"),
+      file: QUIZ,
+      field: "pretest[0].options",
+      message: /the answer must be exactly one of the options; 0 are marked correct/,
+    },
+    {
+      name: "a missing feedback",
+      breakIt: (c) => c.edit(QUIZ, /(- id: q-5\n[\s\S]*?) {8}feedback: \{ en: "Because b.", ja: "理由 b。" \}\n/, "$1"),
+      file: QUIZ,
+      field: "pool[4].options[1].feedback",
+      message: /expected object, received undefined/,
+    },
+    {
+      name: "a duplicate question id",
+      breakIt: (c) => c.edit(QUIZ, "- id: q-2\n", "- id: q-1\n"),
+      file: QUIZ,
+      field: "pool[1].id",
+      message: /duplicate question id q-1/,
+    },
+    {
+      name: "an unknown misconception tag",
+      breakIt: (c) => c.edit(QUIZ, /misconception: offender-framing/, "misconception: blames-the-moon"),
+      file: QUIZ,
+      field: "pretest[0].options[1].misconception",
+      message: /unknown misconception tag blames-the-moon/,
+    },
+    {
+      name: "a wrong option without a misconception tag",
+      breakIt: (c) => c.edit(QUIZ, /\n {8}misconception: offender-framing/, ""),
+      file: QUIZ,
+      field: "pretest[0].options[1].misconception",
+      message: /a wrong option needs a misconception tag/,
+    },
+    {
+      name: "a broken link between lessons",
+      breakIt: (c) => c.edit("sample-module/lessons/01-first.en.md", "lesson:02-second", "lesson:03-missing"),
+      file: "sample-module/lessons/01-first.en.md",
+      field: "-",
+      message: /broken link to lesson 03-missing/,
+    },
+    {
+      name: "a link to a source the module does not list",
+      breakIt: (c) => c.edit("sample-module/lessons/02-second.en.md", "source:report", "source:rumour"),
+      file: "sample-module/lessons/02-second.en.md",
+      field: "-",
+      message: /link to unknown source rumour/,
+    },
+    {
+      name: "an unknown recommendation",
+      breakIt: (c) => c.edit(MODULE, "recommendations: [R-1.1-a]", "recommendations: [R-1.1-a, R-9.9-z]"),
+      file: MODULE,
+      field: "recommendations[1]",
+      message: /unknown recommendation R-9.9-z/,
+    },
+    {
+      name: "a trainable recommendation no module addresses",
+      breakIt: (c) => c.edit("recommendations.yaml", "trainable: false", "trainable: true"),
+      file: "recommendations.yaml",
+      field: "[1]",
+      message: /R-1.2-a can be addressed by training but no module addresses it/,
+    },
+    {
+      name: "a missing lesson file",
+      breakIt: (c) => c.remove("sample-module/lessons/02-second.ja.md"),
+      file: "sample-module/lessons/02-second.ja.md",
+      field: "-",
+      message: /lesson file is missing/,
+    },
+    {
+      name: "a missing Japanese text in a bilingual module",
+      breakIt: (c) => c.edit(QUIZ, 'prompt: { en: "Question q-3?", ja: "質問 q-3?" }', 'prompt: { en: "Question q-3?" }'),
+      file: QUIZ,
+      field: "pool[2].prompt",
+      message: /Japanese text is missing/,
+    },
+    {
+      name: "malformed YAML",
+      breakIt: (c) => c.edit(MODULE, "minutes: 30\n", "minutes: [30\n"),
+      file: MODULE,
+      field: "line 8",
+      message: /invalid YAML/,
+    },
+    {
+      name: "a duplicate key in YAML",
+      breakIt: (c) => c.edit(MODULE, "minutes: 30\n", "minutes: 30\nminutes: 40\n"),
+      file: MODULE,
+      field: "line 8",
+      message: /invalid YAML: Map keys must be unique/,
+    },
+    {
+      name: "a slug that does not match its folder",
+      breakIt: (c) => c.edit(MODULE, "slug: sample-module", "slug: other-module"),
+      file: MODULE,
+      field: "slug",
+      message: /slug other-module does not match its folder sample-module/,
+    },
+    {
+      name: "a duplicate lesson id",
+      breakIt: (c) => c.edit(MODULE, /$/, '  - id: 01-first\n    title: { en: "Again", ja: "再び" }\n    minutes: 5\n'),
+      file: MODULE,
+      field: "lessons[2].id",
+      message: /duplicate lesson 01-first/,
+    },
+    {
+      name: "a pre-test that is not 5 questions",
+      breakIt: (c) => c.edit(QUIZ, / {2}- id: pre-5[\s\S]*?(?=pool:)/, ""),
+      file: QUIZ,
+      field: "pretest",
+      message: /the pre-test has 4 questions; it must have 5/,
+    },
+    {
+      name: "a pool with too few scenarios",
+      breakIt: (c) => c.edit(QUIZ, /(- id: q-4\n {4})kind: scenario\n {4}case: \{[^\n]*\n/, "$1kind: single\n"),
+      file: QUIZ,
+      field: "pool",
+      message: /the pool has 3 scenarios; it needs at least 4/,
+    },
+    {
+      name: "a true/false question with other options",
+      breakIt: (c) => c.edit(QUIZ, /(- id: pre-3\n[\s\S]*?)- id: "false"/, '$1- id: "maybe"'),
+      file: QUIZ,
+      field: "pretest[2].options",
+      message: /exactly the options true and false/,
+    },
+    {
+      name: "a missing file",
+      breakIt: (c) => c.remove(QUIZ),
+      file: QUIZ,
+      field: "-",
+      message: /file is missing/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`names ${c.name}`, () => {
+      const copy = sampleCopy();
+      c.breakIt(copy);
+      const result = checkContent(copy.dir);
+      expect(result.content).toBeNull();
+      expect(result.problems, JSON.stringify(result.problems, null, 1)).toHaveLength(1);
+      expect(result.problems[0]).toMatchObject({ file: c.file, field: c.field });
+      expect(result.problems[0]!.message).toMatch(c.message);
+    });
+  }
+
+  it("reports every problem at once", () => {
+    const copy = sampleCopy();
+    cases[0]!.breakIt(copy);
+    cases[3]!.breakIt(copy);
+    cases[6]!.breakIt(copy);
+    const result = checkContent(copy.dir);
+    expect(result.problems.map((p) => p.file).sort()).toEqual(["catalog.yaml", QUIZ, "sample-module/lessons/01-first.en.md"].sort());
+  });
+});
