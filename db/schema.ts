@@ -169,6 +169,10 @@ export interface Database {
   courses: CoursesTable;
   course_modules: CourseModulesTable;
   content_syncs: ContentSyncsTable;
+  enrollments: EnrollmentsTable;
+  lesson_progress: LessonProgressTable;
+  quiz_attempts: QuizAttemptsTable;
+  completion_records: CompletionRecordsTable;
 }
 
 export type Agency = Selectable<AgenciesTable>;
@@ -273,4 +277,52 @@ export interface ContentSyncsTable {
   content_hash: string | null;
   summary: Json<Record<string, unknown>>;
   error: string | null;
+}
+
+// Learning (see db/migrations/0003_learning.ts).
+export interface EnrollmentsTable {
+  user_id: string;
+  course_slug: string;
+  enrolled_at: CreatedAt;
+}
+
+export interface LessonProgressTable {
+  user_id: string;
+  module_version_id: string;
+  lesson_id: string;
+  completed_at: CreatedAt;
+}
+
+export interface QuizAttemptsTable {
+  id: Generated<string>;
+  user_id: string;
+  module_version_id: string;
+  stage: "pretest" | "final";
+  served: Json<{ id: string; options: string[]; followUp?: string[] }[]>;
+  answers: ColumnType<Record<string, { choice: string[]; followUp?: string[] }>, string | undefined, string>;
+  started_at: CreatedAt;
+  submitted_at: Timestamp | null;
+  correct: number | null;
+  total: number | null;
+  score: number | null;
+  passed: boolean | null;
+}
+
+export interface CompletionRecordsTable {
+  seq: Generated<number>;
+  id: Generated<string>;
+  kind: "module" | "course";
+  user_id: string;
+  module_version_id: string | null;
+  course_slug: string | null;
+  attempt_id: string | null;
+  score: number | null;
+  pretest_score: number | null;
+  started_at: Timestamp | null;
+  completed_at: Timestamp;
+  expires_at: Timestamp;
+  certificate_code: string | null;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
 }

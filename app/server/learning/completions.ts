@@ -1,0 +1,115 @@
+// What a passing final attempt earns, written in the attempt's own transaction: the module's
+// completion record and, when it was the last module of a course the trainee is enrolled in, the
+// course's completion record with a certificate code.
+import { randomInt } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../../db/schema";
+import { appendRecord } from "./records";
+
+const DEFAULT_VALIDITY_MONTHS = 24;
+// Crockford's base32: no I, L, O or U, so a code read aloud or typed is not mistaken.
+const CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** 60 random bits as XXXX-XXXX-XXXX. */
+export function newCertificateCode(): string {
+  const chars = Array.from({ length: 12 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]);
+  return [0, 4, 8].map((i) => chars.slice(i, i + 4).join("")).join("-");
+}
+
+export function addMonths(date: Date, months: number): Date {
+  const d = new Date(date);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
+export async function recordCompletions(
+  trx: Kysely<Database>,
+  input: { userId: string; moduleVersionId: string; attemptId: string; score: number; completedAt: Date },
+) {
+  const { userId, moduleVersionId, completedAt } = input;
+  const version = await trx.selectFrom("module_versions").select(["module_slug", "version", "pass_mark"]).where("id", "=", moduleVersionId).executeTakeFirstOrThrow();
+  const pretest = await trx
+    .selectFrom("quiz_attempts")
+    .select(["score", "started_at"])
+    .where("user_id", "=", userId)
+    .where("module_version_id", "=", moduleVersionId)
+    .where("stage", "=", "pretest")
+    .executeTakeFirst();
+  const courses = await trx
+    .selectFrom("course_modules as cm")
+    .innerJoin("courses as c", "c.slug", "cm.course_slug")
+    .innerJoin("enrollments as e", (j) => j.onRef("e.course_slug", "=", "c.slug").on("e.user_id", "=", userId))
+    .select(["c.slug", "c.recertification_months"])
+    .where("cm.module_slug", "=", version.module_slug)
+    .where("c.archived_at", "is", null)
+    .execute();
+  // A module taken for several courses stays valid as long as the strictest of them allows.
+  const months = courses.length ? Math.min(...courses.map((c) => c.recertification_months)) : DEFAULT_VALIDITY_MONTHS;
+
+  await appendRecord(trx, {
+    kind: "module",
+    user_id: userId,
+    module_version_id: moduleVersionId,
+    course_slug: null,
+    attempt_id: input.attemptId,
+    score: input.score,
+    pretest_score: pretest?.score ?? null,
+    started_at: pretest?.started_at ?? null,
+    completed_at: completedAt,
+    expires_at: addMonths(completedAt, months),
+    certificate_code: null,
+    details: { module: version.module_slug, version: version.version, passMark: version.pass_mark },
+  });
+
+  for (const course of courses) {
+    const modules = await trx
+      .selectFrom("course_modules as cm")
+      .select([
+        "cm.module_slug",
+        sql<string | null>`(
+          select r.id::text from completion_records r join module_versions rv on rv.id = r.module_version_id
+          where r.user_id = ${userId} and r.kind = 'module' and rv.module_slug = cm.module_slug and r.expires_at > ${completedAt}
+          order by r.seq desc limit 1
+        )`.as("record_id"),
+      ])
+      .where("cm.course_slug", "=", course.slug)
+      .orderBy("cm.position")
+      .execute();
+    if (modules.some((m) => m.record_id === null)) continue;
+    const valid = await trx
+      .selectFrom("completion_records")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("kind", "=", "course")
+      .where("course_slug", "=", course.slug)
+      .where("expires_at", ">", completedAt)
+      .executeTakeFirst();
+    if (valid) continue;
+    const records = await trx
+      .selectFrom("completion_records as r")
+      .innerJoin("module_versions as v", "v.id", "r.module_version_id")
+      .select(["r.id", "v.module_slug", "v.version", "r.completed_at"])
+      .where("r.id", "in", modules.map((m) => m.record_id!))
+      .execute();
+    const bySlug = new Map(records.map((r) => [r.module_slug, r]));
+    await appendRecord(trx, {
+      kind: "course",
+      user_id: userId,
+      module_version_id: null,
+      course_slug: course.slug,
+      attempt_id: null,
+      score: null,
+      pretest_score: null,
+      started_at: null,
+      completed_at: completedAt,
+      expires_at: addMonths(completedAt, course.recertification_months),
+      certificate_code: newCertificateCode(),
+      details: {
+        modules: modules.map((m) => {
+          const r = bySlug.get(m.module_slug)!;
+          return { module: m.module_slug, version: r.version, record: r.id, completedAt: r.completed_at.toISOString() };
+        }),
+      },
+    });
+  }
+}

@@ -1,0 +1,95 @@
+// Completion records: append-only (the database refuses UPDATE and DELETE) and hash-chained. Each
+// record stores the SHA-256 of its own content and of the record before it, so that changing or
+// removing any record breaks every hash after it, and `verifyChain` finds the first one.
+import { createHash, randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../../db/schema";
+
+export const GENESIS = "0".repeat(64);
+const CHAIN_LOCK_KEY = 72_130_420;
+
+export interface RecordContent {
+  id: string;
+  kind: "module" | "course";
+  user_id: string;
+  module_version_id: string | null;
+  course_slug: string | null;
+  attempt_id: string | null;
+  score: number | null;
+  pretest_score: number | null;
+  started_at: Date | null;
+  completed_at: Date;
+  expires_at: Date;
+  certificate_code: string | null;
+  details: Record<string, unknown>;
+}
+
+/** JSON with object keys sorted, so the same content always gives the same text. */
+export function canonical(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function recordHash(content: RecordContent, prevHash: string): string {
+  const c = content;
+  const fields = {
+    id: c.id,
+    kind: c.kind,
+    user_id: c.user_id,
+    module_version_id: c.module_version_id,
+    course_slug: c.course_slug,
+    attempt_id: c.attempt_id,
+    score: c.score,
+    pretest_score: c.pretest_score,
+    started_at: c.started_at,
+    completed_at: c.completed_at,
+    expires_at: c.expires_at,
+    certificate_code: c.certificate_code,
+    details: c.details,
+  };
+  return createHash("sha256").update(canonical(fields)).update("\n").update(prevHash).digest("hex");
+}
+
+/** Appends a record to the chain; call inside the transaction that earns it. */
+export async function appendRecord(trx: Kysely<Database>, content: Omit<RecordContent, "id">): Promise<RecordContent & { hash: string }> {
+  // One writer at a time extends the chain, on every instance.
+  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
+  const last = await trx.selectFrom("completion_records").select("hash").orderBy("seq", "desc").limit(1).executeTakeFirst();
+  const prevHash = last?.hash ?? GENESIS;
+  // Millisecond precision: what Postgres stores is exactly what the hash covered.
+  const record: RecordContent = { ...content, id: randomUUID() };
+  const hash = recordHash(record, prevHash);
+  await trx
+    .insertInto("completion_records")
+    .values({ ...record, details: JSON.stringify(record.details), prev_hash: prevHash, hash })
+    .execute();
+  return { ...record, hash };
+}
+
+export type ChainReport =
+  | { ok: true; checked: number }
+  | { ok: false; checked: number; seq: number; id: string; reason: "content changed" | "chain broken" };
+
+/** Recomputes every hash in order; reports the first record that does not match. */
+export async function verifyChain(db: Kysely<Database>): Promise<ChainReport> {
+  let prevHash = GENESIS;
+  let checked = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom("completion_records").selectAll().where("seq", ">", after).orderBy("seq").limit(500).execute();
+    if (rows.length === 0) return { ok: true, checked };
+    for (const row of rows) {
+      if (row.prev_hash !== prevHash) return { ok: false, checked, seq: row.seq, id: row.id, reason: "chain broken" };
+      const { seq: _seq, prev_hash: _prev, hash, ...content } = row;
+      if (recordHash(content, row.prev_hash) !== hash) return { ok: false, checked, seq: row.seq, id: row.id, reason: "content changed" };
+      prevHash = hash;
+      checked++;
+      after = row.seq;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadQuestions, nextStep, reviewAttempt, saveAnswer, startAttempt, submitAttempt } from "../../app/server/learning/attempts";
+import { moduleState, myCourses } from "../../app/server/learning/progress";
+import { verifyChain } from "../../app/server/learning/records";
+import type { DatabaseHandle } from "../../db/connect";
+import { engine, freshDatabase } from "../support/db";
+import { makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
+
+let database: DatabaseHandle;
+let drop: () => Promise<void>;
+let trainee: MadeUser;
+let other: MadeUser;
+let mv: string;
+
+beforeEach(async () => {
+  ({ handle: database, drop } = await freshDatabase());
+  const agency = await makeAgency(database.db);
+  trainee = await makeUser(database.db, { agencyId: agency.id });
+  other = await makeUser(database.db, { agencyId: agency.id });
+  mv = (await syncSample(database.db)).id;
+  await enrol(database.db, trainee.id, "sample-course");
+});
+afterEach(() => drop());
+
+const records = () => database.db.selectFrom("completion_records").selectAll().orderBy("seq").execute();
+
+describe(`taking a module (${engine})`, () => {
+  it("goes pre-test, lessons, final quiz; the pre-test is taken once and ungraded", async () => {
+    expect((await moduleState(database.db, trainee.id, mv)).step).toBe("pretest");
+    await expect(startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" })).rejects.toMatchObject({ messageKey: "errors.quiz.notReady" });
+    const pretest = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" });
+    expect(await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" })).toBe(pretest);
+    await answerAll(database.db, trainee.id, pretest, false);
+    const result = await submitAttempt(database.db, trainee.id, pretest);
+    expect(result).toMatchObject({ score: 0, passed: false });
+    await expect(startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" })).rejects.toMatchObject({ messageKey: "errors.quiz.pretestTaken" });
+    const state = await moduleState(database.db, trainee.id, mv);
+    expect(state.step).toBe("lessons");
+    expect(state.nextLesson).toBe("01-first");
+    expect(state.percent).toBe(25); // 1 of 4 steps
+  });
+
+  it("serves 10 of the 12 questions, with shuffled options, and shows no answer before submission", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    const { attempt, step } = await nextStep(database.db, trainee.id, id);
+    expect(attempt.served).toHaveLength(10);
+    expect(new Set(attempt.served.map((s) => s.id)).size).toBe(10);
+    const text = JSON.stringify(step);
+    expect(text).not.toMatch(/correct|feedback|misconception|Because/);
+  });
+
+  it("refuses answers naming questions or options not served, and another trainee's attempt", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    const { attempt } = await nextStep(database.db, trainee.id, id);
+    const servedIds = new Set(attempt.served.map((s) => s.id));
+    const notServed = [...(await loadQuestions(database.db, mv, "final")).keys()].find((q) => !servedIds.has(q))!;
+    const first = attempt.served[0]!;
+    await expect(saveAnswer(database.db, trainee.id, id, notServed, { choice: ["a"] })).rejects.toMatchObject({ code: "invalid" });
+    await expect(saveAnswer(database.db, trainee.id, id, "pre-1", { choice: ["a"] })).rejects.toMatchObject({ code: "invalid" });
+    await expect(saveAnswer(database.db, trainee.id, id, first.id, { choice: ["zz"] })).rejects.toMatchObject({ code: "invalid" });
+    await expect(saveAnswer(database.db, other.id, id, first.id, { choice: [first.options[0]!] })).rejects.toMatchObject({ code: "not_found" });
+    await expect(submitAttempt(database.db, other.id, id)).rejects.toMatchObject({ code: "not_found" });
+    const after = await database.db.selectFrom("quiz_attempts").select("answers").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(after.answers).toEqual({});
+  });
+
+  it("refuses submitting with unanswered questions", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await expect(submitAttempt(database.db, trainee.id, id)).rejects.toMatchObject({ messageKey: "errors.quiz.unanswered" });
+  });
+
+  it("a failed attempt records no completion; a passing one writes module and course records in its transaction", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const failing = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, failing, false);
+    expect(await submitAttempt(database.db, trainee.id, failing)).toMatchObject({ passed: false, score: 0 });
+    expect(await records()).toEqual([]);
+
+    const passing = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    expect(passing).not.toBe(failing);
+    await answerAll(database.db, trainee.id, passing, true);
+    expect(await submitAttempt(database.db, trainee.id, passing)).toMatchObject({ passed: true, score: 100, firstSubmission: true });
+    const [moduleRecord, courseRecord] = await records();
+    expect(moduleRecord).toMatchObject({ kind: "module", user_id: trainee.id, module_version_id: mv, attempt_id: passing, score: 100, pretest_score: 0 });
+    const months = (moduleRecord!.expires_at.getTime() - moduleRecord!.completed_at.getTime()) / (30.4 * 24 * 3_600_000);
+    expect(Math.round(months)).toBe(24);
+    expect(courseRecord).toMatchObject({ kind: "course", course_slug: "sample-course", user_id: trainee.id });
+    expect(courseRecord!.certificate_code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(courseRecord!.details).toMatchObject({ modules: [{ module: "sample-module", version: 1, record: moduleRecord!.id }] });
+    expect((await moduleState(database.db, trainee.id, mv)).step).toBe("done");
+    expect(await myCourses(database.db, trainee.id)).toMatchObject([{ slug: "sample-course", done: 1, percent: 100, next: null }]);
+  });
+
+  it("records a submission once when it is sent 20 times at once", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, id, true);
+    const results = await Promise.all(Array.from({ length: 20 }, () => submitAttempt(database.db, trainee.id, id)));
+    expect(results.filter((r) => r.firstSubmission)).toHaveLength(1);
+    expect(new Set(results.map((r) => `${r.score}/${r.passed}`))).toEqual(new Set(["100/true"]));
+    expect((await records()).map((r) => r.kind)).toEqual(["module", "course"]);
+    expect((await verifyChain(database.db)).ok).toBe(true);
+  });
+
+  it("never changes a submitted attempt, in the database itself", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, id, true);
+    await submitAttempt(database.db, trainee.id, id);
+    await expect(sql`update quiz_attempts set score = 0 where id = ${id}`.execute(database.db)).rejects.toThrow(/cannot be changed/);
+    await expect(sql`delete from quiz_attempts where id = ${id}`.execute(database.db)).rejects.toThrow(/cannot be changed/);
+    const q = (await nextStep(database.db, trainee.id, id)).attempt.served[0]!;
+    await expect(saveAnswer(database.db, trainee.id, id, q.id, { choice: [q.options[0]!] })).rejects.toMatchObject({ messageKey: "errors.quiz.submitted" });
+  });
+
+  it("reviews a past attempt exactly as served, with every option's feedback", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, id, false);
+    await submitAttempt(database.db, trainee.id, id);
+    const { attempt, items } = await reviewAttempt(database.db, trainee.id, id);
+    expect(items.map((i) => i.id)).toEqual(attempt.served.map((s) => s.id));
+    expect(items.map((i) => i.options.map((o) => o.id))).toEqual(attempt.served.map((s) => s.options));
+    for (const item of items) {
+      expect(item.right).toBe(false);
+      expect(item.options.every((o) => o.feedback.en.startsWith("Because"))).toBe(true);
+      expect(item.options.some((o) => o.chosen)).toBe(true);
+    }
+  });
+
+  it("enforces a module's attempt limit and cool-down", async () => {
+    const { handle, drop: dropOwn } = await freshDatabase();
+    try {
+      const agency = await makeAgency(handle.db);
+      const user = await makeUser(handle.db, { agencyId: agency.id });
+      const version = await syncSample(handle.db, (c) => c.edit("sample-module/module.yaml", "maxAttempts: null, cooldownMinutes: 0", "maxAttempts: 2, cooldownMinutes: 60"));
+      await readyForFinal(handle.db, user.id, version.id);
+      const first = await startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" });
+      await answerAll(handle.db, user.id, first, false);
+      await submitAttempt(handle.db, user.id, first);
+      await expect(startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" })).rejects.toMatchObject({ messageKey: "errors.quiz.coolingDown" });
+      await sql`alter table quiz_attempts disable trigger quiz_attempts_frozen`.execute(handle.db);
+      await sql`update quiz_attempts set submitted_at = submitted_at - interval '2 hours'`.execute(handle.db);
+      await sql`alter table quiz_attempts enable trigger quiz_attempts_frozen`.execute(handle.db);
+      const second = await startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" });
+      await answerAll(handle.db, user.id, second, false);
+      await submitAttempt(handle.db, user.id, second);
+      await expect(startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" })).rejects.toMatchObject({ messageKey: "errors.quiz.noAttemptsLeft" });
+    } finally {
+      await dropOwn();
+    }
+  });
+});
+
+describe(`completion records (${engine})`, () => {
+  it("are append-only, and verification finds the first record that was edited behind the database's back", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, id, true);
+    await submitAttempt(database.db, trainee.id, id);
+    expect(await verifyChain(database.db)).toEqual({ ok: true, checked: 2 });
+    await expect(sql`update completion_records set score = 99`.execute(database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from completion_records`.execute(database.db)).rejects.toThrow(/append-only/);
+
+    // Someone with the power to switch the guard off edits the first record's score.
+    await sql`alter table completion_records disable trigger completion_records_append_only`.execute(database.db);
+    await sql`update completion_records set score = 100 - score + 1 where kind = 'module'`.execute(database.db);
+    const [first] = await records();
+    expect(await verifyChain(database.db)).toEqual({ ok: false, checked: 0, seq: first!.seq, id: first!.id, reason: "content changed" });
+  });
+});
