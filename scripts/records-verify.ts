@@ -2,9 +2,11 @@
 // record that does not match. Exits 1 when one does not.
 import { verifyChain } from "../app/server/learning/records";
 import { connect } from "../db/connect";
+import { migrateToLatest } from "../db/migrate";
 
 const handle = await connect({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || "./data" });
 try {
+  await migrateToLatest(handle.db);
   const report = await verifyChain(handle.db);
   if (report.ok) {
     console.log(`All ${report.checked} completion records match their hashes and the chain is unbroken.`);
