@@ -1,17 +1,30 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { useT } from "~/components/i18n";
+import { useFormat, useT } from "~/components/i18n";
+import { L, useLocalised } from "~/components/localised";
+import { ProgressBar } from "~/components/progress";
 import { pageTitle } from "~/components/page-title";
 import { requireActor } from "~/server/http/guards";
 import { can } from "~/server/auth/policy";
 import { getAgency } from "~/server/org/agencies";
+import { recentCertificates } from "~/server/learning/certificates";
+import { lastActivity, myCourses } from "~/server/learning/progress";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.title");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
-  const agency = await getAgency(context.app.db, actor.agencyId);
+  const db = context.app.db;
+  const [agency, courses, last, certificates] = await Promise.all([
+    getAgency(db, actor.agencyId),
+    myCourses(db, actor.id),
+    lastActivity(db, actor.id),
+    recentCertificates(db, actor.id),
+  ]);
   return {
+    courses,
+    last,
+    certificates,
     displayName: actor.user.displayName,
     roles: actor.user.roles,
     profession: actor.user.profession,
@@ -24,6 +37,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Home() {
   const t = useT();
+  const format = useFormat();
+  const pick = useLocalised();
   const d = useLoaderData<typeof loader>();
   return (
     <div>
@@ -43,13 +58,52 @@ export default function Home() {
           <dd>{d.roles.map((r) => t(`roles.${r}`)).join(" / ")}</dd>
         </div>
       </dl>
+      {d.last ? (
+        <p className="continue">
+          <Link className="button" to={`/learn/${d.last.module_slug}`}>
+            {t("learn.continueWhere", { title: pick(d.last.title).text })}
+          </Link>
+        </p>
+      ) : null}
       <section aria-labelledby="learning-heading" className="panel">
-        <h2 id="learning-heading">{t("home.learningTitle")}</h2>
+        <h2 id="learning-heading">{t("learn.myCourses")}</h2>
+        {d.courses.length === 0 ? <p>{t("learn.noCourses")}</p> : null}
+        <ul className="course-progress">
+          {d.courses.map((c) => (
+            <li key={c.slug}>
+              <h3>
+                <Link to={`/courses/${c.slug}`}>
+                  <L text={c.title} />
+                </Link>
+              </h3>
+              <ProgressBar percent={c.percent} label={t("learn.courseProgress", { done: c.done, total: c.modules.length })} />
+              {c.next ? (
+                <p>
+                  <Link to={`/learn/${c.next.slug}`}>{t("learn.nextLesson", { title: pick(c.next.title).text })}</Link>
+                </p>
+              ) : null}
+            </li>
+          ))}
+        </ul>
         <p>{t("home.learningBody")}</p>
         <p>
           <Link to="/courses">{t("home.browseCatalog")}</Link>
         </p>
       </section>
+      {d.certificates.length > 0 ? (
+        <section aria-labelledby="certificates-heading" className="panel">
+          <h2 id="certificates-heading">{t("learn.recentCertificates")}</h2>
+          <ul className="link-list">
+            {d.certificates.map((c) => (
+              <li key={c.certificate_code}>
+                <Link to={`/verify/${c.certificate_code}`}>
+                  {t("learn.certificateLine", { course: pick(c.title).text, date: format.date(c.completed_at), code: c.certificate_code ?? "" })}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {d.canInvite || d.canSeePeople || d.isAdmin ? (
         <section aria-labelledby="manage-heading" className="panel">
           <h2 id="manage-heading">{t("home.manageTitle")}</h2>

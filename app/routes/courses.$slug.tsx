@@ -1,23 +1,38 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { SubmitButton } from "~/components/forms";
+import { enrol, isEnrolled } from "~/server/learning/progress";
 import { useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { getCourse } from "~/server/catalog/catalog";
-import { notFound } from "~/server/http/guards";
+import { fromDomainError, notFound, requireUser } from "~/server/http/guards";
+import { isSlug } from "~/server/http/params";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, "catalog.courseTitle", { name: (data?.course.title[rootLocale(matches)] ?? data?.course.title.en) || "" });
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const slug = params.slug ?? "";
-  const found = /^[a-z0-9-]{1,80}$/.test(slug) ? await getCourse(context.app.db, slug) : undefined;
-  return found ?? notFound();
+  const found = (isSlug(slug) ? await getCourse(context.app.db, slug) : undefined) ?? notFound();
+  const enrolled = context.user ? await isEnrolled(context.app.db, context.user.id, found.course.slug) : false;
+  return { ...found, signedIn: Boolean(context.user), enrolled };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = requireUser(context, request);
+  if (!isSlug(params.slug)) notFound();
+  try {
+    await enrol(context.app.db, user.id, params.slug);
+  } catch (error) {
+    return fromDomainError(error);
+  }
+  return redirect(`/courses/${params.slug}`);
 }
 
 export default function CoursePage() {
   const t = useT();
   const duration = useDuration();
-  const { course, modules, minutes } = useLoaderData<typeof loader>();
+  const { course, modules, minutes, signedIn, enrolled } = useLoaderData<typeof loader>();
   return (
     <div>
       <p className="breadcrumb">
@@ -43,6 +58,17 @@ export default function CoursePage() {
           <dd>{course.professions.map((p) => t(`professions.${p}`)).join(" / ")}</dd>
         </div>
       </dl>
+      {enrolled ? (
+        <p className="alert alert-success">{t("learn.enrolled")}</p>
+      ) : signedIn ? (
+        <Form method="post">
+          <SubmitButton>{t("learn.enrol")}</SubmitButton>
+        </Form>
+      ) : (
+        <p>
+          <Link to={`/sign-in?next=${encodeURIComponent(`/courses/${course.slug}`)}`}>{t("learn.signInToTake")}</Link>
+        </p>
+      )}
       <h2>{t("catalog.modules")}</h2>
       <ol className="module-list">
         {modules.map((m) => (
@@ -56,6 +82,11 @@ export default function CoursePage() {
             <p className="hint">
               {duration(m.minutes)} · {t("catalog.version", { n: m.version })}
             </p>
+            {enrolled ? (
+              <p>
+                <Link to={`/learn/${m.slug}`}>{t("learn.takeModule")}</Link>
+              </p>
+            ) : null}
             {m.recommendations.length > 0 ? (
               <details>
                 <summary>{t("catalog.addresses", { n: m.recommendations.length })}</summary>

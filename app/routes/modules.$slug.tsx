@@ -5,20 +5,21 @@ import { L, useDuration } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { getModule } from "~/server/catalog/catalog";
 import { notFound } from "~/server/http/guards";
+import { isSlug } from "~/server/http/params";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, "catalog.moduleTitle", { name: (data?.module.title[rootLocale(matches)] ?? data?.module.title.en) || "" });
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const slug = params.slug ?? "";
-  const found = /^[a-z0-9-]{1,80}$/.test(slug) ? await getModule(context.app.db, slug) : undefined;
-  return found ?? notFound();
+  const found = (isSlug(slug) ? await getModule(context.app.db, slug) : undefined) ?? notFound();
+  return { ...found, signedIn: Boolean(context.user) };
 }
 
 export default function ModulePage() {
   const t = useT();
   const format = useFormat();
   const duration = useDuration();
-  const { module, lessons, courses, recommendations, poolSize } = useLoaderData<typeof loader>();
+  const { module, lessons, courses, recommendations, poolSize, signedIn } = useLoaderData<typeof loader>();
   return (
     <div>
       <p className="breadcrumb">
@@ -47,6 +48,13 @@ export default function ModulePage() {
         </div>
       </dl>
 
+      {signedIn ? (
+        <p>
+          <Link className="button" to={`/learn/${module.slug}`}>
+            {t("learn.takeModule")}
+          </Link>
+        </p>
+      ) : null}
       <section aria-labelledby="lessons-heading" className="panel">
         <h2 id="lessons-heading">{t("catalog.lessons")}</h2>
         <ol className="lesson-list">

@@ -96,3 +96,9 @@ export async function contentStatus(db: Kysely<Database>) {
   const versions = await db.selectFrom("modules").select(["slug", "latest_version"]).orderBy("slug").execute();
   return { latest, lastGood, versions };
 }
+
+/** The misconception vocabulary, by id, for feedback pages. */
+export async function misconceptionLabels(db: Kysely<Database>) {
+  const rows = await db.selectFrom("misconceptions").select(["id", "label"]).execute();
+  return Object.fromEntries(rows.map((r) => [r.id, r.label]));
+}

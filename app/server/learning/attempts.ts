@@ -132,7 +132,8 @@ export async function nextStep(db: Kysely<Database>, userId: string, attemptId: 
   const served = attempt.served[at]!;
   const q = questions.get(served.id)!;
   const answer = attempt.answers[served.id];
-  const showFollowUp = Boolean(answer && followUpApplies(q, answer.choice));
+  // Going back to a question (an explicit index) shows its first step, so the answer can be changed.
+  const showFollowUp = index === undefined && Boolean(answer && followUpApplies(q, answer.choice) && !answer.followUp);
   return { attempt, step: { question: viewOf(q, served, showFollowUp), answer: answer ?? null, followUpStage: showFollowUp }, position: at };
 }
 

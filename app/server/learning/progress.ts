@@ -130,3 +130,40 @@ export async function lastActivity(db: Kysely<Database>, userId: string) {
     .executeTakeFirst();
   return row ?? null;
 }
+
+/** One lesson as the trainee reads it, with its neighbours and whether it is done. */
+export async function lessonForTrainee(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
+  const lessons = await db
+    .selectFrom("lessons")
+    .select(["lesson_id", "title", "minutes", "content_note", "html"])
+    .where("module_version_id", "=", moduleVersionId)
+    .orderBy("position")
+    .execute();
+  const index = lessons.findIndex((l) => l.lesson_id === lessonId);
+  if (index === -1) return undefined;
+  const [done, pretest] = await Promise.all([
+    db.selectFrom("lesson_progress").select("lesson_id").where("user_id", "=", userId).where("module_version_id", "=", moduleVersionId).where("lesson_id", "=", lessonId).executeTakeFirst(),
+    db
+      .selectFrom("quiz_attempts")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("module_version_id", "=", moduleVersionId)
+      .where("stage", "=", "pretest")
+      .where("submitted_at", "is not", null)
+      .executeTakeFirst(),
+  ]);
+  return {
+    lesson: lessons[index]!,
+    index,
+    total: lessons.length,
+    previous: lessons[index - 1]?.lesson_id ?? null,
+    next: lessons[index + 1]?.lesson_id ?? null,
+    done: Boolean(done),
+    pretestDone: Boolean(pretest),
+  };
+}
+
+export async function isEnrolled(db: Kysely<Database>, userId: string, courseSlug: string): Promise<boolean> {
+  const row = await db.selectFrom("enrollments").select("user_id").where("user_id", "=", userId).where("course_slug", "=", courseSlug).executeTakeFirst();
+  return Boolean(row);
+}

@@ -1,0 +1,132 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { FormAlert, SubmitButton } from "~/components/forms";
+import { useFormat, useT } from "~/components/i18n";
+import { L } from "~/components/localised";
+import { pageTitle, rootLocale } from "~/components/page-title";
+import { ProgressBar } from "~/components/progress";
+import { startAttempt } from "~/server/learning/attempts";
+import { currentVersion, moduleState } from "~/server/learning/progress";
+import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards";
+import { isSlug } from "~/server/http/params";
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
+  pageTitle(matches, "catalog.moduleTitle", { name: (data?.version.title[rootLocale(matches)] ?? data?.version.title.en) || "" });
+
+async function load(params: { slug?: string }, context: LoaderFunctionArgs["context"]) {
+  const version = isSlug(params.slug) ? await currentVersion(context.app.db, params.slug) : undefined;
+  return version ?? notFound();
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = requireUser(context, request);
+  const version = await load(params, context);
+  return { version, state: await moduleState(context.app.db, user.id, version.id) };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = requireUser(context, request);
+  const version = await load(params, context);
+  const form = await readForm(request, z.object({ stage: z.enum(["pretest", "final"], { error: "errors.invalid" }) }));
+  if (!form.ok) return invalid(form.errors);
+  try {
+    const id = await startAttempt(context.app.db, { userId: user.id, moduleVersionId: version.id, stage: form.data.stage });
+    return redirect(`/attempts/${id}`);
+  } catch (error) {
+    return fromDomainError(error);
+  }
+}
+
+export default function ModuleLearning() {
+  const t = useT();
+  const format = useFormat();
+  const { version, state } = useLoaderData<typeof loader>();
+  const failure = useActionData<typeof action>();
+  const settings = version.quiz_settings;
+  return (
+    <div>
+      <p className="breadcrumb">
+        <Link to={`/modules/${version.module_slug}`}>
+          <L text={version.title} />
+        </Link>
+      </p>
+      <L as="h1" text={version.title} />
+      <ProgressBar percent={state.percent} />
+      <FormAlert state={failure ?? undefined} />
+
+      <ol className="steps">
+        <li className={state.pretest?.submitted_at ? "step done" : "step"}>
+          <h2>{t("learn.pretest")}</h2>
+          {state.pretest?.submitted_at ? (
+            <p>
+              {t("learn.pretestDone", { score: state.pretest.score ?? 0 })} · <Link to={`/attempts/${state.pretest.id}/result`}>{t("learn.review")}</Link>
+            </p>
+          ) : (
+            <>
+              <p>{t("learn.pretestLead")}</p>
+              <Form method="post">
+                <input type="hidden" name="stage" value="pretest" />
+                <SubmitButton>{state.pretest ? t("learn.continue") : t("learn.pretestStart")}</SubmitButton>
+              </Form>
+            </>
+          )}
+        </li>
+        <li className="step">
+          <h2>{t("learn.lessons")}</h2>
+          <ol className="lesson-list">
+            {state.lessons.map((l) => (
+              <li key={l.lesson_id}>
+                {state.pretest?.submitted_at ? (
+                  <Link to={`/learn/${version.module_slug}/lessons/${l.lesson_id}`}>
+                    <L text={l.title} />
+                  </Link>
+                ) : (
+                  <L text={l.title} />
+                )}{" "}
+                <span className={l.done ? "tag tag-done" : "tag"}>{l.done ? t("learn.lessonDone") : t("learn.lessonTodo")}</span>
+              </li>
+            ))}
+          </ol>
+          {state.step === "lessons" && state.nextLesson ? (
+            <p>
+              <Link className="button" to={`/learn/${version.module_slug}/lessons/${state.nextLesson}`}>
+                {t("learn.continue")}
+              </Link>
+            </p>
+          ) : null}
+        </li>
+        <li className={state.completion ? "step done" : "step"}>
+          <h2>{t("learn.finalQuiz")}</h2>
+          <p>{t("learn.finalLead", { questions: settings.questions, mark: version.pass_mark })}</p>
+          {state.completion ? (
+            <p className="alert alert-success">
+              {t("learn.completed", { date: format.date(state.completion.completed_at), until: format.date(state.completion.expires_at) })}
+            </p>
+          ) : state.step === "quiz" ? (
+            <Form method="post">
+              <input type="hidden" name="stage" value="final" />
+              <SubmitButton>{state.openFinal ? t("learn.finalContinue") : t("learn.finalStart")}</SubmitButton>
+            </Form>
+          ) : (
+            <p className="hint">{t("learn.finalLocked")}</p>
+          )}
+          {state.finals.length > 0 ? (
+            <>
+              <h3>{t("learn.attempts")}</h3>
+              <ul className="link-list">
+                {state.finals.map((a) => (
+                  <li key={a.id}>
+                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })} ({a.passed ? t("learn.passed") : t("learn.failed")}) ·{" "}
+                    <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </li>
+      </ol>
+      <p className="hint">{t("learn.pauseNote")}</p>
+    </div>
+  );
+}

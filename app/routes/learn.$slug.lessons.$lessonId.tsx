@@ -1,0 +1,107 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { SubmitButton } from "~/components/forms";
+import { useLocale, useT } from "~/components/i18n";
+import { L } from "~/components/localised";
+import { pageTitle, rootLocale } from "~/components/page-title";
+import { ProgressBar } from "~/components/progress";
+import { completeLesson, currentVersion, lessonForTrainee } from "~/server/learning/progress";
+import { notFound, requireUser } from "~/server/http/guards";
+import { isContentId, isSlug } from "~/server/http/params";
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
+  pageTitle(matches, "catalog.moduleTitle", { name: (data?.lesson.title[rootLocale(matches)] ?? data?.lesson.title.en) || "" });
+
+async function load(request: Request, params: { slug?: string; lessonId?: string }, context: LoaderFunctionArgs["context"]) {
+  const user = requireUser(context, request);
+  if (!isSlug(params.slug) || !isContentId(params.lessonId)) notFound();
+  const version = (await currentVersion(context.app.db, params.slug)) ?? notFound();
+  const found = (await lessonForTrainee(context.app.db, user.id, version.id, params.lessonId)) ?? notFound();
+  // The pre-test comes first: it shows the trainee, and later the trainer, where they started.
+  if (!found.pretestDone) throw redirect(`/learn/${version.module_slug}`);
+  return { user, version, ...found };
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { version, lesson, index, total, previous, next, done } = await load(request, params, context);
+  return { version: { module_slug: version.module_slug, title: version.title, sources: version.sources }, lesson, index, total, previous, next, done };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { user, version, lesson, next } = await load(request, params, context);
+  await completeLesson(context.app.db, user.id, version.id, lesson.lesson_id);
+  return redirect(next ? `/learn/${version.module_slug}/lessons/${next}` : `/learn/${version.module_slug}`);
+}
+
+export default function Lesson() {
+  const t = useT();
+  const locale = useLocale();
+  const { version, lesson, index, total, previous, next, done } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const base = `/learn/${version.module_slug}`;
+  const html = lesson.html[locale] ?? lesson.html.en;
+  const htmlLang = lesson.html[locale] ? undefined : "en";
+
+  if (lesson.content_note && !done && !params.has("continue")) {
+    return (
+      <div className="narrow">
+        <L as="h1" text={lesson.title} />
+        <section className="alert alert-info" aria-labelledby="note-heading">
+          <h2 id="note-heading">{t("learn.contentNoteTitle")}</h2>
+          <L as="p" text={lesson.content_note} />
+        </section>
+        <p className="actions">
+          <Link className="button" to="?continue=1">
+            {t("learn.contentNoteContinue")}
+          </Link>
+          <Link to="/">{t("learn.pause")}</Link>
+        </p>
+        <p className="hint">{t("learn.pauseNote")}</p>
+      </div>
+    );
+  }
+
+  return (
+    <article className="lesson">
+      <p className="breadcrumb">
+        <Link to={base}>
+          <L text={version.title} />
+        </Link>
+      </p>
+      <ProgressBar percent={Math.round(((index + (done ? 1 : 0)) * 100) / total)} label={t("learn.lessonOf", { n: index + 1, total })} />
+      <L as="h1" text={lesson.title} />
+      {/* Rendered from the module's Markdown at sync, with raw HTML escaped: safe to insert. */}
+      <div className="lesson-body" lang={htmlLang} dangerouslySetInnerHTML={{ __html: html }} />
+      <section aria-labelledby="sources-heading" className="panel">
+        <h2 id="sources-heading">{t("learn.sources")}</h2>
+        <ul className="sources">
+          {version.sources.map((s) => (
+            <li key={s.id} id={`source-${s.id}`}>
+              {s.url ? (
+                <a href={s.url} rel="noopener noreferrer">
+                  {s.title}
+                </a>
+              ) : (
+                s.title
+              )}{" "}
+              ({s.year}). {s.detail}
+            </li>
+          ))}
+        </ul>
+      </section>
+      {done ? (
+        <p className="alert alert-success">{t("learn.alreadyDone")}</p>
+      ) : (
+        <Form method="post" className="done-form">
+          <SubmitButton>{t("learn.markDone")}</SubmitButton>
+        </Form>
+      )}
+      <nav className="pager" aria-label={t("learn.lessons")}>
+        {previous ? <Link to={`${base}/lessons/${previous}`}>{t("learn.previousLesson")}</Link> : null}
+        <Link to={base}>{t("learn.backToModule")}</Link>
+        {next && done ? <Link to={`${base}/lessons/${next}`}>{t("learn.nextLessonLink")}</Link> : null}
+        <Link to="/">{t("learn.pause")}</Link>
+      </nav>
+    </article>
+  );
+}

@@ -1,0 +1,135 @@
+// A trainee completes a whole module in Chromium: enrol, pre-test, lessons (with a content
+// note), final quiz, result, certificate verification. Once without JavaScript, once with it.
+import type { Browser, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadQuestions } from "../../app/server/learning/attempts";
+import { engine } from "../support/engine";
+import { expectNoAxeViolations, launchBrowser, newContext, screenshot } from "../support/browser";
+import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
+import { startTestServer, type TestServer } from "../support/http";
+import { syncSample } from "../support/learning";
+
+let server: TestServer;
+let browser: Browser;
+let agencyId: string;
+let moduleVersionId: string;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  agencyId = (await makeAgency(server.database.db, "Hokkaido Juvenile Protection", "juvenile_protection")).id;
+  moduleVersionId = (await syncSample(server.database.db)).id;
+});
+
+/** Answers the open attempt page by page; `right` picks the correct options, read from the server's store. */
+async function answerQuiz(page: Page, right: boolean, js: boolean) {
+  const questions = await loadQuestions(server.database.db, moduleVersionId);
+  for (let guard = 0; guard < 40; guard++) {
+    const form = page.locator("form.question");
+    if ((await form.count()) === 0) return;
+    const id = await form.locator('input[name="questionId"]').inputValue();
+    const part = await form.locator('input[name="part"]').inputValue();
+    const q = questions.get(id)!;
+    const options = part === "followUp" ? q.followUp!.options : q.options;
+    const wanted = options.filter((o) => Boolean(o.correct) === right).map((o) => o.id);
+    const picks = q.kind === "multiple" && part === "choice" && right ? wanted : wanted.slice(0, 1);
+    for (const value of picks) await form.locator(`input[name="choice"][value="${value}"]`).check();
+    await form.locator('button[type="submit"]').click();
+    // With JavaScript the page changes in place: wait until it shows another step.
+    if (js) {
+      await page.waitForFunction(
+        ([before, beforePart]) => {
+          const q = document.querySelector<HTMLInputElement>('form.question input[name="questionId"]');
+          const p = document.querySelector<HTMLInputElement>('form.question input[name="part"]');
+          return !q || q.value !== before || p?.value !== beforePart;
+        },
+        [id, part],
+      );
+    } else await page.waitForLoadState();
+  }
+  throw new Error("the quiz did not end");
+}
+
+async function completeModule(js: boolean) {
+  const step = (s: string) => process.env.DEBUG_BROWSER && console.log(`[${js ? "js" : "nojs"}] ${s}`);
+  const name = js ? "Jun Scripted" : "山田 花子";
+  const user = await makeUser(server.database.db, { agencyId, displayName: name, roles: ["trainee"] });
+  const context = await newContext(browser, { javaScript: js });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/sign-in`);
+  await page.locator("#email").fill(user.email);
+  await page.locator("#password").fill(PASSWORD);
+  await page.locator("form.stack button[type=submit]").click();
+  await page.waitForURL(`${server.url}/`);
+
+  await page.goto(`${server.url}/courses/sample-course`);
+  await page.getByRole("button", { name: "Enrol in this course" }).click();
+  await expect.poll(() => page.getByText("You are enrolled in this course.").count()).toBe(1);
+  await page.getByRole("link", { name: "Take this module" }).click();
+  await page.waitForURL(/\/learn\/sample-module$/);
+
+  step('// Pre-test.');
+  // Pre-test.
+  await page.getByRole("button", { name: "Start the pre-test" }).click();
+  await page.waitForURL(/\/attempts\//);
+  if (js) await expectNoAxeViolations(page);
+  step('await answerQuiz(page, false, js);');
+  await answerQuiz(page, false, js);
+  await expect.poll(() => page.getByRole("heading", { name: "All questions answered" }).count()).toBe(1);
+  await page.getByRole("button", { name: "Submit my answers" }).click();
+  await page.waitForURL(/\/result$/);
+  await expect.poll(() => page.getByRole("status").textContent()).toContain("Pre-test (not graded): 0%");
+
+  step('// Lessons: the second');
+  // Lessons: the second carries a content note first.
+  await page.goto(`${server.url}/learn/sample-module`);
+  await page.getByRole("link", { name: "Continue" }).click();
+  await page.waitForURL(/lessons\/01-first$/);
+  if (js) await expectNoAxeViolations(page);
+  await page.getByRole("button", { name: "I have read this lesson" }).click();
+  await page.waitForURL(/lessons\/02-second$/);
+  await expect.poll(() => page.getByRole("heading", { name: "Before you read" }).count()).toBe(1);
+  await page.getByRole("link", { name: "Continue to the lesson" }).click();
+  await page.getByRole("button", { name: "I have read this lesson" }).click();
+  await page.waitForURL(/\/learn\/sample-module$/);
+
+  step('// Final quiz, answered right.');
+  // Final quiz, answered right.
+  await page.getByRole("button", { name: "Start the final quiz" }).click();
+  await page.waitForURL(/\/attempts\//);
+  // No answer or feedback in the page before submission.
+  const html = await page.content();
+  expect(html).not.toMatch(/Because [abc]|correct|misconception/);
+  step('await answerQuiz(page, true, js);');
+  await answerQuiz(page, true, js);
+  await page.getByRole("button", { name: "Submit my answers" }).click();
+  await page.waitForURL(/\/result$/);
+  const status = (await page.getByRole("status").textContent())!;
+  expect(status).toContain("Score: 100%");
+  expect(status).toContain("You passed.");
+  const code = status.match(/certificate code is ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/)![1]!;
+  if (js) await expectNoAxeViolations(page);
+  await screenshot(page, js ? "result-js" : "result-nojs");
+
+  step('// The public verification page');
+  // The public verification page, as anyone would see it.
+  const visitor = await (await newContext(browser, { javaScript: js })).newPage();
+  const response = await visitor.goto(`${server.url}/verify/${code}`);
+  expect(response!.status()).toBe(200);
+  expect(await visitor.locator("dl").textContent()).toContain(name);
+  expect(await visitor.getByRole("status").textContent()).toBe("This certificate is valid.");
+  expect((await visitor.goto(`${server.url}/verify/0000-0000-0000`))!.status()).toBe(404);
+  expect(await visitor.getByRole("status").textContent()).toBe("No such certificate.");
+
+  // Home: the course is done and the certificate listed.
+  await page.goto(`${server.url}/`);
+  expect(await page.locator(".course-progress").textContent()).toContain("1 of 1 modules done");
+  expect(await page.locator("#certificates-heading + ul").textContent()).toContain(code);
+  if (js) await expectNoAxeViolations(page);
+  await screenshot(page, js ? "home-done-js" : "home-done-nojs");
+  await context.close();
+}
+
+describe(`taking a module in Chromium (${engine})`, () => {
+  it("works from enrolment to certificate with JavaScript disabled", () => completeModule(false));
+  it("works from enrolment to certificate with JavaScript enabled", () => completeModule(true));
+});
