@@ -13,5 +13,5 @@ export default defineConfig({
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   server: { port: 3000 },
   build: { target: "es2022" },
-  ssr: { external: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "nodemailer"] },
+  ssr: { external: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "nodemailer", "pdfkit", "qrcode"] },
 });

@@ -286,6 +286,7 @@ export const en = {
     continueWhere: "Continue where you left off: {{title}}",
     recentCertificates: "Recent certificates",
     certificateLine: "{{course}}, {{date}} (code {{code}})",
+    downloadPdf: "Certificate (PDF)",
     enrol: "Enrol in this course",
     enrolled: "You are enrolled in this course.",
     takeModule: "Take this module",

@@ -288,6 +288,7 @@ export const ja: typeof en = {
     continueWhere: "前回の続きから:{{title}}",
     recentCertificates: "最近の修了証",
     certificateLine: "{{course}}、{{date}}(コード {{code}})",
+    downloadPdf: "修了証(PDF)",
     enrol: "このコースに登録する",
     enrolled: "このコースに登録済みです。",
     takeModule: "このモジュールを受講する",

@@ -96,9 +96,8 @@ export default function Home() {
           <ul className="link-list">
             {d.certificates.map((c) => (
               <li key={c.certificate_code}>
-                <Link to={`/verify/${c.certificate_code}`}>
-                  {t("learn.certificateLine", { course: pick(c.title).text, date: format.date(c.completed_at), code: c.certificate_code ?? "" })}
-                </Link>
+                {t("learn.certificateLine", { course: pick(c.title).text, date: format.date(c.completed_at), code: c.certificate_code ?? "" })} ·{" "}
+                <a href={`/certificates/${c.certificate_code}`}>{t("learn.downloadPdf")}</a> · <Link to={`/verify/${c.certificate_code}`}>{t("verify.title")}</Link>
               </li>
             ))}
           </ul>

@@ -68,7 +68,8 @@ export default function AttemptResult() {
             {attempt.passed ? <p>{t("quiz.moduleComplete")}</p> : null}
             {certificate ? (
               <p>
-                {t("quiz.courseComplete", { code: certificate.code })} <Link to={`/verify/${certificate.code}`}>{t("verify.title")}</Link>
+                {t("quiz.courseComplete", { code: certificate.code })} <a href={`/certificates/${certificate.code}`}>{t("learn.downloadPdf")}</a> ·{" "}
+                <Link to={`/verify/${certificate.code}`}>{t("verify.title")}</Link>
               </p>
             ) : null}
           </>

@@ -44,3 +44,36 @@ export async function recentCertificates(db: Kysely<Database>, userId: string, l
     .limit(limit)
     .execute();
 }
+
+/** Everything the PDF shows, for the holder or for someone allowed to see their records. */
+export async function certificateDetails(db: Kysely<Database>, code: string) {
+  if (!CERTIFICATE_CODE.test(code)) return null;
+  const row = await db
+    .selectFrom("completion_records as r")
+    .innerJoin("users as u", "u.id", "r.user_id")
+    .innerJoin("courses as c", "c.slug", "r.course_slug")
+    .select(["r.user_id", "u.agency_id", "u.display_name", "c.title", "r.completed_at", "r.expires_at", "r.details", "r.certificate_code"])
+    .where("r.kind", "=", "course")
+    .where("r.certificate_code", "=", code)
+    .executeTakeFirst();
+  if (!row) return null;
+  const listed = (row.details.modules ?? []) as { module: string; version: number; completedAt: string }[];
+  const titles = await db
+    .selectFrom("module_versions")
+    .select(["module_slug", "version", "title"])
+    .where((eb) => eb.or(listed.map((m) => eb.and([eb("module_slug", "=", m.module), eb("version", "=", m.version)]))))
+    .execute();
+  const title = (slug: string, version: number) => titles.find((t) => t.module_slug === slug && t.version === version)?.title ?? { en: slug };
+  return {
+    userId: row.user_id,
+    agencyId: row.agency_id,
+    data: {
+      name: row.display_name,
+      course: row.title,
+      modules: listed.map((m) => ({ title: title(m.module, m.version), version: m.version, completedAt: new Date(m.completedAt) })),
+      completedAt: row.completed_at,
+      expiresAt: row.expires_at,
+      code: row.certificate_code!,
+    },
+  };
+}

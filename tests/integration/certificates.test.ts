@@ -1,0 +1,84 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { certificatePdf } from "../../app/server/learning/certificate-pdf";
+import { startAttempt, submitAttempt } from "../../app/server/learning/attempts";
+import { engine } from "../support/db";
+import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { startTestServer, type TestServer } from "../support/http";
+import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
+import { pdfText } from "../support/pdf-text";
+
+let server: TestServer;
+let holder: MadeUser;
+let code: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const db = server.database.db;
+  const agency = await makeAgency(db, "Osaka Child Guidance Centre", "child_guidance");
+  holder = await makeUser(db, { agencyId: agency.id, displayName: "山田 花子" });
+  const mv = (await syncSample(db)).id;
+  await enrol(db, holder.id, "sample-course");
+  await readyForFinal(db, holder.id, mv);
+  const attempt = await startAttempt(db, { userId: holder.id, moduleVersionId: mv, stage: "final" });
+  await answerAll(db, holder.id, attempt, true);
+  await submitAttempt(db, holder.id, attempt);
+  code = (await db.selectFrom("completion_records").select("certificate_code").where("kind", "=", "course").executeTakeFirstOrThrow()).certificate_code!;
+});
+
+describe(`certificates (${engine})`, () => {
+  it("render a Japanese name, the course, modules with versions, dates and the code in an A4 PDF", async () => {
+    const pdf = await certificatePdf({
+      name: "田中 恵子",
+      course: { en: "Police: child victims of sexual exploitation", ja: "警察職員コース" },
+      modules: [{ title: { en: "Victim, not offender" }, version: 3, completedAt: new Date("2026-04-01T03:00:00Z") }],
+      completedAt: new Date("2026-04-01T03:00:00Z"),
+      expiresAt: new Date("2028-04-01T03:00:00Z"),
+      code: "ABCD-EFGH-JKMN",
+      verifyUrl: "https://mamoru.example/verify/ABCD-EFGH-JKMN",
+    });
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    const raw = pdf.toString("latin1");
+    expect(raw).toMatch(/\/MediaBox \[0 0 595\.28 841\.89\]/); // A4
+    expect(raw).toMatch(/\/FontFile2/); // the font is embedded
+    const text = await pdfText(new Uint8Array(pdf));
+    expect(text).toContain("田中 恵子");
+    expect(text).toContain("警察職員コース");
+    expect(text).toContain("Victim, not offender");
+    expect(text).toContain("version 3");
+    expect(text).toContain("2026年4月1日");
+    expect(text).toContain("1 April 2028");
+    expect(text).toContain("ABCD-EFGH-JKMN");
+  });
+
+  it("are served to their holder, and to nobody else in another role's reach", async () => {
+    const own = server.client();
+    await own.signIn(holder.email, PASSWORD);
+    const res = await own.get(`/certificates/${code}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/pdf");
+    const text = await pdfText(new Uint8Array(await res.arrayBuffer()));
+    expect(text).toContain("山田 花子");
+    expect(text).toContain(code);
+    expect(text).toContain("サンプルコース");
+
+    const agency = await makeAgency(server.database.db, "Another agency", "court");
+    const stranger = await makeUser(server.database.db, { agencyId: agency.id, roles: ["reviewer"] });
+    const other = server.client();
+    await other.signIn(stranger.email, PASSWORD);
+    expect((await other.get(`/certificates/${code}`)).status).toBe(404);
+    expect((await server.client().get(`/certificates/${code}`)).status).toBe(302);
+  });
+
+  it("are verified publicly with name, course, dates and validity only", async () => {
+    const page = await (await fetch(`${server.url}/verify/${code}`, { headers: { "accept-language": "en" } })).text();
+    expect(page).toContain("This certificate is valid.");
+    expect(page).toContain("山田 花子");
+    expect(page).not.toContain(holder.email);
+    expect(page).not.toContain("Osaka Child Guidance Centre");
+    const unknown = await fetch(`${server.url}/verify/ZZZZ-ZZZZ-ZZZZ`, { headers: { "accept-language": "en" } });
+    expect(unknown.status).toBe(404);
+    const body = await unknown.text();
+    expect(body).toContain("No such certificate.");
+    expect((await fetch(`${server.url}/verify/not-a-code`)).status).toBe(404);
+  });
+});
