@@ -333,6 +333,16 @@ export const en = {
     notFound: "No such certificate.",
     notFoundBody: "Check the code on the certificate and try again.",
   },
+  records: {
+    title: "Completion records",
+    lead: "Completion records cannot be changed or deleted, and each one carries the hash of its content and of the record before it. Verification recomputes every hash and finds the first record that does not match.",
+    counts: "{{modules}} module completions, {{courses}} course completions.",
+    verify: "Verify every record now",
+    ok: "All {{n}} records match and the chain is unbroken (checked {{time}}).",
+    broken: "Record #{{seq}} ({{id}}) does not match: {{reason}}. The {{n}} records before it are intact.",
+    reason: { content: "its content was changed", chain: "the chain was broken before it" },
+    cli: "The same check runs from the command line: npm run records:verify.",
+  },
   errorPage: {
     home: "Go to the home page",
     badRequest: { title: "The request could not be understood", body: "Something in the address or the form was not valid. Go back and try again." },

@@ -42,6 +42,12 @@ export default function AdminHome() {
         </li>
         <li className="card">
           <h2>
+            <Link to="/admin/records">{t("records.title")}</Link>
+          </h2>
+          <p>{t("records.verify")}</p>
+        </li>
+        <li className="card">
+          <h2>
             <Link to="/admin/outbox">{t("outbox.title")}</Link>
           </h2>
           <p>{mailKept ? t("outbox.keptNote") : t("outbox.smtpNote")}</p>

@@ -26,6 +26,7 @@ const TABLE: Record<Exclude<Action, "learning.take">, Record<Role, Cell>> = {
   "user.manage": { trainee: no, trainer: no, reviewer: no, admin: yes },
   "content.sync": { trainee: no, trainer: no, reviewer: no, admin: yes },
   "outbox.view": { trainee: no, trainer: no, reviewer: no, admin: yes },
+  "records.verify": { trainee: no, trainer: no, reviewer: no, admin: yes },
 };
 
 const ROLES: Role[] = ["trainee", "trainer", "reviewer", "admin"];

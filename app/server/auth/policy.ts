@@ -31,10 +31,11 @@ export const ACTIONS = [
   "user.manage", // change roles, move between agencies, disable
   "content.sync",
   "outbox.view",
+  "records.verify", // recompute the completion records' hash chain (all agencies' records)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-const ADMIN_ONLY: ReadonlySet<Action> = new Set(["agency.manage", "user.manage", "content.sync", "outbox.view"]);
+const ADMIN_ONLY: ReadonlySet<Action> = new Set(["agency.manage", "user.manage", "content.sync", "outbox.view", "records.verify"]);
 
 export function can(actor: Actor, action: Action, target?: Target): boolean {
   const has = (role: Role) => actor.roles.includes(role);

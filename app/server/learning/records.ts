@@ -93,3 +93,9 @@ export async function verifyChain(db: Kysely<Database>): Promise<ChainReport> {
     }
   }
 }
+
+export async function countRecords(db: Kysely<Database>) {
+  const rows = await db.selectFrom("completion_records").select(["kind", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("kind").execute();
+  const n = (kind: string) => Number(rows.find((r) => r.kind === kind)?.n ?? 0);
+  return { module: n("module"), course: n("course") };
+}

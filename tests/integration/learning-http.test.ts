@@ -1,0 +1,105 @@
+// Taking a module over HTTP, as forms post it: tampered and replayed submissions, another
+// trainee's attempt, and the admin's verification of the completion records.
+import { sql } from "kysely";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts";
+import { engine } from "../support/db";
+import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { startTestServer, type TestServer, type TestClient } from "../support/http";
+import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
+
+let server: TestServer;
+let trainee: MadeUser;
+let other: MadeUser;
+let admin: MadeUser;
+let mv: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const db = server.database.db;
+  const agency = await makeAgency(db);
+  trainee = await makeUser(db, { agencyId: agency.id });
+  other = await makeUser(db, { agencyId: agency.id });
+  admin = await makeUser(db, { agencyId: agency.id, roles: ["admin"] });
+  mv = (await syncSample(db)).id;
+  await enrol(db, trainee.id, "sample-course");
+});
+
+async function client(user: MadeUser): Promise<TestClient> {
+  const c = server.client();
+  expect((await c.signIn(user.email, PASSWORD)).status).toBe(302);
+  return c;
+}
+
+const attemptRows = (id: string) => server.database.db.selectFrom("quiz_attempts").select(["answers", "submitted_at"]).where("id", "=", id).executeTakeFirstOrThrow();
+
+describe(`quiz submissions over HTTP (${engine})`, () => {
+  it("keep answers out of an open attempt's page, and refuse tampered answers without recording them", async () => {
+    const db = server.database.db;
+    await readyForFinal(db, trainee.id, mv);
+    const id = await startAttempt(db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    const c = await client(trainee);
+    const page = await (await c.get(`/attempts/${id}`)).text();
+    expect(page).not.toMatch(/Because [abc]|"correct"|misconception/);
+    const { attempt } = await nextStep(db, trainee.id, id);
+    const served = attempt.served[0]!;
+    const notServed = [...(await loadQuestions(db, mv, "final")).keys()].find((q) => !attempt.served.some((s) => s.id === q))!;
+
+    const posts = [
+      { intent: "answer", questionId: notServed, part: "choice", choice: "a" },
+      { intent: "answer", questionId: served.id, part: "choice", choice: "zz" },
+      { intent: "answer", questionId: served.id, part: "choice", choice: "<script>" },
+      { intent: "answer", questionId: served.id, part: "followUp", choice: served.options[0]! },
+      { intent: "answer", questionId: "../../etc", part: "choice", choice: "a" },
+      { intent: "answer", questionId: served.id, part: "both", choice: "a" },
+      { intent: "grade-myself", score: "100" },
+    ];
+    for (const body of posts) {
+      const res = await c.post(`/attempts/${id}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await attemptRows(id)).answers).toEqual({});
+
+    // Another trainee's attempt does not exist for them.
+    const intruder = await client(other);
+    expect((await intruder.get(`/attempts/${id}`)).status).toBe(404);
+    expect((await intruder.post(`/attempts/${id}`, { intent: "answer", questionId: served.id, part: "choice", choice: served.options[0]! })).status).toBe(404);
+    expect((await intruder.post(`/attempts/${id}`, { intent: "submit" })).status).toBe(404);
+    expect((await intruder.get(`/attempts/${id}/result`)).status).toBe(404);
+    expect((await c.get(`/attempts/not-an-id`)).status).toBe(404);
+    expect((await attemptRows(id)).answers).toEqual({});
+  });
+
+  it("record a submission sent 20 times at once exactly once, and show every sender the same result", async () => {
+    const db = server.database.db;
+    const id = (await db.selectFrom("quiz_attempts").select("id").where("user_id", "=", trainee.id).where("stage", "=", "final").where("submitted_at", "is", null).executeTakeFirstOrThrow()).id;
+    await answerAll(db, trainee.id, id, true);
+    const c = await client(trainee);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => c.post(`/attempts/${id}`, { intent: "submit" })));
+    expect(new Set(responses.map((r) => `${r.status} ${r.headers.get("location")}`))).toEqual(new Set([`302 /attempts/${id}/result`]));
+    const records = await db.selectFrom("completion_records").select(["kind"]).where("user_id", "=", trainee.id).execute();
+    expect(records.map((r) => r.kind).sort()).toEqual(["course", "module"]);
+    const result = await (await c.get(`/attempts/${id}/result`)).text();
+    expect(result).toContain("Score: 100%");
+    // A replayed answer after submission changes nothing; the page sends the trainee to the result.
+    const { attempt } = await nextStep(db, trainee.id, id);
+    const replay = await c.post(`/attempts/${id}`, { intent: "answer", questionId: attempt.served[0]!.id, part: "choice", choice: attempt.served[0]!.options[0]! });
+    expect(replay.status).toBe(302);
+    expect(replay.headers.get("location")).toBe(`/attempts/${id}/result`);
+    expect((await attemptRows(id)).answers).toEqual(attempt.answers);
+  });
+
+  it("let an admin verify the records, and show where the chain breaks", async () => {
+    const trainerSide = await client(trainee);
+    expect((await trainerSide.get("/admin/records")).status).toBe(403);
+    const a = await client(admin);
+    const ok = await (await a.post("/admin/records", {})).text();
+    expect(ok).toMatch(/All 2 records match and the chain is unbroken/);
+    const db = server.database.db;
+    await sql`alter table completion_records disable trigger completion_records_append_only`.execute(db);
+    await sql`update completion_records set expires_at = expires_at + interval '10 years' where kind = 'course'`.execute(db);
+    await sql`alter table completion_records enable trigger completion_records_append_only`.execute(db);
+    const broken = await (await a.post("/admin/records", {})).text();
+    expect(broken).toMatch(/Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 records before it are intact./);
+  });
+});
