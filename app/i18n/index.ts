@@ -40,17 +40,25 @@ function formatParam(locale: Locale, value: string | number): string {
 
 const INTL_LOCALE: Record<Locale, string> = { ja: "ja-JP", en: "en-GB" };
 
+// Intl formatters are costly to build and safe to share: one per locale and style.
+const numberFormats = new Map<Locale, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatNumber(locale: Locale, value: number): string {
-  return new Intl.NumberFormat(INTL_LOCALE[locale]).format(value);
+  let f = numberFormats.get(locale);
+  if (!f) numberFormats.set(locale, (f = new Intl.NumberFormat(INTL_LOCALE[locale])));
+  return f.format(value);
 }
 
 /** Dates in the platform's time zone (Japan), so server and browser render the same text. */
 export function formatDate(locale: Locale, value: Date | string, withTime = false): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], {
-    dateStyle: "medium",
-    ...(withTime ? { timeStyle: "short" } : {}),
-    timeZone: "Asia/Tokyo",
-  }).format(typeof value === "string" ? new Date(value) : value);
+  const key = `${locale}:${withTime}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: "medium", ...(withTime ? { timeStyle: "short" } : {}), timeZone: "Asia/Tokyo" });
+    dateFormats.set(key, f);
+  }
+  return f.format(typeof value === "string" ? new Date(value) : value);
 }
 
 /** Every key path of a dictionary, for the test that keeps both languages in step. */

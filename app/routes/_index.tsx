@@ -6,7 +6,6 @@ import { ProgressBar } from "~/components/progress";
 import { pageTitle } from "~/components/page-title";
 import { requireActor } from "~/server/http/guards";
 import { can } from "~/server/auth/policy";
-import { getAgency } from "~/server/org/agencies";
 import { recentCertificates } from "~/server/learning/certificates";
 import { lastActivity, myCourses } from "~/server/learning/progress";
 
@@ -15,8 +14,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.titl
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   const db = context.app.db;
-  const [agency, courses, last, certificates] = await Promise.all([
-    getAgency(db, actor.agencyId),
+  const [courses, last, certificates] = await Promise.all([
     myCourses(db, actor.id),
     lastActivity(db, actor.id),
     recentCertificates(db, actor.id),
@@ -28,7 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     displayName: actor.user.displayName,
     roles: actor.user.roles,
     profession: actor.user.profession,
-    agencyName: agency?.name ?? "",
+    agencyName: actor.user.agencyName,
     canInvite: can(actor, "user.invite", { agencyId: actor.agencyId, role: "trainee" }),
     canSeePeople: can(actor, "progress.view", { agencyId: actor.agencyId }),
     isAdmin: can(actor, "agency.manage"),

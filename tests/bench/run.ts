@@ -1,7 +1,8 @@
 // `npm run bench`: the production build on the Postgres server, loaded with autocannon. Prints,
 // from one run, requests/s and latency of the server's floor (/healthz), the stack's floor (the
-// sign-in page: Remix rendering, no database) and a signed-in trainee's home page (session check
-// plus queries), with the ratios between them.
+// sign-in page: Remix rendering, no database), a signed-in trainee's home page and lesson page
+// (session check plus queries) and quiz submissions (grading and completion records, each one a
+// real first submission), with the ratios between them.
 import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -10,11 +11,15 @@ import pg from "pg";
 import { connect } from "../../db/connect";
 import { freePort } from "../support/process";
 import { makeAgency, makeUser, PASSWORD } from "../support/fixtures";
+import { startAttempt, submitAttempt } from "../../app/server/learning/attempts";
+import { completeLesson, enrol } from "../../app/server/learning/progress";
+import { answerAll } from "../support/quiz-answers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const TRAINEES = Number(process.env.BENCH_TRAINEES ?? 30);
 
 function databaseUrl(name: string) {
   const url = new URL(SERVER);
@@ -33,7 +38,9 @@ async function main() {
   await admin(`create database ${name}`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], {
+  // BENCH_PROFILE=dir writes a CPU profile of the server there, to see where the time goes.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(root, "scripts/start.mjs")], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl(name), PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", PUBLIC_URL: base },
     stdio: ["ignore", "pipe", "inherit"],
@@ -52,41 +59,106 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 2 });
-    const agency = await makeAgency(handle.db, "Bench Police");
-    const user = await makeUser(handle.db, { agencyId: agency.id, roles: ["trainee"] });
+    const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 4 });
+    const db = handle.db;
+    const agency = await makeAgency(db, "Bench Police");
+    const versions = await db
+      .selectFrom("modules as m")
+      .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
+      .select(["v.id", "v.module_slug"])
+      .execute();
+    const lessons = await db.selectFrom("lessons").select(["module_version_id", "lesson_id"]).execute();
+    // Each trainee gets, in every module, a final attempt answered and ready to submit: every
+    // submission measured below is a first one, graded and recorded.
+    console.log(`Preparing ${TRAINEES} trainees × ${versions.length} modules of answered final attempts…`);
+    const users = await Promise.all(Array.from({ length: TRAINEES }, () => makeUser(db, { agencyId: agency.id, roles: ["trainee"] })));
+    const submissions: { attemptId: string; userIndex: number }[] = [];
+    for (const [userIndex, user] of users.entries()) {
+      await enrol(db, user.id, "police");
+      for (const v of versions) {
+        const pretest = await startAttempt(db, { userId: user.id, moduleVersionId: v.id, stage: "pretest" });
+        await answerAll(db, user.id, pretest, false);
+        await submitAttempt(db, user.id, pretest);
+        for (const l of lessons.filter((x) => x.module_version_id === v.id)) await completeLesson(db, user.id, v.id, l.lesson_id);
+        const final = await startAttempt(db, { userId: user.id, moduleVersionId: v.id, stage: "final" });
+        await answerAll(db, user.id, final, true);
+        submissions.push({ attemptId: final, userIndex });
+      }
+    }
     await handle.close();
-    const signIn = await fetch(`${base}/sign-in`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ email: user.email, password: PASSWORD }),
-    });
-    const cookie = signIn.headers.getSetCookie()[0]!.split(";")[0]!;
+
+    const cookies: string[] = [];
+    for (const user of users) {
+      const res = await fetch(`${base}/sign-in`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ email: user.email, password: PASSWORD }),
+      });
+      cookies.push(res.headers.getSetCookie()[0]!.split(";")[0]!);
+    }
+    const cookie = cookies[0]!;
     const home = await fetch(`${base}/`, { headers: { cookie } });
     if (home.status !== 200 || !(await home.text()).includes("Welcome")) throw new Error("signed-in home page did not render");
+    const lessonPath = `/learn/victim-not-offender/lessons/${lessons.find((l) => l.module_version_id === versions.find((v) => v.module_slug === "victim-not-offender")!.id)!.lesson_id}?continue=1`;
+    const lesson = await fetch(base + lessonPath, { headers: { cookie } });
+    if (lesson.status !== 200) throw new Error(`lesson page answered ${lesson.status}`);
 
-    const targets = [
-      { name: "healthz (server floor)", path: "/healthz", headers: {} },
-      { name: "sign-in page (render, no DB)", path: "/sign-in", headers: { "accept-language": "en" } },
-      { name: "trainee home (session + queries)", path: "/", headers: { cookie, "accept-language": "en" } },
+    const measure = async (name: string, options: autocannon.Options, expected: number) => {
+      const r = await autocannon({ connections: CONNECTIONS, pipelining: 1, ...options });
+      const statuses = Object.keys(r.statusCodeStats ?? {});
+      if (r.errors > 0 || statuses.some((s) => Number(s) !== expected)) throw new Error(`${name}: statuses ${statuses.join(",")}, ${r.errors} errors`);
+      return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total };
+    };
+    const results = [
+      await measure("healthz (server floor)", { url: `${base}/healthz`, duration: DURATION }, 200),
+      await measure("sign-in page (render, no DB)", { url: `${base}/sign-in`, headers: { "accept-language": "en" }, duration: DURATION }, 200),
+      await measure("trainee home (session + queries)", { url: `${base}/`, headers: { cookie, "accept-language": "en" }, duration: DURATION }, 200),
+      await measure("lesson page (session + lesson)", { url: base + lessonPath, headers: { cookie, "accept-language": "en" }, duration: DURATION }, 200),
     ];
-    const results: { name: string; rps: number; p50: number; p99: number }[] = [];
-    for (const t of targets) {
-      const r = await autocannon({ url: base + t.path, headers: t.headers, connections: CONNECTIONS, duration: DURATION, pipelining: 1 });
-      if (r.non2xx > 0 || r.errors > 0) throw new Error(`${t.path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      results.push({ name: t.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 });
-    }
+    let next = 0;
+    results.push(
+      await measure(
+        "quiz submission (grade + records)",
+        {
+          url: base,
+          amount: submissions.length,
+          requests: [
+            {
+              method: "POST",
+              setupRequest: (req: autocannon.Request) => {
+                const s = submissions[next++ % submissions.length]!;
+                return {
+                  ...req,
+                  path: `/attempts/${s.attemptId}`,
+                  headers: { origin: base, cookie: cookies[s.userIndex]!, "content-type": "application/x-www-form-urlencoded" },
+                  body: "intent=submit",
+                };
+              },
+            },
+          ],
+        },
+        302,
+      ),
+    );
+    const check = await connect({ databaseUrl: databaseUrl(name), poolSize: 1 });
+    const recorded = await check.db.selectFrom("completion_records").select((eb) => eb.fn.countAll<number>().as("n")).where("kind", "=", "module").executeTakeFirstOrThrow();
+    await check.close();
+    if (Number(recorded.n) !== submissions.length) throw new Error(`expected ${submissions.length} module completions, found ${recorded.n}`);
 
-    const [health, render, signedIn] = results as [typeof results[0], typeof results[0], typeof results[0]];
+    const [health, render, signedIn, lessonPage, submit] = results as [typeof results[0], typeof results[0], typeof results[0], typeof results[0], typeof results[0]];
     console.log(`\nMamoru benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Postgres server`);
-    console.log(`${CONNECTIONS} connections, ${DURATION}s per target, no pipelining\n`);
+    console.log(`${CONNECTIONS} connections, ${DURATION}s per page, ${submissions.length} distinct submissions, no pipelining\n`);
     console.log("target".padEnd(36) + "req/s".padStart(10) + "p50 ms".padStart(10) + "p99 ms".padStart(10));
     for (const r of results) console.log(r.name.padEnd(36) + r.rps.toFixed(0).padStart(10) + String(r.p50).padStart(10) + String(r.p99).padStart(10));
     const ratio = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
     console.log(`\nsign-in page / healthz:        ${ratio(render.rps, health.rps)}`);
     const homeRatio = signedIn.rps / render.rps;
     console.log(`trainee home / sign-in page:   ${ratio(signedIn.rps, render.rps)}  (target ≥ 60%: ${homeRatio >= 0.6 ? "met" : "NOT met"})`);
+    const lessonRatio = lessonPage.rps / render.rps;
+    console.log(`lesson page / sign-in page:    ${ratio(lessonPage.rps, render.rps)}  (target ≥ 60%: ${lessonRatio >= 0.6 ? "met" : "NOT met"})`);
+    const submitRatio = submit.rps / render.rps;
+    console.log(`quiz submission / sign-in page: ${ratio(submit.rps, render.rps)}  (target ≥ 35%: ${submitRatio >= 0.35 ? "met" : "NOT met"}; ${submissions.length} submissions, each recorded once)`);
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));

@@ -45,7 +45,7 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     const served = attempt.served[0]!;
     const notServed = [...(await loadQuestions(db, mv, "final")).keys()].find((q) => !attempt.served.some((s) => s.id === q))!;
 
-    const posts = [
+    const posts: Record<string, string>[] = [
       { intent: "answer", questionId: notServed, part: "choice", choice: "a" },
       { intent: "answer", questionId: served.id, part: "choice", choice: "zz" },
       { intent: "answer", questionId: served.id, part: "choice", choice: "<script>" },

@@ -14,6 +14,7 @@ export interface SessionUser {
   profession: Profession;
   locale: Locale | null;
   agencyId: string;
+  agencyName: string;
   roles: Role[];
 }
 
@@ -23,6 +24,7 @@ interface UserAttributes {
   profession: Profession;
   locale: Locale | null;
   agency_id: string;
+  agency_name: string;
   roles: Role[];
 }
 
@@ -55,6 +57,7 @@ export class KyselySessionAdapter implements Adapter {
         "u.profession",
         "u.locale",
         "u.agency_id",
+        sql<string>`(select a.name from agencies a where a.id = u.agency_id)`.as("agency_name"),
         sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
       ])
       .where("s.id", "=", hashToken(token))
@@ -74,6 +77,7 @@ export class KyselySessionAdapter implements Adapter {
           profession: row.profession!,
           locale: row.locale ?? null,
           agency_id: row.agency_id!,
+          agency_name: row.agency_name ?? "",
           roles: row.roles ?? [],
         },
       },
@@ -155,6 +159,7 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
       profession: a.profession,
       locale: a.locale,
       agencyId: a.agency_id,
+      agencyName: a.agency_name,
       roles: a.roles,
     }),
   });

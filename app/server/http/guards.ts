@@ -14,11 +14,10 @@ export function requireUser(context: AppLoadContext, request: Request): SessionU
   throw redirect(next === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`);
 }
 
-/** The person as the policy sees them, with the groups they belong to. */
+/** The person as the policy sees them. */
 export async function requireActor(context: AppLoadContext, request: Request): Promise<Actor & { user: SessionUser }> {
   const user = requireUser(context, request);
-  const groups = await context.app.db.selectFrom("group_members").select("group_id").where("user_id", "=", user.id).execute();
-  return { id: user.id, agencyId: user.agencyId, roles: user.roles, groupIds: groups.map((g) => g.group_id), user };
+  return { id: user.id, agencyId: user.agencyId, roles: user.roles, user };
 }
 
 export function forbidden(): never {

@@ -73,7 +73,9 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
   } else {
     const clientDir = options.clientDir ?? path.resolve("build/client");
     http.use("/assets", express.static(path.join(clientDir, "assets"), { immutable: true, maxAge: "1y" }));
-    http.use(express.static(clientDir, { maxAge: "1h" }));
+    // Other public files all have an extension; pages never do, so they skip the file lookup.
+    const publicFiles = express.static(clientDir, { maxAge: "1h" });
+    http.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
   }
 
   http.use(sameOriginOnly(config.publicUrl));
@@ -82,6 +84,22 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
     log.warn("database unavailable", { requestId: res.locals.requestId, error });
     res.status(503).setHeader("Retry-After", "10");
     res.type("html").send(unavailablePage());
+  };
+
+  // One request handler per build (the build changes only in development, on edits).
+  let handler: { build: ServerBuild; handle: express.RequestHandler } | undefined;
+  const handlerFor = (build: ServerBuild) => {
+    if (handler?.build !== build) {
+      handler = {
+        build,
+        handle: createRequestHandler({
+          build,
+          mode: config.env,
+          getLoadContext: (_req, res) => res.locals.context as AppLoadContext,
+        }),
+      };
+    }
+    return handler.handle;
   };
 
   const remix = async (req: Request, res: Response, next: NextFunction) => {
@@ -110,8 +128,8 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
       if (isConnectionError(error)) return sendUnavailable(res, error);
       return next(error);
     }
-    const build = await options.getBuild();
-    return createRequestHandler({ build, mode: config.env, getLoadContext: () => context as unknown as AppLoadContext })(req, res, next);
+    res.locals.context = context;
+    return handlerFor(await options.getBuild())(req, res, next);
   };
   http.all("*", (req, res, next) => {
     remix(req, res, next).catch(next);

@@ -133,15 +133,17 @@ export async function lastActivity(db: Kysely<Database>, userId: string) {
 
 /** One lesson as the trainee reads it, with its neighbours and whether it is done. */
 export async function lessonForTrainee(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
-  const lessons = await db
-    .selectFrom("lessons")
-    .select(["lesson_id", "title", "minutes", "content_note", "html"])
-    .where("module_version_id", "=", moduleVersionId)
-    .orderBy("position")
-    .execute();
-  const index = lessons.findIndex((l) => l.lesson_id === lessonId);
+  // Only ids for the neighbours; the (large) HTML only for the lesson being read.
+  const ids = await db.selectFrom("lessons").select("lesson_id").where("module_version_id", "=", moduleVersionId).orderBy("position").execute();
+  const index = ids.findIndex((l) => l.lesson_id === lessonId);
   if (index === -1) return undefined;
-  const [done, pretest] = await Promise.all([
+  const [lesson, done, pretest] = await Promise.all([
+    db
+      .selectFrom("lessons")
+      .select(["lesson_id", "title", "minutes", "content_note", "html"])
+      .where("module_version_id", "=", moduleVersionId)
+      .where("lesson_id", "=", lessonId)
+      .executeTakeFirstOrThrow(),
     db.selectFrom("lesson_progress").select("lesson_id").where("user_id", "=", userId).where("module_version_id", "=", moduleVersionId).where("lesson_id", "=", lessonId).executeTakeFirst(),
     db
       .selectFrom("quiz_attempts")
@@ -153,11 +155,11 @@ export async function lessonForTrainee(db: Kysely<Database>, userId: string, mod
       .executeTakeFirst(),
   ]);
   return {
-    lesson: lessons[index]!,
+    lesson,
     index,
-    total: lessons.length,
-    previous: lessons[index - 1]?.lesson_id ?? null,
-    next: lessons[index + 1]?.lesson_id ?? null,
+    total: ids.length,
+    previous: ids[index - 1]?.lesson_id ?? null,
+    next: ids[index + 1]?.lesson_id ?? null,
     done: Boolean(done),
     pretestDone: Boolean(pretest),
   };
