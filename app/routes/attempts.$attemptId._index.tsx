@@ -77,16 +77,21 @@ export default function AttemptPage() {
   const failure = useActionData<typeof action>();
   const title = d.stage === "pretest" ? t("learn.pretest") : t("learn.finalQuiz");
   const percent = Math.round((d.answered * 100) / d.total);
+  const header = (
+    <>
+      <p className="breadcrumb">
+        <Link to={`/learn/${d.moduleSlug}`}>
+          <L text={d.moduleTitle} />
+        </Link>
+      </p>
+      <h1>{title}</h1>
+    </>
+  );
 
   if (!d.step) {
     return (
       <div className="narrow">
-        <p className="breadcrumb">
-          <Link to={`/learn/${d.moduleSlug}`}>
-            <L text={d.moduleTitle} />
-          </Link>
-        </p>
-        <h1>{title}</h1>
+        {header}
         <ProgressBar percent={100} />
         <h2>{t("quiz.readyTitle")}</h2>
         <p>{t("quiz.readyLead")}</p>
@@ -113,12 +118,7 @@ export default function AttemptPage() {
   const firstAnswer = answer?.choice.map((id) => pick(question.options.find((o) => o.id === id)!.text).text).join(" / ");
   return (
     <div className="narrow">
-      <p className="breadcrumb">
-        <Link to={`/learn/${d.moduleSlug}`}>
-          <L text={d.moduleTitle} />
-        </Link>
-      </p>
-      <h1>{title}</h1>
+      {header}
       <ProgressBar percent={percent} label={t("quiz.questionOf", { n: d.position + 1, total: d.total })} />
       <ErrorSummary state={failure ?? undefined} />
       {question.case ? (

@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { SubmitButton } from "~/components/forms";
 import { useLocale, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
+import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
 import { completeLesson, currentVersion, lessonForTrainee } from "~/server/learning/progress";
@@ -74,20 +75,7 @@ export default function Lesson() {
       <div className="lesson-body" lang={htmlLang} dangerouslySetInnerHTML={{ __html: html }} />
       <section aria-labelledby="sources-heading" className="panel">
         <h2 id="sources-heading">{t("learn.sources")}</h2>
-        <ul className="sources">
-          {version.sources.map((s) => (
-            <li key={s.id} id={`source-${s.id}`}>
-              {s.url ? (
-                <a href={s.url} rel="noopener noreferrer">
-                  {s.title}
-                </a>
-              ) : (
-                s.title
-              )}{" "}
-              ({s.year}). {s.detail}
-            </li>
-          ))}
-        </ul>
+        <SourceList sources={version.sources} />
       </section>
       {done ? (
         <p className="alert alert-success">{t("learn.alreadyDone")}</p>

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
+import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { getModule } from "~/server/catalog/catalog";
 import { notFound } from "~/server/http/guards";
@@ -82,22 +83,7 @@ export default function ModulePage() {
 
       <section aria-labelledby="sources-heading" className="panel">
         <h2 id="sources-heading">{t("catalog.sources")}</h2>
-        <ul className="sources">
-          {module.sources.map((s) => (
-            <li key={s.id} id={`source-${s.id}`}>
-              <span>
-                {s.url ? (
-                  <a href={s.url} rel="noopener noreferrer">
-                    {s.title}
-                  </a>
-                ) : (
-                  s.title
-                )}{" "}
-                ({s.year}). {s.detail}
-              </span>
-            </li>
-          ))}
-        </ul>
+        <SourceList sources={module.sources} />
       </section>
 
       {courses.length > 0 ? (

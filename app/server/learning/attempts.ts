@@ -5,6 +5,7 @@ import { sql, type Kysely } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
 import { DomainError, isUniqueViolation } from "../shared/errors";
 import { recordCompletions } from "./completions";
+import { pretestSubmitted } from "./progress";
 import { answerFits, followUpApplies, grade, isCorrect, serve, type Answer, type Random, type ServedQuestion, type StoredQuestion } from "./quiz-engine";
 
 export type Stage = "pretest" | "final";
@@ -69,14 +70,7 @@ async function assertReadyForFinal(db: Kysely<Database>, userId: string, moduleV
     .select((eb) => [eb.fn.count<number>("l.lesson_id").as("lessons"), eb.fn.count<number>("p.lesson_id").as("done")])
     .where("l.module_version_id", "=", moduleVersionId)
     .executeTakeFirstOrThrow();
-  const pretest = await db
-    .selectFrom("quiz_attempts")
-    .select("id")
-    .where("user_id", "=", userId)
-    .where("module_version_id", "=", moduleVersionId)
-    .where("stage", "=", "pretest")
-    .where("submitted_at", "is not", null)
-    .executeTakeFirst();
+  const pretest = await pretestSubmitted(db, userId, moduleVersionId);
   if (!pretest || Number(row.done) < Number(row.lessons)) throw new DomainError("conflict", "errors.quiz.notReady");
 }
 

@@ -10,7 +10,7 @@ const DEFAULT_VALIDITY_MONTHS = 24;
 // Crockford's base32: no I, L, O or U, so a code read aloud or typed is not mistaken.
 const CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/** 60 random bits as XXXX-XXXX-XXXX. */
+/** 60 random bits, written as three groups of four characters. */
 export function newCertificateCode(): string {
   const chars = Array.from({ length: 12 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]);
   return [0, 4, 8].map((i) => chars.slice(i, i + 4).join("")).join("-");

@@ -152,14 +152,7 @@ export async function lessonForTrainee(db: Kysely<Database>, userId: string, mod
       .where("lesson_id", "=", lessonId)
       .executeTakeFirstOrThrow(),
     db.selectFrom("lesson_progress").select("lesson_id").where("user_id", "=", userId).where("module_version_id", "=", moduleVersionId).where("lesson_id", "=", lessonId).executeTakeFirst(),
-    db
-      .selectFrom("quiz_attempts")
-      .select("id")
-      .where("user_id", "=", userId)
-      .where("module_version_id", "=", moduleVersionId)
-      .where("stage", "=", "pretest")
-      .where("submitted_at", "is not", null)
-      .executeTakeFirst(),
+    pretestSubmitted(db, userId, moduleVersionId),
   ]);
   return {
     lesson,
@@ -168,11 +161,24 @@ export async function lessonForTrainee(db: Kysely<Database>, userId: string, mod
     previous: ids[index - 1]?.lesson_id ?? null,
     next: ids[index + 1]?.lesson_id ?? null,
     done: Boolean(done),
-    pretestDone: Boolean(pretest),
+    pretestDone: pretest,
   };
 }
 
 export async function isEnrolled(db: Kysely<Database>, userId: string, courseSlug: string): Promise<boolean> {
   const row = await db.selectFrom("enrollments").select("user_id").where("user_id", "=", userId).where("course_slug", "=", courseSlug).executeTakeFirst();
+  return Boolean(row);
+}
+
+/** Whether the person has submitted the module version's pre-test (it comes before the lessons). */
+export async function pretestSubmitted(db: Kysely<Database>, userId: string, moduleVersionId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("quiz_attempts")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("module_version_id", "=", moduleVersionId)
+    .where("stage", "=", "pretest")
+    .where("submitted_at", "is not", null)
+    .executeTakeFirst();
   return Boolean(row);
 }

@@ -1,0 +1,21 @@
+import type { ContentSource } from "../../db/schema";
+
+/** A module's sources, each with an anchor that lesson citations (source:<id>) link to. */
+export function SourceList({ sources }: { sources: ContentSource[] }) {
+  return (
+    <ul className="sources">
+      {sources.map((s) => (
+        <li key={s.id} id={`source-${s.id}`}>
+          {s.url ? (
+            <a href={s.url} rel="noopener noreferrer">
+              {s.title}
+            </a>
+          ) : (
+            s.title
+          )}{" "}
+          ({s.year}). {s.detail}
+        </li>
+      ))}
+    </ul>
+  );
+}
