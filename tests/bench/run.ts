@@ -126,6 +126,7 @@ async function main() {
         {
           url: base,
           amount,
+          connections: Math.min(CONNECTIONS, amount),
           requests: [
             {
               method: "POST",
