@@ -85,7 +85,7 @@ describe(`pages in Chromium (${engine})`, () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press("Enter");
     await page.waitForURL(`${server.url}/`);
-    expect(await page.locator("h1").textContent()).toBe("Welcome, Aoi Admin");
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Welcome, Aoi Admin");
   });
 
   it("have no axe-core violations on the main pages, in both languages", async () => {

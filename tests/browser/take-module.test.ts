@@ -103,6 +103,7 @@ async function completeModule(js: boolean) {
   await answerQuiz(page, true, js);
   await page.getByRole("button", { name: "Submit my answers" }).click();
   await page.waitForURL(/\/result$/);
+  await expect.poll(() => page.getByRole("status").textContent()).toContain("Score");
   const status = (await page.getByRole("status").textContent())!;
   expect(status).toContain("Score: 100%");
   expect(status).toContain("You passed.");
