@@ -3,7 +3,7 @@
 import type { Browser } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/engine";
-import { expectNoAxeViolations, launchBrowser, newContext, screenshot } from "../support/browser";
+import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 
@@ -21,16 +21,8 @@ beforeAll(async () => {
   trainee = await makeUser(db, { agencyId, roles: ["trainee"], displayName: "Taro Trainee", profession: "child_guidance" });
 });
 
-async function signInPage(user: MadeUser, options: { javaScript?: boolean; locale?: string } = {}) {
-  const context = await newContext(browser, options);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/sign-in`);
-  await page.locator("#email").fill(user.email);
-  await page.locator("#password").fill(PASSWORD);
-  await page.locator("form.stack button[type=submit]").click();
-  await page.waitForURL(`${server.url}/`);
-  return page;
-}
+const signInPage = (user: MadeUser, options: { javaScript?: boolean; locale?: string } = {}) =>
+  signedInPage(browser, server.url, user.email, PASSWORD, options);
 
 describe(`pages in Chromium (${engine})`, () => {
   it("sign in, navigate and sign out with JavaScript turned off", async () => {

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadQuestions } from "../../app/server/learning/attempts";
 import { engine } from "../support/engine";
-import { expectNoAxeViolations, launchBrowser, newContext, screenshot } from "../support/browser";
+import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
 import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
@@ -53,13 +53,8 @@ async function completeModule(js: boolean) {
   const step = (s: string) => process.env.DEBUG_BROWSER && console.log(`[${js ? "js" : "nojs"}] ${s}`);
   const name = js ? "Jun Scripted" : "山田 花子";
   const user = await makeUser(server.database.db, { agencyId, displayName: name, roles: ["trainee"] });
-  const context = await newContext(browser, { javaScript: js });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/sign-in`);
-  await page.locator("#email").fill(user.email);
-  await page.locator("#password").fill(PASSWORD);
-  await page.locator("form.stack button[type=submit]").click();
-  await page.waitForURL(`${server.url}/`);
+  const page = await signedInPage(browser, server.url, user.email, PASSWORD, { javaScript: js });
+  const context = page.context();
 
   await page.goto(`${server.url}/courses/sample-course`);
   await page.getByRole("button", { name: "Enrol in this course" }).click();

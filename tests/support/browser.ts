@@ -44,3 +44,15 @@ export async function expectNoAxeViolations(page: Page) {
   const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
   expect(summary, `axe violations on ${page.url()}`).toEqual([]);
 }
+
+/** A new browser profile signed in through the sign-in form, on the home page. */
+export async function signedInPage(browser: Browser, base: string, email: string, password: string, options: { javaScript?: boolean; locale?: string } = {}): Promise<Page> {
+  const context = await newContext(browser, options);
+  const page = await context.newPage();
+  await page.goto(`${base}/sign-in`);
+  await page.locator("#email").fill(email);
+  await page.locator("#password").fill(password);
+  await page.locator("form.stack button[type=submit]").click();
+  await page.waitForURL(`${base}/`);
+  return page;
+}

@@ -10,9 +10,11 @@ import { answerFits, followUpApplies, grade, isCorrect, serve, type Answer, type
 
 export type Stage = "pretest" | "final";
 
-export async function loadQuestions(db: Kysely<Database>, moduleVersionId: string, stage?: Stage): Promise<Map<string, StoredQuestion>> {
+/** A module version's questions: a stage's, or only those with the given ids (what an attempt served). */
+export async function loadQuestions(db: Kysely<Database>, moduleVersionId: string, only?: Stage | readonly string[]): Promise<Map<string, StoredQuestion>> {
   let q = db.selectFrom("questions").select(["question_id", "kind", "content"]).where("module_version_id", "=", moduleVersionId).orderBy("position");
-  if (stage) q = q.where("stage", "=", stage);
+  if (typeof only === "string") q = q.where("stage", "=", only);
+  else if (only) q = q.where("question_id", "in", only.length ? [...only] : [""]);
   const rows = await q.execute();
   return new Map(rows.map((r) => [r.question_id, { id: r.question_id, kind: r.kind, ...(r.content as Omit<StoredQuestion, "id" | "kind">) }]));
 }
@@ -115,7 +117,7 @@ function viewOf(q: StoredQuestion, served: ServedQuestion, withFollowUp: boolean
 export async function nextStep(db: Kysely<Database>, userId: string, attemptId: string, index?: number) {
   const attempt = await ownAttempt(db, userId, attemptId);
   if (attempt.submitted_at) return { attempt, step: null, position: attempt.served.length };
-  const questions = await loadQuestions(db, attempt.module_version_id);
+  const questions = await loadQuestions(db, attempt.module_version_id, attempt.served.map((s) => s.id));
   const pending = (s: ServedQuestion) => {
     const answer = attempt.answers[s.id];
     const q = questions.get(s.id)!;
@@ -137,7 +139,7 @@ export async function saveAnswer(db: Kysely<Database>, userId: string, attemptId
   if (attempt.submitted_at) throw new DomainError("conflict", "errors.quiz.submitted");
   const served = attempt.served.find((s) => s.id === questionId);
   if (!served) throw new DomainError("invalid", "errors.quiz.notServed");
-  const q = (await loadQuestions(db, attempt.module_version_id)).get(questionId)!;
+  const q = (await loadQuestions(db, attempt.module_version_id, [questionId])).get(questionId)!;
   const previous = attempt.answers[questionId];
   // A new first answer replaces the follow-up given after the old one.
   const answer: Answer = part.choice ? { choice: part.choice } : { choice: previous?.choice ?? [], ...(part.followUp ? { followUp: part.followUp } : {}) };
@@ -169,7 +171,7 @@ export async function submitAttempt(db: Kysely<Database>, userId: string, attemp
     if (!locked || locked.user_id !== userId) throw new DomainError("not_found", "errors.notFound");
     const attempt = await ownAttempt(trx, userId, attemptId);
     if (attempt.submitted_at) return { attemptId, score: attempt.score!, passed: attempt.passed!, firstSubmission: false };
-    const questions = await loadQuestions(trx, attempt.module_version_id);
+    const questions = await loadQuestions(trx, attempt.module_version_id, attempt.served.map((s) => s.id));
     const served = attempt.served.map((s) => questions.get(s.id)!);
     const unanswered = attempt.served.some((s) => {
       const a = attempt.answers[s.id];
@@ -193,7 +195,7 @@ export async function submitAttempt(db: Kysely<Database>, userId: string, attemp
 export async function reviewAttempt(db: Kysely<Database>, userId: string, attemptId: string) {
   const attempt = await ownAttempt(db, userId, attemptId);
   if (!attempt.submitted_at) throw new DomainError("conflict", "errors.quiz.notSubmitted");
-  const questions = await loadQuestions(db, attempt.module_version_id);
+  const questions = await loadQuestions(db, attempt.module_version_id, attempt.served.map((s) => s.id));
   const items = attempt.served.map((s) => {
     const q = questions.get(s.id)!;
     const answer = attempt.answers[s.id];

@@ -3,26 +3,14 @@
 // removing any record breaks every hash after it, and `verifyChain` finds the first one.
 import { createHash, randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { Selectable } from "kysely";
+import type { CompletionRecordsTable, Database } from "../../../db/schema";
 
 export const GENESIS = "0".repeat(64);
 const CHAIN_LOCK_KEY = 72_130_420;
 
-export interface RecordContent {
-  id: string;
-  kind: "module" | "course";
-  user_id: string;
-  module_version_id: string | null;
-  course_slug: string | null;
-  attempt_id: string | null;
-  score: number | null;
-  pretest_score: number | null;
-  started_at: Date | null;
-  completed_at: Date;
-  expires_at: Date;
-  certificate_code: string | null;
-  details: Record<string, unknown>;
-}
+/** A record as hashed: every column but the chain's own (sequence, previous hash, hash). */
+export type RecordContent = Omit<Selectable<CompletionRecordsTable>, "seq" | "prev_hash" | "hash">;
 
 /** JSON with object keys sorted, so the same content always gives the same text. */
 export function canonical(value: unknown): string {
