@@ -4,6 +4,7 @@
 // (session check plus queries) and quiz submissions (grading and completion records, each one a
 // real first submission), with the ratios between them.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -17,10 +18,33 @@ import { answerAll } from "../support/quiz-answers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-const DURATION = Number(process.env.BENCH_SECONDS ?? 12);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TRAINEES = Number(process.env.BENCH_TRAINEES ?? 30);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+// CPU time (ms) used so far by a process, and by every Postgres server process, from /proc: where
+// each request's cost goes on a machine the server, the database and the load generator share.
+const TICK_MS = 10;
+function cpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") total += cpuMs(Number(pid));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
 
 function databaseUrl(name: string) {
   const url = new URL(SERVER);
@@ -106,7 +130,14 @@ async function main() {
     if (lesson.status !== 200) throw new Error(`lesson page answered ${lesson.status}`);
 
     const measure = async (name: string, options: autocannon.Options, expected: number) => {
+      const before = { server: cpuMs(child.pid!), db: postgresCpuMs(), load: process.cpuUsage() };
       const r = await autocannon({ connections: CONNECTIONS, pipelining: 1, ...options });
+      const load = process.cpuUsage(before.load);
+      const cpu = {
+        server: (cpuMs(child.pid!) - before.server) / r.requests.total,
+        db: (postgresCpuMs() - before.db) / r.requests.total,
+        load: (load.user + load.system) / 1000 / r.requests.total,
+      };
       const statuses = Object.keys(r.statusCodeStats ?? {});
       if (r.errors > 0 || statuses.some((s) => Number(s) !== expected)) throw new Error(`${name}: statuses ${statuses.join(",")}, ${r.errors} errors`);
       // Completed requests over the run's whole duration (not the mean of one-second buckets,
@@ -116,7 +147,7 @@ async function main() {
       // connections kept busy divided by the mean latency.
       const busy = Math.min(options.connections ?? CONNECTIONS, options.amount ?? Infinity);
       const rps = options.amount ? busy / (r.latency.mean / 1000) : r.requests.total / r.duration;
-      return { name, rps, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total };
+      return { name, rps, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, cpu };
     };
     // The machine's speed drifts (other work, CPU boost): every target is measured in several
     // short rounds, interleaved, and each ratio is taken within a round, against the sign-in page
@@ -177,10 +208,12 @@ async function main() {
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
     console.log(`\nMamoru benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Postgres server`);
     console.log(`${CONNECTIONS} connections, no pipelining; ${ROUNDS} interleaved rounds of ${roundSeconds}s per page; ${submissions.length} distinct submissions, each recorded once\n`);
-    console.log("target".padEnd(36) + rounds.map((_, i) => `round ${i + 1} req/s`.padStart(16)).join("") + "p50 ms".padStart(9) + "p99 ms".padStart(9));
+    const ms = (v: number) => v.toFixed(2).padStart(9);
+    console.log("target".padEnd(36) + rounds.map((_, i) => `round ${i + 1} req/s`.padStart(16)).join("") + "p50 ms".padStart(9) + "p99 ms".padStart(9) + "  CPU ms per request: server  database  load");
     for (let t = 0; t < rounds[0]!.length; t++) {
       const row = rounds.map((r) => r[t]!);
-      console.log(row[0]!.name.padEnd(36) + row.map((r) => r.rps.toFixed(0).padStart(16)).join("") + String(median(row.map((r) => r.p50))).padStart(9) + String(median(row.map((r) => r.p99))).padStart(9));
+      const cpu = (k: "server" | "db" | "load") => ms(median(row.map((r) => r.cpu[k])));
+      console.log(row[0]!.name.padEnd(36) + row.map((r) => r.rps.toFixed(0).padStart(16)).join("") + String(median(row.map((r) => r.p50))).padStart(9) + String(median(row.map((r) => r.p99))).padStart(9) + " ".repeat(19) + cpu("server") + cpu("db") + cpu("load"));
     }
     const report = (label: string, target: number, goal: number | null, base = 1) => {
       const values = rounds.map((r) => r[target]!.rps / r[base]!.rps);
