@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type LogEvent } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema";
 import { PGliteDialect } from "./pglite-dialect";
+import { PreparingPool } from "./prepared-pool";
 
 export type Engine = "postgres" | "pglite";
 
@@ -55,7 +56,7 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     // Same for a client that is checked out when its connection drops: its query fails (and is
     // reported there); the event must not also become an uncaught exception.
     pool.on("connect", (client) => client.on("error", () => {}));
-    return handle((log) => new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), "postgres");
+    return handle((log) => new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }), log }), "postgres");
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const dataDir = options.dataDir ?? "./data";
