@@ -5,6 +5,7 @@
 import { Lucia, TimeSpan, type Adapter, type Cookie, type DatabaseSession, type DatabaseUser } from "lucia";
 import { sql, type Kysely } from "kysely";
 import type { Database, Locale, Profession, Role } from "../../../db/schema";
+import { compiledQuery } from "../../../db/compiled-query";
 import { hashToken, newToken } from "../shared/tokens";
 
 export interface SessionUser {
@@ -36,6 +37,27 @@ declare module "lucia" {
   }
 }
 
+// Every signed-in request runs this: compiled once.
+const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
+  db
+    .selectFrom("sessions as s")
+    .leftJoin("users as u", (join) => join.onRef("u.id", "=", "s.user_id").on("u.disabled_at", "is", null))
+    .select([
+      "s.user_id",
+      "s.expires_at",
+      "s.absolute_expires_at",
+      "u.id as uid",
+      "u.email",
+      "u.display_name",
+      "u.profession",
+      "u.locale",
+      "u.agency_id",
+      sql<string>`(select a.name from agencies a where a.id = u.agency_id)`.as("agency_name"),
+      sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
+    ])
+    .where("s.id", "=", p.id),
+);
+
 /** Lucia's storage, in our tables. Every id Lucia passes in is a raw token and is hashed here. */
 export class KyselySessionAdapter implements Adapter {
   constructor(
@@ -44,24 +66,7 @@ export class KyselySessionAdapter implements Adapter {
   ) {}
 
   async getSessionAndUser(token: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
-    const row = await this.db
-      .selectFrom("sessions as s")
-      .leftJoin("users as u", (join) => join.onRef("u.id", "=", "s.user_id").on("u.disabled_at", "is", null))
-      .select([
-        "s.user_id",
-        "s.expires_at",
-        "s.absolute_expires_at",
-        "u.id as uid",
-        "u.email",
-        "u.display_name",
-        "u.profession",
-        "u.locale",
-        "u.agency_id",
-        sql<string>`(select a.name from agencies a where a.id = u.agency_id)`.as("agency_name"),
-        sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
-      ])
-      .where("s.id", "=", hashToken(token))
-      .executeTakeFirst();
+    const [row] = await sessionAndUser(this.db, { id: hashToken(token) });
     if (!row) return [null, null];
     // Lucia ends a session whose expiry has passed: report the earlier of idle and absolute expiry.
     const expiresAt = row.expires_at < row.absolute_expires_at ? row.expires_at : row.absolute_expires_at;
