@@ -41,7 +41,7 @@ describe(`content sync (${engine})`, () => {
     expect(found?.lessons.map((l) => l.lesson_id)).toEqual(["01-first", "02-second"]);
     expect(found?.poolSize).toBe(12);
     const lesson = await database.db.selectFrom("lessons").select("html").where("lesson_id", "=", "01-first").executeTakeFirstOrThrow();
-    expect(lesson.html.en).toContain('href="/modules/sample-module/lessons/02-second"');
+    expect(lesson.html.en).toContain('href="/learn/sample-module/lessons/02-second"');
     expect(lesson.html.ja).toContain("本文です。");
 
     const before = await snapshot();

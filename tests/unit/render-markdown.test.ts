@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderLesson } from "../../app/server/catalog/render-markdown";
+import { citedSources, renderLesson } from "../../app/server/catalog/render-markdown";
 
 const render = (md: string) => renderLesson(md, { moduleSlug: "victim-not-offender" });
 
@@ -24,8 +24,15 @@ describe("lesson rendering", () => {
 
   it("resolves links to other lessons and to the module's sources", () => {
     const html = render("# T\n\nSee [the next lesson](lesson:02-consent) and [OPSC art. 2](source:opsc).");
-    expect(html).toContain('<a href="/modules/victim-not-offender/lessons/02-consent">the next lesson</a>');
+    expect(html).toContain('<a href="/learn/victim-not-offender/lessons/02-consent">the next lesson</a>');
     expect(html).toContain('<a href="#source-opsc" class="cite">OPSC art. 2</a>');
+  });
+
+  it("finds the sources a lesson cites, in the module's order, once each", () => {
+    const source = (id: string) => ({ id, title: id.toUpperCase(), year: 2000, detail: "" });
+    const html = render("# T\n\n[a](source:opsc), [b](source:report) and [again](source:opsc); not [this](https://example.org/#source-crc).");
+    expect(citedSources(html, [source("crc"), source("report"), source("opsc")]).map((s) => s.id)).toEqual(["report", "opsc"]);
+    expect(citedSources(render("# T\n\nNo citation."), [source("crc")])).toEqual([]);
   });
 
   it("keeps external links but stops them from reaching back into the page", () => {

@@ -1,12 +1,16 @@
 // Lesson Markdown to HTML, once, at sync. Raw HTML in the source is never passed through (it is
 // escaped), links may only go to this site or to http(s) addresses, and the course's own link
 // kinds are resolved: `lesson:<id>` to the lesson's page, `source:<id>` to the lesson's source list.
+import type { ContentSource } from "../../../db/schema";
 import MarkdownIt from "markdown-it";
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
 
 const SAFE_URL = /^(https?:|mailto:|\/|#|lesson:|source:)/i;
 md.validateLink = (url) => SAFE_URL.test(url.trim());
+
+const SOURCE_ANCHOR = "#source-";
+const CITATION = new RegExp(`href="${SOURCE_ANCHOR}([^"]+)"`, "g");
 
 export interface RenderTarget {
   moduleSlug: string;
@@ -21,9 +25,9 @@ export function renderLesson(markdown: string, target: RenderTarget): string {
       if (child.type !== "link_open") continue;
       const href = String(child.attrGet("href") ?? "");
       if (href.startsWith("lesson:")) {
-        child.attrSet("href", `/modules/${target.moduleSlug}/lessons/${encodeURIComponent(href.slice(7))}`);
+        child.attrSet("href", `/learn/${target.moduleSlug}/lessons/${encodeURIComponent(href.slice(7))}`);
       } else if (href.startsWith("source:")) {
-        child.attrSet("href", `#source-${encodeURIComponent(href.slice(7))}`);
+        child.attrSet("href", `${SOURCE_ANCHOR}${encodeURIComponent(href.slice(7))}`);
         child.attrSet("class", "cite");
       } else if (/^https?:/i.test(href)) {
         child.attrSet("rel", "noopener noreferrer");
@@ -31,4 +35,11 @@ export function renderLesson(markdown: string, target: RenderTarget): string {
     }
   }
   return md.renderer.render(tokens, md.options, {});
+}
+
+/** The sources a rendered lesson cites, in the module's order: the list its citations link to. */
+export function citedSources(html: string, sources: ContentSource[]): ContentSource[] {
+  const cited = new Set<string>();
+  for (const m of html.matchAll(CITATION)) cited.add(decodeURIComponent(m[1]!));
+  return sources.filter((s) => cited.has(s.id));
 }
