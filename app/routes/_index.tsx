@@ -6,19 +6,13 @@ import { ProgressBar } from "~/components/progress";
 import { pageTitle } from "~/components/page-title";
 import { requireActor } from "~/server/http/guards";
 import { can } from "~/server/auth/policy";
-import { recentCertificates } from "~/server/learning/certificates";
-import { lastActivity, myCourses } from "~/server/learning/progress";
+import { traineeDashboard } from "~/server/learning/dashboard";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.title");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
-  const db = context.app.db;
-  const [courses, last, certificates] = await Promise.all([
-    myCourses(db, actor.id),
-    lastActivity(db, actor.id),
-    recentCertificates(db, actor.id),
-  ]);
+  const { courses, last, certificates } = await traineeDashboard(context.app.db, actor.id);
   return {
     courses,
     last,

@@ -6,7 +6,8 @@ import { L } from "~/components/localised";
 import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
-import { completeLesson, currentVersion, lessonForTrainee } from "~/server/learning/progress";
+import { completeLesson, lessonForTrainee } from "~/server/learning/progress";
+import { resolveLocale } from "~/server/http/locale";
 import { notFound, requireUser } from "~/server/http/guards";
 import { isContentId, isSlug } from "~/server/http/params";
 
@@ -16,16 +17,15 @@ export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
 async function load(request: Request, params: { slug?: string; lessonId?: string }, context: LoaderFunctionArgs["context"]) {
   const user = requireUser(context, request);
   if (!isSlug(params.slug) || !isContentId(params.lessonId)) notFound();
-  const version = (await currentVersion(context.app.db, params.slug)) ?? notFound();
-  const found = (await lessonForTrainee(context.app.db, user.id, version.id, params.lessonId)) ?? notFound();
+  const found = (await lessonForTrainee(context.app.db, user.id, params.slug, params.lessonId, resolveLocale(request, user.locale))) ?? notFound();
   // The pre-test comes first: it shows the trainee, and later the trainer, where they started.
-  if (!found.pretestDone) throw redirect(`/learn/${version.module_slug}`);
-  return { user, version, ...found };
+  if (!found.pretestDone) throw redirect(`/learn/${found.version.module_slug}`);
+  return { user, ...found };
 }
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const { version, lesson, index, total, previous, next, done } = await load(request, params, context);
-  return { version: { module_slug: version.module_slug, title: version.title, sources: version.sources }, lesson, index, total, previous, next, done };
+  const { version, lesson, sources, index, total, previous, next, done } = await load(request, params, context);
+  return { version: { module_slug: version.module_slug, title: version.title }, lesson, sources, index, total, previous, next, done };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -36,12 +36,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function Lesson() {
   const t = useT();
-  const locale = useLocale();
-  const { version, lesson, index, total, previous, next, done } = useLoaderData<typeof loader>();
+  const { version, lesson, sources, index, total, previous, next, done } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const base = `/learn/${version.module_slug}`;
-  const html = lesson.html[locale] ?? lesson.html.en;
-  const htmlLang = lesson.html[locale] ? undefined : "en";
+  const locale = useLocale();
 
   if (lesson.content_note && !done && !params.has("continue")) {
     return (
@@ -72,10 +70,10 @@ export default function Lesson() {
       <ProgressBar percent={Math.round(((index + (done ? 1 : 0)) * 100) / total)} label={t("learn.lessonOf", { n: index + 1, total })} />
       <L as="h1" text={lesson.title} />
       {/* Rendered from the module's Markdown at sync, with raw HTML escaped: safe to insert. */}
-      <div className="lesson-body" lang={htmlLang} dangerouslySetInnerHTML={{ __html: html }} />
+      <div className="lesson-body" lang={lesson.lang === locale ? undefined : lesson.lang} dangerouslySetInnerHTML={{ __html: lesson.html }} />
       <section aria-labelledby="sources-heading" className="panel">
         <h2 id="sources-heading">{t("learn.sources")}</h2>
-        <SourceList sources={version.sources} />
+        <SourceList sources={sources} />
       </section>
       {done ? (
         <p className="alert alert-success">{t("learn.alreadyDone")}</p>

@@ -13,11 +13,13 @@ let trainee: MadeUser;
 let other: MadeUser;
 let admin: MadeUser;
 let mv: string;
+let agencyId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
   const db = server.database.db;
   const agency = await makeAgency(db);
+  agencyId = agency.id;
   trainee = await makeUser(db, { agencyId: agency.id });
   other = await makeUser(db, { agencyId: agency.id });
   admin = await makeUser(db, { agencyId: agency.id, roles: ["admin"] });
@@ -32,6 +34,40 @@ async function client(user: MadeUser): Promise<TestClient> {
 }
 
 const attemptRows = (id: string) => server.database.db.selectFrom("quiz_attempts").select(["answers", "submitted_at"]).where("id", "=", id).executeTakeFirstOrThrow();
+
+describe(`lesson pages over HTTP (${engine})`, () => {
+  it("come after the pre-test, in the reader's language, with the sources they cite and links that lead somewhere", async () => {
+    const db = server.database.db;
+    const reader = await makeUser(db, { agencyId });
+    await enrol(db, reader.id, "sample-course");
+    const c = await client(reader);
+    const first = "/learn/sample-module/lessons/01-first";
+    const before = await c.get(first);
+    expect(before.status).toBe(302);
+    expect(before.headers.get("location")).toBe("/learn/sample-module");
+
+    await readyForFinal(db, reader.id, mv);
+    const page = await c.get(first);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("word0110");
+    expect(html).toContain('id="source-report"');
+    expect(html).not.toContain('id="source-crc"');
+    const links = [...html.matchAll(/href="(\/learn\/sample-module\/lessons\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(links).toContain("/learn/sample-module/lessons/02-second");
+    for (const link of new Set(links)) expect((await c.get(link)).status, link).toBe(200);
+
+    // The reader switches to Japanese.
+    expect((await c.post("/locale", { locale: "ja" })).status).toBe(302);
+    const japanese = await (await c.get(first)).text();
+    expect(japanese).toContain("本文です。");
+    expect(japanese).not.toContain("word0110");
+
+    expect((await c.get("/learn/sample-module/lessons/09-none")).status).toBe(404);
+    expect((await c.get("/learn/no-such-module/lessons/01-first")).status).toBe(404);
+    expect((await c.get("/learn/sample-module/lessons/..%2F..%2Fetc")).status).toBe(404);
+  });
+});
 
 describe(`quiz submissions over HTTP (${engine})`, () => {
   it("keep answers out of an open attempt's page, and refuse tampered answers without recording them", async () => {

@@ -1,12 +1,16 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadQuestions, nextStep, reviewAttempt, saveAnswer, startAttempt, submitAttempt } from "../../app/server/learning/attempts";
-import { moduleState, myCourses } from "../../app/server/learning/progress";
+import { lessonForTrainee, moduleState } from "../../app/server/learning/progress";
+import { traineeDashboard } from "../../app/server/learning/dashboard";
 import { verifyChain } from "../../app/server/learning/records";
 import type { DatabaseHandle } from "../../db/connect";
 import { engine, freshDatabase } from "../support/db";
 import { makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
+import { sampleCopy } from "../support/content-fixture";
+import { syncContentFrom } from "../../app/server/catalog/content-sync";
+import { createLogger } from "../../app/server/shared/log";
 
 let database: DatabaseHandle;
 let drop: () => Promise<void>;
@@ -93,7 +97,7 @@ describe(`taking a module (${engine})`, () => {
     expect(courseRecord!.certificate_code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(courseRecord!.details).toMatchObject({ modules: [{ module: "sample-module", version: 1, record: moduleRecord!.id }] });
     expect((await moduleState(database.db, trainee.id, mv)).step).toBe("done");
-    expect(await myCourses(database.db, trainee.id)).toMatchObject([{ slug: "sample-course", done: 1, percent: 100, next: null }]);
+    expect((await traineeDashboard(database.db, trainee.id)).courses).toMatchObject([{ slug: "sample-course", done: 1, percent: 100, next: null }]);
   });
 
   it("records a submission once when it is sent 20 times at once", async () => {
@@ -154,6 +158,82 @@ describe(`taking a module (${engine})`, () => {
     } finally {
       await dropOwn();
     }
+  });
+});
+
+describe(`what a trainee reads (${engine})`, () => {
+  it("a lesson comes with its place, its neighbours, and the trainee's own progress", async () => {
+    const read = (userId: string, lessonId: string) => lessonForTrainee(database.db, userId, "sample-module", lessonId, "en");
+    expect(await read(trainee.id, "02-second")).toMatchObject({
+      version: { id: mv, module_slug: "sample-module", title: { en: "Sample module" } },
+      lesson: { lesson_id: "02-second", title: { en: "Second lesson" }, lang: "en", content_note: { en: "Describes exploitation without detail." } },
+      index: 1,
+      total: 2,
+      previous: "01-first",
+      next: null,
+      done: false,
+      pretestDone: false,
+    });
+    const first = await read(trainee.id, "01-first");
+    expect(first).toMatchObject({ index: 0, previous: null, next: "02-second" });
+    // Only the sources the lesson cites, which its citations link to.
+    expect(first!.sources.map((s) => s.id)).toEqual(["report"]);
+    await readyForFinal(database.db, trainee.id, mv);
+    expect(await read(trainee.id, "02-second")).toMatchObject({ done: true, pretestDone: true });
+    // Another trainee's progress is theirs alone.
+    expect(await read(other.id, "02-second")).toMatchObject({ done: false, pretestDone: false });
+    expect(await read(trainee.id, "03-missing")).toBeUndefined();
+    expect(await lessonForTrainee(database.db, trainee.id, "no-such-module", "01-first", "en")).toBeUndefined();
+  });
+
+  it("a lesson is in the trainee's language, and in English (marked so) where it has no edition in it yet", async () => {
+    const ja = await lessonForTrainee(database.db, trainee.id, "sample-module", "01-first", "ja");
+    expect(ja!.lesson).toMatchObject({ lang: "ja" });
+    expect(ja!.lesson.html).toContain("本文です。");
+    expect(ja!.lesson.html).not.toContain("word0110");
+
+    const copy = sampleCopy();
+    copy.edit("sample-module/module.yaml", /^version: 1$/m, "version: 2");
+    copy.edit("sample-module/module.yaml", "locales: [en, ja]", "locales: [en]");
+    copy.remove("sample-module/lessons/01-first.ja.md");
+    copy.remove("sample-module/lessons/02-second.ja.md");
+    const outcome = await syncContentFrom(database.db, copy.dir, createLogger("silent"));
+    expect(outcome.ok).toBe(true);
+    const fallback = await lessonForTrainee(database.db, trainee.id, "sample-module", "01-first", "ja");
+    expect(fallback!.version.id).not.toBe(mv);
+    expect(fallback!.lesson.lang).toBe("en");
+    expect(fallback!.lesson.html).toContain("word0110");
+  });
+
+  it("the home page shows each course's progress and next module, where the trainee left off, and their certificates", async () => {
+    expect(await traineeDashboard(database.db, trainee.id)).toEqual({
+      courses: [
+        {
+          slug: "sample-course",
+          title: expect.objectContaining({ en: expect.any(String) }),
+          modules: [{ slug: "sample-module", title: expect.objectContaining({ en: "Sample module" }), done: false }],
+          done: 0,
+          percent: 0,
+          next: { slug: "sample-module", title: expect.objectContaining({ en: "Sample module" }), done: false },
+        },
+      ],
+      last: null,
+      certificates: [],
+    });
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, id, true);
+    await submitAttempt(database.db, trainee.id, id);
+    const after = await traineeDashboard(database.db, trainee.id);
+    expect(after.courses).toMatchObject([{ done: 1, percent: 100, next: null }]);
+    expect(after.last).toEqual({ module_slug: "sample-module", title: expect.objectContaining({ en: "Sample module" }) });
+    const [course] = await records().then((all) => all.filter((r) => r.kind === "course"));
+    expect(after.certificates).toEqual([{ certificate_code: course!.certificate_code, title: expect.objectContaining({ en: expect.any(String) }), completed_at: course!.completed_at, expires_at: course!.expires_at }]);
+    // Someone else's home shows none of it.
+    expect(await traineeDashboard(database.db, other.id)).toEqual({ courses: [], last: null, certificates: [] });
+    // An expired completion no longer counts as done.
+    const later = new Date(course!.expires_at.getTime() + 1000);
+    expect((await traineeDashboard(database.db, trainee.id, later)).courses).toMatchObject([{ done: 0, next: { slug: "sample-module" } }]);
   });
 });
 

@@ -33,18 +33,6 @@ export async function verifyCertificate(db: Kysely<Database>, code: string) {
   return { name: row.display_name, course: row.title, completedAt: row.completed_at, expiresAt: row.expires_at, valid: row.expires_at > new Date() };
 }
 
-export async function recentCertificates(db: Kysely<Database>, userId: string, limit = 5) {
-  return db
-    .selectFrom("completion_records as r")
-    .innerJoin("courses as c", "c.slug", "r.course_slug")
-    .select(["r.certificate_code", "c.title", "r.completed_at", "r.expires_at"])
-    .where("r.user_id", "=", userId)
-    .where("r.kind", "=", "course")
-    .orderBy("r.seq", "desc")
-    .limit(limit)
-    .execute();
-}
-
 /** Everything the PDF shows, for the holder or for someone allowed to see their records. */
 export async function certificateDetails(db: Kysely<Database>, code: string) {
   if (!CERTIFICATE_CODE.test(code)) return null;

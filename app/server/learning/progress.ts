@@ -1,7 +1,9 @@
-// Where a trainee stands in a module (pre-test, lessons, final quiz, completion) and in the
-// courses they are enrolled in. Progress is saved on the server at every step.
-import type { Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+// Where a trainee stands in a module (pre-test, lessons, final quiz, completion) and what they
+// read in it. Progress is saved on the server at every step.
+import { sql, type Kysely } from "kysely";
+import { compiledQuery } from "../../../db/compiled-query";
+import type { Database, Locale } from "../../../db/schema";
+import { citedSources } from "../catalog/render-markdown";
 import { DomainError } from "../shared/errors";
 
 /** The version of a module that trainees take now: the latest one. */
@@ -75,93 +77,90 @@ export async function enrol(db: Kysely<Database>, userId: string, courseSlug: st
   await db.insertInto("enrollments").values({ user_id: userId, course_slug: courseSlug }).onConflict((oc) => oc.doNothing()).execute();
 }
 
-/** The trainee's courses, each with its modules done (valid completion of any version) and the next one. */
-export async function myCourses(db: Kysely<Database>, userId: string) {
-  // Two plain queries joined here: cheaper than a correlated subquery per module row.
-  const [rows, done] = await Promise.all([
-    db
-      .selectFrom("enrollments as e")
-      .innerJoin("courses as c", "c.slug", "e.course_slug")
-      .innerJoin("course_modules as cm", "cm.course_slug", "c.slug")
-      .innerJoin("modules as m", "m.slug", "cm.module_slug")
-      .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
-      .select(["c.slug as course_slug", "c.title as course_title", "m.slug as module_slug", "v.title as module_title"])
-      .where("e.user_id", "=", userId)
-      .where("c.archived_at", "is", null)
-      .orderBy("e.enrolled_at")
-      .orderBy("cm.position")
-      .execute(),
-    validModuleCompletions(db, userId),
-  ]);
-  const courses = new Map<string, { slug: string; title: (typeof rows)[number]["course_title"]; modules: { slug: string; title: (typeof rows)[number]["module_title"]; done: boolean }[] }>();
-  for (const r of rows) {
-    const course = courses.get(r.course_slug) ?? { slug: r.course_slug, title: r.course_title, modules: [] };
-    course.modules.push({ slug: r.module_slug, title: r.module_title, done: done.has(r.module_slug) });
-    courses.set(r.course_slug, course);
-  }
-  return [...courses.values()].map((c) => {
-    const n = c.modules.filter((m) => m.done).length;
-    return { ...c, done: n, percent: Math.round((n * 100) / c.modules.length), next: c.modules.find((m) => !m.done) ?? null };
-  });
-}
-
-/** Slugs of the modules the person has a completion for that has not expired (any version). */
-export async function validModuleCompletions(db: Kysely<Database>, userId: string, at = new Date()): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom("completion_records as r")
-    .innerJoin("module_versions as v", "v.id", "r.module_version_id")
-    .select("v.module_slug")
-    .distinct()
-    .where("r.user_id", "=", userId)
-    .where("r.kind", "=", "module")
-    .where("r.expires_at", ">", at)
-    .execute();
-  return new Set(rows.map((r) => r.module_slug));
-}
-
-/** The module the trainee last worked on, for "continue where I left off". */
-export async function lastActivity(db: Kysely<Database>, userId: string) {
-  const row = await db
-    .selectFrom(
-      db
-        .selectFrom("lesson_progress")
-        .select(["module_version_id", "completed_at as at"])
-        .where("user_id", "=", userId)
-        .unionAll(db.selectFrom("quiz_attempts").select(["module_version_id", "started_at as at"]).where("user_id", "=", userId))
-        .as("activity"),
+const lessonQuery = compiledQuery(["userId", "slug", "lessonId", "locale"], (db, { userId, slug, lessonId, locale }: { userId: string; slug: string; lessonId: string; locale: Locale }) =>
+  db
+    .with("v", (q) =>
+      q
+        .selectFrom("modules as m")
+        .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
+        .select(["v.id", "v.module_slug", "v.title", "v.sources"])
+        .where("m.slug", "=", slug),
     )
-    .innerJoin("module_versions as v", "v.id", "activity.module_version_id")
-    .select(["v.module_slug", "v.title", "activity.at"])
-    .orderBy("activity.at", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return row ?? null;
-}
+    .with("sequence", (q) =>
+      q
+        .selectFrom("lessons as l")
+        .innerJoin("v", "v.id", "l.module_version_id")
+        .select((eb) => [
+          "l.lesson_id",
+          sql<number>`row_number() over (order by l.position) - 1`.as("index"),
+          eb.fn.countAll<number>().over().as("total"),
+          eb.fn.agg<string | null>("lag", ["l.lesson_id"]).over((o) => o.orderBy("l.position")).as("previous"),
+          eb.fn.agg<string | null>("lead", ["l.lesson_id"]).over((o) => o.orderBy("l.position")).as("next"),
+        ]),
+    )
+    .selectFrom("v")
+    .innerJoin("sequence as s", (j) => j.on("s.lesson_id", "=", lessonId))
+    .innerJoin("lessons as l", (j) => j.onRef("l.module_version_id", "=", "v.id").onRef("l.lesson_id", "=", "s.lesson_id"))
+    .select((eb) => [
+      "v.id as version_id",
+      "v.module_slug",
+      "v.title as module_title",
+      "v.sources",
+      "l.lesson_id",
+      "l.title",
+      "l.minutes",
+      "l.content_note",
+      // Only the edition shown: the HTML travels to the browser twice (page and its data).
+      sql<string>`coalesce(l.html->>${locale}, l.html->>'en')`.as("html"),
+      sql<boolean>`l.html ? ${locale}`.as("in_locale"),
+      "s.index",
+      "s.total",
+      "s.previous",
+      "s.next",
+      eb
+        .exists(
+          eb
+            .selectFrom("lesson_progress as p")
+            .select("p.lesson_id")
+            .where("p.user_id", "=", userId)
+            .whereRef("p.module_version_id", "=", "v.id")
+            .whereRef("p.lesson_id", "=", "l.lesson_id"),
+        )
+        .as("done"),
+      eb
+        .exists(
+          eb
+            .selectFrom("quiz_attempts as a")
+            .select("a.id")
+            .where("a.user_id", "=", userId)
+            .whereRef("a.module_version_id", "=", "v.id")
+            .where("a.stage", "=", "pretest")
+            .where("a.submitted_at", "is not", null),
+        )
+        .as("pretest_done"),
+    ]),
+);
 
-/** One lesson as the trainee reads it, with its neighbours and whether it is done. */
-export async function lessonForTrainee(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
-  // Only ids for the neighbours; the (large) HTML only for the lesson being read.
-  const ids = await db.selectFrom("lessons").select("lesson_id").where("module_version_id", "=", moduleVersionId).orderBy("position").execute();
-  const index = ids.findIndex((l) => l.lesson_id === lessonId);
-  if (index === -1) return undefined;
-  const [lesson, done, pretest] = await Promise.all([
-    db
-      .selectFrom("lessons")
-      .select(["lesson_id", "title", "minutes", "content_note", "html"])
-      .where("module_version_id", "=", moduleVersionId)
-      .where("lesson_id", "=", lessonId)
-      .executeTakeFirstOrThrow(),
-    db.selectFrom("lesson_progress").select("lesson_id").where("user_id", "=", userId).where("module_version_id", "=", moduleVersionId).where("lesson_id", "=", lessonId).executeTakeFirst(),
-    pretestSubmitted(db, userId, moduleVersionId),
-  ]);
+/**
+ * One lesson of a module's current version as the trainee reads it, in their language (English
+ * where the lesson has no edition in it yet), with its place among the lessons, its neighbours,
+ * whether it is done and whether the pre-test is. One statement: the page is read often.
+ */
+export async function lessonForTrainee(db: Kysely<Database>, userId: string, slug: string, lessonId: string, locale: Locale) {
+  const [row] = await lessonQuery(db, { userId, slug, lessonId, locale });
+  if (!row) return undefined;
+  const { version_id, module_slug, module_title, sources, index, total, previous, next, done, pretest_done, in_locale, ...lesson } = row;
   return {
-    lesson,
-    index,
-    total: ids.length,
-    previous: ids[index - 1]?.lesson_id ?? null,
-    next: ids[index + 1]?.lesson_id ?? null,
-    done: Boolean(done),
-    pretestDone: pretest,
+    version: { id: version_id, module_slug, title: module_title },
+    // The lesson's own citations, which its links point to; the module page lists them all.
+    sources: citedSources(lesson.html, sources),
+    lesson: { ...lesson, lang: in_locale ? locale : ("en" as const) },
+    index: Number(index),
+    total: Number(total),
+    previous,
+    next,
+    done,
+    pretestDone: pretest_done,
   };
 }
 
