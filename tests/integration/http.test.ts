@@ -1,6 +1,7 @@
 // The platform as a browser without JavaScript meets it: the production build served in-process,
 // forms posted as urlencoded bodies, cookies kept between requests.
 import { beforeAll, describe, expect, it } from "vitest";
+import { en } from "../../app/i18n/en";
 import { issueSetupToken } from "../../app/server/auth/first-admin";
 import { syncContentFrom } from "../../app/server/catalog/content-sync";
 import { createLogger } from "../../app/server/shared/log";
@@ -179,9 +180,14 @@ describe(`HTTP (${engine})`, () => {
     const page = await invitee.get(`/invite/${token}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Kanagawa Police");
-    const weak = await invitee.post(`/invite/${token}`, { displayName: "Invitee", password: "short", locale: "en" });
+    // Every problem at once: the missing name and the weak password.
+    const weak = await invitee.post(`/invite/${token}`, { displayName: "", password: "short", locale: "en" });
     expect(weak.status).toBe(400);
-    expect(await weak.text()).toContain("at least 12 characters");
+    const weakPage = await weak.text();
+    expect(weakPage).toContain("at least 12 characters");
+    expect(weakPage).toContain(en.errors.name.required);
+    const common = await invitee.post(`/invite/${token}`, { displayName: "", password: "password1234", locale: "en" });
+    expect(await common.text()).toContain(en.errors.password.common);
     const ok = await invitee.post(`/invite/${token}`, { displayName: "Invitee", password: "river stones at dusk", locale: "en" });
     expect(ok.status).toBe(302);
     expect((await invitee.get("/")).status).toBe(200);

@@ -1,7 +1,7 @@
 // The building blocks of every form's schema; each refusal names an i18n key.
 import { z } from "zod";
 import { AGENCY_KINDS, GROUP_KINDS, LOCALES, PROFESSIONS, ROLES } from "../../../db/schema";
-import { PASSWORD_MAX } from "../auth/passwords";
+import { PASSWORD_MAX, passwordProblem } from "../auth/passwords";
 
 export const email = z
   .string()
@@ -11,11 +11,19 @@ export const email = z
   .max(254, { error: "errors.email.invalid" })
   .pipe(z.email({ error: "errors.email.invalid" }));
 
-/** Only length here; the full password rules (common passwords…) live in the auth module. */
+/**
+ * The password rules that need nothing but the password (length, common passwords), checked with
+ * the form's other fields so that every problem shows at once. The auth module checks them all
+ * again, with the e-mail address, before it stores anything.
+ */
 export const newPassword = z
   .string()
-  .min(1, { error: "errors.password.required" })
-  .max(PASSWORD_MAX * 4, { error: "errors.password.too_long" });
+  .min(1, { error: "errors.password.required", abort: true })
+  .max(PASSWORD_MAX * 4, { error: "errors.password.too_long", abort: true })
+  .superRefine((password, ctx) => {
+    const problem = passwordProblem(password);
+    if (problem) ctx.addIssue({ code: "custom", message: `errors.password.${problem}` });
+  });
 
 /** A name typed by a person: any script, trimmed, no control characters. */
 const name = (max: number) =>
