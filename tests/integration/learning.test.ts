@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadQuestions, nextStep, reviewAttempt, saveAnswer, startAttempt, submitAttempt } from "../../app/server/learning/attempts";
@@ -98,6 +100,36 @@ describe(`taking a module (${engine})`, () => {
     expect(courseRecord!.details).toMatchObject({ modules: [{ module: "sample-module", version: 1, record: moduleRecord!.id }] });
     expect((await moduleState(database.db, trainee.id, mv)).step).toBe("done");
     expect((await traineeDashboard(database.db, trainee.id)).courses).toMatchObject([{ slug: "sample-course", done: 1, percent: 100, next: null }]);
+  });
+
+  it("completes a course at enrolment when its modules are already done, valid no longer than they are", async () => {
+    await readyForFinal(database.db, trainee.id, mv);
+    const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
+    await answerAll(database.db, trainee.id, id, true);
+    await submitAttempt(database.db, trainee.id, id);
+    // Two more courses built on the same module, one with a shorter period and one with a longer.
+    const copy = sampleCopy();
+    copy.write(
+      "catalog.yaml",
+      readFileSync(path.join(copy.dir, "catalog.yaml"), "utf8") +
+        ["refresher", "long"]
+          .map((slug, i) => `- slug: ${slug}\n  title: { en: "${slug}" }\n  summary: { en: "The same module again." }\n  professions: [police]\n  recertificationMonths: ${[12, 36][i]}\n  modules: [sample-module]\n`)
+          .join(""),
+    );
+    expect((await syncContentFrom(database.db, copy.dir, createLogger("silent"))).ok).toBe(true);
+
+    await enrol(database.db, other.id, "refresher");
+    await enrol(database.db, trainee.id, "refresher");
+    await enrol(database.db, trainee.id, "long");
+    const all = await records();
+    expect(all.map((r) => `${r.kind}:${r.course_slug ?? ""}`)).toEqual(["module:", "course:sample-course", "course:refresher", "course:long"]);
+    const [moduleRecord, , refresher, long] = all;
+    // The longer course is valid only as long as the module record it rests on.
+    expect(long!.expires_at).toEqual(moduleRecord!.expires_at);
+    expect(refresher).toMatchObject({ user_id: trainee.id, details: { modules: [{ module: "sample-module", record: moduleRecord!.id }] } });
+    const months = (refresher!.expires_at.getTime() - refresher!.completed_at.getTime()) / (30.4 * 24 * 3_600_000);
+    expect(Math.round(months)).toBe(12);
+    expect((await verifyChain(database.db)).ok).toBe(true);
   });
 
   it("records a submission once when it is sent 20 times at once", async () => {

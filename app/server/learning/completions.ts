@@ -1,10 +1,11 @@
 // What a passing final attempt earns, written in the attempt's own transaction: the module's
 // completion record and, when it was the last module of a course the trainee is enrolled in, the
-// course's completion record with a certificate code.
+// course's completion record with a certificate code. Enrolling in a course whose modules are all
+// done already completes it too.
 import { randomInt } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
-import { appendRecord } from "./records";
+import { appendRecord, lockChain } from "./records";
 
 const DEFAULT_VALIDITY_MONTHS = 24;
 // Crockford's base32: no I, L, O or U, so a code read aloud or typed is not mistaken.
@@ -61,55 +62,71 @@ export async function recordCompletions(
     details: { module: version.module_slug, version: version.version, passMark: version.pass_mark },
   });
 
-  for (const course of courses) {
-    const modules = await trx
-      .selectFrom("course_modules as cm")
-      .select([
-        "cm.module_slug",
-        sql<string | null>`(
-          select r.id::text from completion_records r join module_versions rv on rv.id = r.module_version_id
-          where r.user_id = ${userId} and r.kind = 'module' and rv.module_slug = cm.module_slug and r.expires_at > ${completedAt}
-          order by r.seq desc limit 1
-        )`.as("record_id"),
-      ])
-      .where("cm.course_slug", "=", course.slug)
-      .orderBy("cm.position")
-      .execute();
-    if (modules.some((m) => m.record_id === null)) continue;
-    const valid = await trx
-      .selectFrom("completion_records")
-      .select("id")
-      .where("user_id", "=", userId)
-      .where("kind", "=", "course")
-      .where("course_slug", "=", course.slug)
-      .where("expires_at", ">", completedAt)
-      .executeTakeFirst();
-    if (valid) continue;
-    const records = await trx
-      .selectFrom("completion_records as r")
-      .innerJoin("module_versions as v", "v.id", "r.module_version_id")
-      .select(["r.id", "v.module_slug", "v.version", "r.completed_at"])
-      .where("r.id", "in", modules.map((m) => m.record_id!))
-      .execute();
-    const bySlug = new Map(records.map((r) => [r.module_slug, r]));
-    await appendRecord(trx, {
-      kind: "course",
-      user_id: userId,
-      module_version_id: null,
-      course_slug: course.slug,
-      attempt_id: null,
-      score: null,
-      pretest_score: null,
-      started_at: null,
-      completed_at: completedAt,
-      expires_at: addMonths(completedAt, course.recertification_months),
-      certificate_code: newCertificateCode(),
-      details: {
-        modules: modules.map((m) => {
-          const r = bySlug.get(m.module_slug)!;
-          return { module: m.module_slug, version: r.version, record: r.id, completedAt: r.completed_at.toISOString() };
-        }),
-      },
-    });
-  }
+  for (const course of courses) await completeCourseIfDone(trx, userId, course, completedAt);
+}
+
+/**
+ * Writes a course's completion record when every module of the course has a valid completion and
+ * the course has no valid record yet. A course record stays valid for the course's period, and no
+ * longer than the module records it rests on.
+ */
+export async function completeCourseIfDone(
+  trx: Kysely<Database>,
+  userId: string,
+  course: { slug: string; recertification_months: number },
+  completedAt: Date,
+) {
+  // Decide under the chain lock, on what concurrent transactions committed.
+  await lockChain(trx);
+  const modules = await trx
+    .selectFrom("course_modules as cm")
+    .select([
+      "cm.module_slug",
+      sql<string | null>`(
+        select r.id::text from completion_records r join module_versions rv on rv.id = r.module_version_id
+        where r.user_id = ${userId} and r.kind = 'module' and rv.module_slug = cm.module_slug and r.expires_at > ${completedAt}
+        order by r.seq desc limit 1
+      )`.as("record_id"),
+    ])
+    .where("cm.course_slug", "=", course.slug)
+    .orderBy("cm.position")
+    .execute();
+  if (modules.length === 0 || modules.some((m) => m.record_id === null)) return;
+  const valid = await trx
+    .selectFrom("completion_records")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("kind", "=", "course")
+    .where("course_slug", "=", course.slug)
+    .where("expires_at", ">", completedAt)
+    .executeTakeFirst();
+  if (valid) return;
+  const records = await trx
+    .selectFrom("completion_records as r")
+    .innerJoin("module_versions as v", "v.id", "r.module_version_id")
+    .select(["r.id", "v.module_slug", "v.version", "r.completed_at", "r.expires_at"])
+    .where("r.id", "in", modules.map((m) => m.record_id!))
+    .execute();
+  const bySlug = new Map(records.map((r) => [r.module_slug, r]));
+  const ownExpiry = addMonths(completedAt, course.recertification_months);
+  const expiresAt = new Date(Math.min(ownExpiry.getTime(), ...records.map((r) => r.expires_at.getTime())));
+  await appendRecord(trx, {
+    kind: "course",
+    user_id: userId,
+    module_version_id: null,
+    course_slug: course.slug,
+    attempt_id: null,
+    score: null,
+    pretest_score: null,
+    started_at: null,
+    completed_at: completedAt,
+    expires_at: expiresAt,
+    certificate_code: newCertificateCode(),
+    details: {
+      modules: modules.map((m) => {
+        const r = bySlug.get(m.module_slug)!;
+        return { module: m.module_slug, version: r.version, record: r.id, completedAt: r.completed_at.toISOString() };
+      }),
+    },
+  });
 }

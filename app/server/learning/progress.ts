@@ -4,6 +4,7 @@ import { sql, type Kysely } from "kysely";
 import { compiledQuery } from "../../../db/compiled-query";
 import type { Database, Locale } from "../../../db/schema";
 import { citedSources } from "../catalog/render-markdown";
+import { completeCourseIfDone } from "./completions";
 import { DomainError } from "../shared/errors";
 
 /** The version of a module that trainees take now: the latest one. */
@@ -71,10 +72,24 @@ export async function completeLesson(db: Kysely<Database>, userId: string, modul
     .execute();
 }
 
+/** Enrols the person in a course; a course whose modules they have all done is complete at once. */
 export async function enrol(db: Kysely<Database>, userId: string, courseSlug: string) {
-  const course = await db.selectFrom("courses").select("slug").where("slug", "=", courseSlug).where("archived_at", "is", null).executeTakeFirst();
-  if (!course) throw new DomainError("not_found", "errors.notFound");
-  await db.insertInto("enrollments").values({ user_id: userId, course_slug: courseSlug }).onConflict((oc) => oc.doNothing()).execute();
+  await db.transaction().execute(async (trx) => {
+    const course = await trx
+      .selectFrom("courses")
+      .select(["slug", "recertification_months"])
+      .where("slug", "=", courseSlug)
+      .where("archived_at", "is", null)
+      .executeTakeFirst();
+    if (!course) throw new DomainError("not_found", "errors.notFound");
+    const added = await trx
+      .insertInto("enrollments")
+      .values({ user_id: userId, course_slug: courseSlug })
+      .onConflict((oc) => oc.doNothing())
+      .returning("user_id")
+      .executeTakeFirst();
+    if (added) await completeCourseIfDone(trx, userId, course, new Date());
+  });
 }
 
 const lessonQuery = compiledQuery(["userId", "slug", "lessonId", "locale"], (db, { userId, slug, lessonId, locale }: { userId: string; slug: string; lessonId: string; locale: Locale }) =>

@@ -43,10 +43,17 @@ export function recordHash(content: RecordContent, prevHash: string): string {
   return createHash("sha256").update(canonical(fields)).update("\n").update(prevHash).digest("hex");
 }
 
+/**
+ * Holds the chain until the transaction ends: one writer at a time extends it, on every instance,
+ * and a writer that must first decide whether a record is due decides on what others committed.
+ */
+export async function lockChain(trx: Kysely<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
+}
+
 /** Appends a record to the chain; call inside the transaction that earns it. */
 export async function appendRecord(trx: Kysely<Database>, content: Omit<RecordContent, "id">): Promise<RecordContent & { hash: string }> {
-  // One writer at a time extends the chain, on every instance.
-  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
+  await lockChain(trx);
   const last = await trx.selectFrom("completion_records").select("hash").orderBy("seq", "desc").limit(1).executeTakeFirst();
   const prevHash = last?.hash ?? GENESIS;
   // Millisecond precision: what Postgres stores is exactly what the hash covered.
