@@ -80,6 +80,7 @@ async function completeModule(js: boolean) {
   await page.getByRole("link", { name: "Continue" }).click();
   await page.waitForURL(/lessons\/01-first$/);
   if (js) await expectNoAxeViolations(page);
+  await screenshot(page, js ? "lesson-js" : "lesson-nojs");
   await page.getByRole("button", { name: "I have read this lesson" }).click();
   await page.waitForURL(/lessons\/02-second$/);
   await expect.poll(() => page.getByRole("heading", { name: "Before you read" }).count()).toBe(1);
