@@ -51,9 +51,11 @@ describe(`catalogue pages (${engine})`, () => {
     expect(await page.locator(".sources li").count()).toBeGreaterThan(3);
     expect(await page.locator("dl.facts").textContent()).toContain("第1版");
     await expectNoAxeViolations(page);
-    // A module without its Japanese edition yet: English text, marked as English.
+    // Every module has its Japanese edition (tests/integration/editions.test.ts covers one without).
     await page.goto(`${server.url}/modules/victim-not-offender`);
-    expect(await page.locator("h1").getAttribute("lang")).toBe("en");
+    expect(await page.locator("h1").getAttribute("lang")).toBeNull();
+    expect(await page.locator("h1").textContent()).toMatch(/被害者/);
+    expect(await page.locator("dl.facts").textContent()).toContain("第2版");
     await expectNoAxeViolations(page);
     await page.goto(`${server.url}/courses`);
     await expectNoAxeViolations(page);
