@@ -49,7 +49,7 @@ describe(`catalogue pages (${engine})`, () => {
     expect(await page.locator("h1").textContent()).toBe("子どもの権利とCSEC：国際的な枠組み");
     expect(await page.locator(".lesson-list li").count()).toBe(4);
     expect(await page.locator(".sources li").count()).toBeGreaterThan(3);
-    expect(await page.locator("dl.facts").textContent()).toContain("第1版");
+    expect(await page.locator("dl.facts").textContent()).toContain("第2版");
     await expectNoAxeViolations(page);
     // Every module has its Japanese edition (tests/integration/editions.test.ts covers one without).
     await page.goto(`${server.url}/modules/victim-not-offender`);

@@ -164,6 +164,20 @@ describe("content check", () => {
       field: "-",
       message: /file is missing/,
     },
+    {
+      name: "Japanese text folded across lines by a >- block, which leaves spaces between its characters",
+      breakIt: (c) => c.edit(MODULE, 'summary: { en: "A module for the tests.", ja: "テスト用のモジュール。" }', 'summary:\n  en: "A module for the tests."\n  ja: >-\n    テスト用の\n    モジュール。'),
+      file: MODULE,
+      field: "summary.ja",
+      message: /space or line break between Japanese characters/,
+    },
+    {
+      name: "a Japanese lesson paragraph broken across lines",
+      breakIt: (c) => c.edit("sample-module/lessons/01-first.ja.md", "本文です。", "本文\nです。"),
+      file: "sample-module/lessons/01-first.ja.md",
+      field: "line 6",
+      message: /a Japanese paragraph is broken across lines/,
+    },
   ];
 
   for (const c of cases) {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { Catalog, Misconceptions, ModuleMeta, Quiz, Recommendations, type Option, type Question } from "./content-schema";
+import { Catalog, JAPANESE_GAP, Misconceptions, ModuleMeta, Quiz, Recommendations, type Option, type Question } from "./content-schema";
 
 export interface ContentProblem {
   file: string;
@@ -171,6 +171,15 @@ function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: 
           cited.add(target!);
           if (!sourceIds.has(target!)) problem(file, "-", `link to unknown source ${target}`);
         }
+      }
+      if (locale === "ja") {
+        // Markdown joins a paragraph's lines with a line break, which shows as a space in Japanese.
+        const lines = markdown.split("\n");
+        lines.forEach((line, i) => {
+          if (i > 0 && JAPANESE_GAP.test(`${lines[i - 1]!.slice(-1)}\n${line.slice(0, 1)}`)) {
+            problem(file, `line ${i + 1}`, "a Japanese paragraph is broken across lines: write each paragraph on one line");
+          }
+        });
       }
       if (locale === "en") {
         const words = markdown.split(/\s+/).filter(Boolean).length;

@@ -7,11 +7,17 @@ const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase l
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'");
 const text = z.string().trim().min(1, "must not be empty");
 
+// Japanese is written without spaces between words: a space or line break between two Japanese
+// characters is a slip, most often a folded YAML block (>-) turning line breaks into spaces.
+const JAPANESE = "[\\u3000-\\u30ff\\u4e00-\\u9fff\\uff00-\\uffef]";
+export const JAPANESE_GAP = new RegExp(`${JAPANESE}[ \\n]${JAPANESE}`);
+const japanese = text.refine((v) => !JAPANESE_GAP.test(v), "has a space or line break between Japanese characters: write the Japanese on one line");
+
 /** A short text in both languages; English is required, Japanese where the module has a Japanese edition. */
-export const Localised = z.strictObject({ en: text, ja: text.optional() });
+export const Localised = z.strictObject({ en: text, ja: japanese.optional() });
 export type Localised = z.infer<typeof Localised>;
 
-export const Misconceptions = z.array(z.strictObject({ id: slug, label: z.strictObject({ en: text, ja: text }) })).min(1);
+export const Misconceptions = z.array(z.strictObject({ id: slug, label: z.strictObject({ en: text, ja: japanese }) })).min(1);
 
 export const Recommendations = z
   .array(
