@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { Facts } from "~/components/facts";
 import { useFormat, useT } from "~/components/i18n";
 import { L, useLocalised } from "~/components/localised";
 import { ProgressBar } from "~/components/progress";
@@ -36,20 +37,13 @@ export default function Home() {
     <div>
       <h1>{t("home.greeting", { name: d.displayName })}</h1>
       <p className="lead">{t("home.lead")}</p>
-      <dl className="facts">
-        <div>
-          <dt>{t("fields.agency")}</dt>
-          <dd>{d.agencyName}</dd>
-        </div>
-        <div>
-          <dt>{t("fields.profession")}</dt>
-          <dd>{t(`professions.${d.profession}`)}</dd>
-        </div>
-        <div>
-          <dt>{t("fields.roles")}</dt>
-          <dd>{d.roles.map((r) => t(`roles.${r}`)).join(" / ")}</dd>
-        </div>
-      </dl>
+      <Facts
+        items={[
+          [t("fields.agency"), d.agencyName],
+          [t("fields.profession"), t(`professions.${d.profession}`)],
+          [t("fields.roles"), d.roles.map((r) => t(`roles.${r}`)).join(" / ")],
+        ]}
+      />
       {d.last ? (
         <p className="continue">
           <Link className="button" to={`/learn/${d.last.module_slug}`}>

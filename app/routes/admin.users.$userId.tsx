@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { Facts } from "~/components/facts";
 import { ErrorSummary, SelectField, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
@@ -103,32 +104,16 @@ export default function UserPage() {
       <h1>{u.display_name}</h1>
       {params.get("saved") ? <p className="alert alert-success" role="status">{t("actions.saved")}</p> : null}
       <ErrorSummary state={state} />
-      <dl className="facts">
-        <div>
-          <dt>{t("fields.email")}</dt>
-          <dd>{u.email}</dd>
-        </div>
-        <div>
-          <dt>{t("fields.agency")}</dt>
-          <dd>{u.agency_name}</dd>
-        </div>
-        <div>
-          <dt>{t("fields.profession")}</dt>
-          <dd>{t(`professions.${u.profession}`)}</dd>
-        </div>
-        <div>
-          <dt>{t("fields.roles")}</dt>
-          <dd>{u.roles.map((r) => t(`roles.${r}`)).join(" / ") || "—"}</dd>
-        </div>
-        <div>
-          <dt>{t("fields.status")}</dt>
-          <dd>{u.disabled_at ? t("users.disabledSince", { date: format.date(u.disabled_at) }) : t("users.active")}</dd>
-        </div>
-        <div>
-          <dt>{t("users.joined")}</dt>
-          <dd>{format.date(u.created_at)}</dd>
-        </div>
-      </dl>
+      <Facts
+        items={[
+          [t("fields.email"), u.email],
+          [t("fields.agency"), u.agency_name],
+          [t("fields.profession"), t(`professions.${u.profession}`)],
+          [t("fields.roles"), u.roles.map((r) => t(`roles.${r}`)).join(" / ") || "—"],
+          [t("fields.status"), u.disabled_at ? t("users.disabledSince", { date: format.date(u.disabled_at) }) : t("users.active")],
+          [t("users.joined"), format.date(u.created_at)],
+        ]}
+      />
 
       <section aria-labelledby="groups-heading" className="panel">
         <h2 id="groups-heading">{t("agency.groups")}</h2>

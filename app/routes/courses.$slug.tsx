@@ -1,5 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Facts } from "~/components/facts";
 import { SubmitButton } from "~/components/forms";
 import { enrol, isEnrolled } from "~/server/learning/progress";
 import { useT } from "~/components/i18n";
@@ -40,24 +41,14 @@ export default function CoursePage() {
       </p>
       <L as="h1" text={course.title} />
       <L as="p" className="lead" text={course.summary} />
-      <dl className="facts">
-        <div>
-          <dt>{t("catalog.estimatedTime")}</dt>
-          <dd>{duration(minutes)}</dd>
-        </div>
-        <div>
-          <dt>{t("catalog.modules")}</dt>
-          <dd>{t("catalog.moduleCount", { n: modules.length })}</dd>
-        </div>
-        <div>
-          <dt>{t("catalog.recertification")}</dt>
-          <dd>{t("catalog.everyMonths", { n: course.recertification_months })}</dd>
-        </div>
-        <div>
-          <dt>{t("catalog.for")}</dt>
-          <dd>{course.professions.map((p) => t(`professions.${p}`)).join(" / ")}</dd>
-        </div>
-      </dl>
+      <Facts
+        items={[
+          [t("catalog.estimatedTime"), duration(minutes)],
+          [t("catalog.modules"), t("catalog.moduleCount", { n: modules.length })],
+          [t("catalog.recertification"), t("catalog.everyMonths", { n: course.recertification_months })],
+          [t("catalog.for"), course.professions.map((p) => t(`professions.${p}`)).join(" / ")],
+        ]}
+      />
       {enrolled ? (
         <p className="alert alert-success">{t("learn.enrolled")}</p>
       ) : signedIn ? (

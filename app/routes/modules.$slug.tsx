@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { Facts } from "~/components/facts";
 import { useFormat, useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
 import { SourceList } from "~/components/source-list";
@@ -28,26 +29,14 @@ export default function ModulePage() {
       </p>
       <L as="h1" text={module.title} />
       <L as="p" className="lead" text={module.summary} />
-      <dl className="facts">
-        <div>
-          <dt>{t("catalog.estimatedTime")}</dt>
-          <dd>{duration(module.minutes)}</dd>
-        </div>
-        <div>
-          <dt>{t("catalog.versionLabel")}</dt>
-          <dd>
-            {t("catalog.version", { n: module.version })} ({format.date(module.created_at)})
-          </dd>
-        </div>
-        <div>
-          <dt>{t("catalog.finalQuiz")}</dt>
-          <dd>{t("catalog.quizRule", { questions: module.quiz_settings.questions, pool: poolSize, mark: module.pass_mark })}</dd>
-        </div>
-        <div>
-          <dt>{t("catalog.languages")}</dt>
-          <dd>{module.locales.map((l) => (l === "ja" ? "日本語" : "English")).join(" / ")}</dd>
-        </div>
-      </dl>
+      <Facts
+        items={[
+          [t("catalog.estimatedTime"), duration(module.minutes)],
+          [t("catalog.versionLabel"), `${t("catalog.version", { n: module.version })} (${format.date(module.created_at)})`],
+          [t("catalog.finalQuiz"), t("catalog.quizRule", { questions: module.quiz_settings.questions, pool: poolSize, mark: module.pass_mark })],
+          [t("catalog.languages"), module.locales.map((l) => (l === "ja" ? "日本語" : "English")).join(" / ")],
+        ]}
+      />
 
       {signedIn ? (
         <p>

@@ -3,7 +3,7 @@
 // course's completion record with a certificate code. Enrolling in a course whose modules are all
 // done already completes it too.
 import { randomInt } from "node:crypto";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { appendRecord, lockChain } from "./records";
 
@@ -65,6 +65,14 @@ export async function recordCompletions(
   for (const course of courses) await completeCourseIfDone(trx, userId, course, completedAt);
 }
 
+interface ModuleRecord {
+  module_slug: string;
+  id: string;
+  version: number;
+  completed_at: Date;
+  expires_at: Date;
+}
+
 /**
  * Writes a course's completion record when every module of the course has a valid completion and
  * the course has no valid record yet. A course record stays valid for the course's period, and no
@@ -78,20 +86,30 @@ export async function completeCourseIfDone(
 ) {
   // Decide under the chain lock, on what concurrent transactions committed.
   await lockChain(trx);
+  // Each module of the course with the person's latest record of it still valid (any version).
   const modules = await trx
     .selectFrom("course_modules as cm")
-    .select([
-      "cm.module_slug",
-      sql<string | null>`(
-        select r.id::text from completion_records r join module_versions rv on rv.id = r.module_version_id
-        where r.user_id = ${userId} and r.kind = 'module' and rv.module_slug = cm.module_slug and r.expires_at > ${completedAt}
-        order by r.seq desc limit 1
-      )`.as("record_id"),
-    ])
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("completion_records as r")
+          .innerJoin("module_versions as rv", "rv.id", "r.module_version_id")
+          .select(["r.id", "rv.version", "r.completed_at", "r.expires_at"])
+          .where("r.user_id", "=", userId)
+          .where("r.kind", "=", "module")
+          .whereRef("rv.module_slug", "=", "cm.module_slug")
+          .where("r.expires_at", ">", completedAt)
+          .orderBy("r.seq", "desc")
+          .limit(1)
+          .as("record"),
+      (join) => join.onTrue(),
+    )
+    .select(["cm.module_slug", "record.id", "record.version", "record.completed_at", "record.expires_at"])
     .where("cm.course_slug", "=", course.slug)
     .orderBy("cm.position")
     .execute();
-  if (modules.length === 0 || modules.some((m) => m.record_id === null)) return;
+  const records = modules.filter((m): m is ModuleRecord => m.id !== null);
+  if (modules.length === 0 || records.length < modules.length) return;
   const valid = await trx
     .selectFrom("completion_records")
     .select("id")
@@ -101,13 +119,6 @@ export async function completeCourseIfDone(
     .where("expires_at", ">", completedAt)
     .executeTakeFirst();
   if (valid) return;
-  const records = await trx
-    .selectFrom("completion_records as r")
-    .innerJoin("module_versions as v", "v.id", "r.module_version_id")
-    .select(["r.id", "v.module_slug", "v.version", "r.completed_at", "r.expires_at"])
-    .where("r.id", "in", modules.map((m) => m.record_id!))
-    .execute();
-  const bySlug = new Map(records.map((r) => [r.module_slug, r]));
   const ownExpiry = addMonths(completedAt, course.recertification_months);
   const expiresAt = new Date(Math.min(ownExpiry.getTime(), ...records.map((r) => r.expires_at.getTime())));
   await appendRecord(trx, {
@@ -123,10 +134,7 @@ export async function completeCourseIfDone(
     expires_at: expiresAt,
     certificate_code: newCertificateCode(),
     details: {
-      modules: modules.map((m) => {
-        const r = bySlug.get(m.module_slug)!;
-        return { module: m.module_slug, version: r.version, record: r.id, completedAt: r.completed_at.toISOString() };
-      }),
+      modules: records.map((r) => ({ module: r.module_slug, version: r.version, record: r.id, completedAt: r.completed_at.toISOString() })),
     },
   });
 }

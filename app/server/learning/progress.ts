@@ -12,7 +12,7 @@ export async function currentVersion(db: Kysely<Database>, slug: string) {
   return db
     .selectFrom("modules as m")
     .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
-    .select(["v.id", "v.module_slug", "v.version", "v.title", "v.summary", "v.pass_mark", "v.quiz_settings", "v.sources", "v.locales", "v.minutes"])
+    .select(["v.id", "v.module_slug", "v.version", "v.title", "v.pass_mark", "v.quiz_settings"])
     .where("m.slug", "=", slug)
     .executeTakeFirst();
 }
