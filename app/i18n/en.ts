@@ -365,6 +365,7 @@ export const en = {
       wrongCurrent: "The current password is not correct.",
     },
     name: { required: "Enter a name.", tooLong: "The name is too long.", invalid: "The name contains characters that are not allowed." },
+    orgName: { required: "Enter the name of the agency or group.", tooLong: "The agency or group name is too long.", invalid: "The agency or group name contains characters that are not allowed." },
     locale: { invalid: "Choose a language." },
     profession: { invalid: "Choose a profession." },
     role: { invalid: "Choose a role." },

@@ -125,6 +125,10 @@ describe(`HTTP (${engine})`, () => {
     expect(garbage.status).toBe(400);
     const noIntent = await client.post("/account", {});
     expect(noIntent.status).toBe(400);
+    // An agency's name and a person's name are told apart.
+    const agency = await (await signedIn(admin)).post("/admin/agencies", { name: " ", kind: "police" });
+    expect(agency.status).toBe(400);
+    expect(await agency.text()).toContain(en.errors.orgName.required);
   });
 
   it("sends people who are not signed in to the sign-in page", async () => {

@@ -26,16 +26,18 @@ export const newPassword = z
   });
 
 /** A name typed by a person: any script, trimmed, no control characters. */
-const name = (max: number) =>
+const name = (max: number, errors: { required: string; tooLong: string; invalid: string }) =>
   z
     .string()
     .trim()
-    .min(1, { error: "errors.name.required" })
-    .max(max, { error: "errors.name.tooLong" })
-    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "errors.name.invalid" });
+    .min(1, { error: errors.required })
+    .max(max, { error: errors.tooLong })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: errors.invalid });
 
-export const displayName = name(100);
-export const shortName = name(120);
+/** A person's name. */
+export const displayName = name(100, { required: "errors.name.required", tooLong: "errors.name.tooLong", invalid: "errors.name.invalid" });
+/** The name of an agency or a group: its own messages, so a form with both names tells them apart. */
+export const shortName = name(120, { required: "errors.orgName.required", tooLong: "errors.orgName.tooLong", invalid: "errors.orgName.invalid" });
 
 export const locale = z.enum(LOCALES, { error: "errors.locale.invalid" });
 export const profession = z.enum(PROFESSIONS, { error: "errors.profession.invalid" });
