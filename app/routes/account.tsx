@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { Facts } from "~/components/facts";
 import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
 import { localeOptions } from "~/components/options";
 import { useT } from "~/components/i18n";
@@ -77,9 +78,7 @@ export default function Account() {
       ) : null}
       <section aria-labelledby="profile-heading" className="panel">
         <h2 id="profile-heading">{t("account.profile")}</h2>
-        <p>
-          {t("fields.email")}: <strong>{d.email}</strong>
-        </p>
+        <Facts items={[[t("fields.email"), d.email]]} />
         {intent === "profile" ? <ErrorSummary state={state} /> : null}
         <Form method="post" className="stack" noValidate>
           <input type="hidden" name="intent" value="profile" />

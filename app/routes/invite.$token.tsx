@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { Facts } from "~/components/facts";
 import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
 import { localeOptions } from "~/components/options";
 import { useLocale, useT } from "~/components/i18n";
@@ -44,9 +45,7 @@ export default function AcceptInvitation() {
     <div className="narrow">
       <h1>{t("acceptInvite.title")}</h1>
       <p className="lead">{t("acceptInvite.lead", { agency: view.agencyName, role: t(`roles.${view.role}`) })}</p>
-      <p>
-        {t("fields.email")}: <strong>{view.email}</strong>
-      </p>
+      <Facts items={[[t("fields.email"), view.email]]} />
       <ErrorSummary state={state} />
       <Form method="post" className="stack" noValidate>
         <Field name="displayName" label={t("fields.displayName")} autoComplete="name" required hint={t("acceptInvite.nameHint")} state={state} />
