@@ -25,7 +25,20 @@ export interface ConnectOptions {
   poolSize?: number | undefined;
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08006",
+]);
 
 /** True when an error means the database could not be reached, not that a query was wrong. */
 export function isConnectionError(error: unknown): boolean {
@@ -35,7 +48,9 @@ export function isConnectionError(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   return (
     typeof message === "string" &&
-    /timeout exceeded when trying to connect|Connection terminated|database ping timed out|connect ECONNREFUSED|PGlite is closed/i.test(message)
+    /timeout exceeded when trying to connect|Connection terminated|database ping timed out|connect ECONNREFUSED|PGlite is closed/i.test(
+      message,
+    )
   );
 }
 
@@ -56,7 +71,10 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     // Same for a client that is checked out when its connection drops: its query fails (and is
     // reported there); the event must not also become an uncaught exception.
     pool.on("connect", (client) => client.on("error", () => {}));
-    return handle((log) => new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }), log }), "postgres");
+    return handle(
+      (log) => new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }), log }),
+      "postgres",
+    );
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const dataDir = options.dataDir ?? "./data";

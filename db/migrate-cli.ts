@@ -3,7 +3,10 @@
 import { connect } from "./connect";
 import { migrateToLatest } from "./migrate";
 
-const handle = await connect({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || "./data" });
+const handle = await connect({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  dataDir: process.env.DATA_DIR || "./data",
+});
 try {
   const applied = await migrateToLatest(handle.db);
   console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Already up to date.");

@@ -27,7 +27,9 @@ export class PreparingPool implements PostgresPool {
         query: ((text: unknown, values?: readonly unknown[]) => {
           if (typeof text !== "string") return client.query(text as pg.Submittable);
           const name = this.nameFor(text);
-          return name ? client.query({ name, text, values: values as unknown[] }) : client.query(text, values as unknown[]);
+          return name
+            ? client.query({ name, text, values: values as unknown[] })
+            : client.query(text, values as unknown[]);
         }) as unknown as PostgresPoolClient["query"],
         release: (destroy?: boolean) => client.release(destroy),
       };

@@ -25,4 +25,6 @@ if (result.problems.length) {
   process.exit(1);
 }
 const c = result.content!;
-console.log(`\nOK: ${c.modules.length} modules, ${c.catalog.length} courses, ${c.recommendations.length} recommendations.`);
+console.log(
+  `\nOK: ${c.modules.length} modules, ${c.catalog.length} courses, ${c.recommendations.length} recommendations.`,
+);

@@ -6,15 +6,22 @@ import { createLogger } from "../app/server/shared/log";
 import { connect } from "../db/connect";
 import { migrateToLatest } from "../db/migrate";
 
-const handle = await connect({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || "./data" });
+const handle = await connect({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  dataDir: process.env.DATA_DIR || "./data",
+});
 try {
   await migrateToLatest(handle.db);
   const outcome = await syncContentFrom(handle.db, path.resolve(process.argv[2] ?? "modules"), createLogger("silent"));
   if (outcome.ok) {
     const { added, unchanged, courses } = outcome.summary;
-    console.log(`Synced: ${added.map((a) => `${a.slug} v${a.version}`).join(", ") || "no new module versions"}; ${unchanged.length} unchanged; ${courses} courses.`);
+    console.log(
+      `Synced: ${added.map((a) => `${a.slug} v${a.version}`).join(", ") || "no new module versions"}; ${unchanged.length} unchanged; ${courses} courses.`,
+    );
   } else {
-    console.error(`Not synced; the database keeps its last good content:\n${outcome.problems.map((p) => `  ${p}`).join("\n")}`);
+    console.error(
+      `Not synced; the database keeps its last good content:\n${outcome.problems.map((p) => `  ${p}`).join("\n")}`,
+    );
     process.exitCode = 1;
   }
 } finally {

@@ -4,14 +4,19 @@ import { verifyChain } from "../app/server/learning/records";
 import { connect } from "../db/connect";
 import { migrateToLatest } from "../db/migrate";
 
-const handle = await connect({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || "./data" });
+const handle = await connect({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  dataDir: process.env.DATA_DIR || "./data",
+});
 try {
   await migrateToLatest(handle.db);
   const report = await verifyChain(handle.db);
   if (report.ok) {
     console.log(`All ${report.checked} completion records match their hashes and the chain is unbroken.`);
   } else {
-    console.error(`Record #${report.seq} (${report.id}) does not match: ${report.reason}. ${report.checked} records before it are intact.`);
+    console.error(
+      `Record #${report.seq} (${report.id}) does not match: ${report.reason}. ${report.checked} records before it are intact.`,
+    );
     process.exitCode = 1;
   }
 } finally {

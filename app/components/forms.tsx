@@ -129,11 +129,28 @@ export function ErrorSummary({ state }: { state?: FormState | undefined }) {
   );
 }
 
-export function SubmitButton({ children, name, value, className }: { children: ReactNode; name?: string; value?: string; className?: string }) {
+export function SubmitButton({
+  children,
+  name,
+  value,
+  className,
+}: {
+  children: ReactNode;
+  name?: string;
+  value?: string;
+  className?: string;
+}) {
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" && (!name || navigation.formData?.get(name) === value);
   return (
-    <button type="submit" name={name} value={value} className={className ?? "button"} aria-disabled={busy || undefined} disabled={busy}>
+    <button
+      type="submit"
+      name={name}
+      value={value}
+      className={className ?? "button"}
+      aria-disabled={busy || undefined}
+      disabled={busy}
+    >
       {children}
     </button>
   );

@@ -13,7 +13,15 @@ export function useLocalised() {
   };
 }
 
-export function L({ text, as: Tag = "span", className }: { text: LocalisedText; as?: ElementType; className?: string }) {
+export function L({
+  text,
+  as: Tag = "span",
+  className,
+}: {
+  text: LocalisedText;
+  as?: ElementType;
+  className?: string;
+}) {
   const pick = useLocalised();
   const { text: value, lang } = pick(text);
   return (

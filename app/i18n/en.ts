@@ -2,7 +2,8 @@
 export const en = {
   app: {
     name: "Mamoru",
-    footer: "Mamoru — training for professionals who protect children from sexual exploitation. Child victims are victims, not offenders.",
+    footer:
+      "Mamoru — training for professionals who protect children from sexual exploitation. Child victims are victims, not offenders.",
   },
   nav: {
     skip: "Skip to main content",
@@ -42,7 +43,8 @@ export const en = {
     backToSignIn: "Back to sign in",
   },
   password: {
-    rules: "12 to 128 characters. A phrase of several words is easy to remember and hard to guess. Common passwords are refused.",
+    rules:
+      "12 to 128 characters. A phrase of several words is easy to remember and hard to guess. Common passwords are refused.",
   },
   professions: {
     police: "Police",
@@ -120,7 +122,8 @@ export const en = {
     greeting: "Welcome, {{name}}",
     lead: "Mamoru trains the professionals who meet child victims of commercial sexual exploitation to treat them as victims, not offenders.",
     learningTitle: "My learning",
-    learningBody: "Each course is a learning path for one profession, built from the training gaps a review of Japan's record (2008-2011) found.",
+    learningBody:
+      "Each course is a learning path for one profession, built from the training gaps a review of Japan's record (2008-2011) found.",
     manageTitle: "Managing",
     browseCatalog: "Browse the course catalogue",
   },
@@ -132,7 +135,8 @@ export const en = {
     passwordChanged: "Your password has been changed. Every other session has been signed out.",
     passwordChangeEndsSessions: "Changing your password signs you out on every other device.",
     sessions: "Sessions",
-    sessionsBody: "If you signed in on a shared or lost device, sign out everywhere. You will need to sign in again here too.",
+    sessionsBody:
+      "If you signed in on a shared or lost device, sign out everywhere. You will need to sign in again here too.",
     signOutEverywhere: "Sign out everywhere",
   },
   admin: {
@@ -145,7 +149,8 @@ export const en = {
     members: "Members",
     content: "Course content",
     syncOk: "Last sync {{time}}: succeeded.",
-    syncFailed: "Last sync {{time}}: failed. The problems are below; fix them in modules/ and restart or run npm run modules:sync.",
+    syncFailed:
+      "Last sync {{time}}: failed. The problems are below; fix them in modules/ and restart or run npm run modules:sync.",
     servingLastGood: "The platform is serving the content of the last successful sync ({{time}}).",
     contentVersion: "Content version {{hash}}",
     neverSynced: "No content has been synced yet.",
@@ -198,7 +203,8 @@ export const en = {
   },
   outbox: {
     title: "Outbox",
-    keptNote: "No mail server is configured (SMTP_URL), so messages are kept here instead of being sent. Pass the links on to the people concerned.",
+    keptNote:
+      "No mail server is configured (SMTP_URL), so messages are kept here instead of being sent. Pass the links on to the people concerned.",
     smtpNote: "Messages are sent through the configured mail server; this list records what was sent.",
     empty: "No messages yet.",
     to: "To {{to}}",
@@ -345,11 +351,23 @@ export const en = {
   },
   errorPage: {
     home: "Go to the home page",
-    badRequest: { title: "The request could not be understood", body: "Something in the address or the form was not valid. Go back and try again." },
-    forbidden: { title: "You do not have access to this page", body: "Your role does not allow this. If you think it should, ask your agency's administrator." },
+    badRequest: {
+      title: "The request could not be understood",
+      body: "Something in the address or the form was not valid. Go back and try again.",
+    },
+    forbidden: {
+      title: "You do not have access to this page",
+      body: "Your role does not allow this. If you think it should, ask your agency's administrator.",
+    },
     notFound: { title: "Page not found", body: "The address may be mistyped, or the page may have moved." },
-    unavailable: { title: "Temporarily unavailable", body: "The service cannot be reached just now. Please try again in a few minutes." },
-    server: { title: "Something went wrong", body: "An unexpected error occurred. It has been logged. Please try again." },
+    unavailable: {
+      title: "Temporarily unavailable",
+      body: "The service cannot be reached just now. Please try again in a few minutes.",
+    },
+    server: {
+      title: "Something went wrong",
+      body: "An unexpected error occurred. It has been logged. Please try again.",
+    },
   },
   errors: {
     invalid: "This value is not valid.",
@@ -364,15 +382,26 @@ export const en = {
       contains_email: "The password must not contain your e-mail address.",
       wrongCurrent: "The current password is not correct.",
     },
-    name: { required: "Enter a name.", tooLong: "The name is too long.", invalid: "The name contains characters that are not allowed." },
-    orgName: { required: "Enter the name of the agency or group.", tooLong: "The agency or group name is too long.", invalid: "The agency or group name contains characters that are not allowed." },
+    name: {
+      required: "Enter a name.",
+      tooLong: "The name is too long.",
+      invalid: "The name contains characters that are not allowed.",
+    },
+    orgName: {
+      required: "Enter the name of the agency or group.",
+      tooLong: "The agency or group name is too long.",
+      invalid: "The agency or group name contains characters that are not allowed.",
+    },
     locale: { invalid: "Choose a language." },
     profession: { invalid: "Choose a profession." },
     role: { invalid: "Choose a role." },
     agencyKind: { invalid: "Choose a kind of agency." },
     groupKind: { invalid: "Choose a kind of group." },
     agency: { unknown: "Choose an agency from the list.", nameTaken: "An agency with this name already exists." },
-    group: { nameTaken: "This agency already has a group with this name.", otherAgency: "The group belongs to another agency." },
+    group: {
+      nameTaken: "This agency already has a group with this name.",
+      otherAgency: "The group belongs to another agency.",
+    },
     invite: { emailTaken: "An account with this e-mail address already exists." },
     user: {
       lastAdmin: "The platform must keep at least one active administrator.",

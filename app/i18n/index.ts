@@ -55,7 +55,11 @@ export function formatDate(locale: Locale, value: Date | string, withTime = fals
   const key = `${locale}:${withTime}`;
   let f = dateFormats.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: "medium", ...(withTime ? { timeStyle: "short" } : {}), timeZone: "Asia/Tokyo" });
+    f = new Intl.DateTimeFormat(INTL_LOCALE[locale], {
+      dateStyle: "medium",
+      ...(withTime ? { timeStyle: "short" } : {}),
+      timeZone: "Asia/Tokyo",
+    });
     dateFormats.set(key, f);
   }
   return f.format(typeof value === "string" ? new Date(value) : value);
@@ -63,9 +67,7 @@ export function formatDate(locale: Locale, value: Date | string, withTime = fals
 
 /** Every key path of a dictionary, for the test that keeps both languages in step. */
 export function keysOf(dict: Dictionary, prefix = ""): string[] {
-  return Object.entries(dict).flatMap(([k, v]) =>
-    typeof v === "string" ? [prefix + k] : keysOf(v, `${prefix}${k}.`),
-  );
+  return Object.entries(dict).flatMap(([k, v]) => (typeof v === "string" ? [prefix + k] : keysOf(v, `${prefix}${k}.`)));
 }
 
 /** The best supported language in an Accept-Language header, or null. */

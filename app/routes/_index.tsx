@@ -62,7 +62,10 @@ export default function Home() {
                   <L text={c.title} />
                 </Link>
               </h3>
-              <ProgressBar percent={c.percent} label={t("learn.courseProgress", { done: c.done, total: c.modules.length })} />
+              <ProgressBar
+                percent={c.percent}
+                label={t("learn.courseProgress", { done: c.done, total: c.modules.length })}
+              />
               {c.next ? (
                 <p>
                   <Link to={`/learn/${c.next.slug}`}>{t("learn.nextLesson", { title: pick(c.next.title).text })}</Link>
@@ -82,8 +85,13 @@ export default function Home() {
           <ul className="link-list">
             {d.certificates.map((c) => (
               <li key={c.certificate_code}>
-                {t("learn.certificateLine", { course: pick(c.title).text, date: format.date(c.completed_at), code: c.certificate_code ?? "" })} ·{" "}
-                <a href={`/certificates/${c.certificate_code}`}>{t("learn.downloadPdf")}</a> · <Link to={`/verify/${c.certificate_code}`}>{t("verify.title")}</Link>
+                {t("learn.certificateLine", {
+                  course: pick(c.title).text,
+                  date: format.date(c.completed_at),
+                  code: c.certificate_code ?? "",
+                })}{" "}
+                · <a href={`/certificates/${c.certificate_code}`}>{t("learn.downloadPdf")}</a> ·{" "}
+                <Link to={`/verify/${c.certificate_code}`}>{t("verify.title")}</Link>
               </li>
             ))}
           </ul>

@@ -14,15 +14,22 @@ import { updateProfile } from "~/server/org/users";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "account.title");
 
-const AccountForm = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("profile"), displayName, locale }),
-  z.object({
-    intent: z.literal("password"),
-    currentPassword: z.string().min(1, { error: "errors.password.required" }).max(1024, { error: "errors.password.too_long" }),
-    newPassword,
-  }),
-  z.object({ intent: z.literal("signOutEverywhere") }),
-], { error: "errors.invalid" });
+const AccountForm = z.discriminatedUnion(
+  "intent",
+  [
+    z.object({ intent: z.literal("profile"), displayName, locale }),
+    z.object({
+      intent: z.literal("password"),
+      currentPassword: z
+        .string()
+        .min(1, { error: "errors.password.required" })
+        .max(1024, { error: "errors.password.too_long" }),
+      newPassword,
+    }),
+    z.object({ intent: z.literal("signOutEverywhere") }),
+  ],
+  { error: "errors.invalid" },
+);
 
 export function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(context, request);
@@ -82,13 +89,15 @@ export default function Account() {
         {intent === "profile" ? <ErrorSummary state={state} /> : null}
         <Form method="post" className="stack" noValidate>
           <input type="hidden" name="intent" value="profile" />
-          <Field name="displayName" label={t("fields.displayName")} defaultValue={d.displayName} required autoComplete="name" state={intent === "profile" ? state : undefined} />
-          <SelectField
-            name="locale"
-            label={t("fields.locale")}
-            defaultValue={d.locale}
-            options={localeOptions()}
+          <Field
+            name="displayName"
+            label={t("fields.displayName")}
+            defaultValue={d.displayName}
+            required
+            autoComplete="name"
+            state={intent === "profile" ? state : undefined}
           />
+          <SelectField name="locale" label={t("fields.locale")} defaultValue={d.locale} options={localeOptions()} />
           <SubmitButton>{t("actions.save")}</SubmitButton>
         </Form>
       </section>
@@ -97,8 +106,23 @@ export default function Account() {
         {intent === "password" ? <ErrorSummary state={state} /> : null}
         <Form method="post" className="stack" noValidate>
           <input type="hidden" name="intent" value="password" />
-          <Field name="currentPassword" type="password" label={t("fields.currentPassword")} autoComplete="current-password" required state={intent === "password" ? state : undefined} />
-          <Field name="newPassword" type="password" label={t("fields.newPassword")} autoComplete="new-password" required hint={t("password.rules")} state={intent === "password" ? state : undefined} />
+          <Field
+            name="currentPassword"
+            type="password"
+            label={t("fields.currentPassword")}
+            autoComplete="current-password"
+            required
+            state={intent === "password" ? state : undefined}
+          />
+          <Field
+            name="newPassword"
+            type="password"
+            label={t("fields.newPassword")}
+            autoComplete="new-password"
+            required
+            hint={t("password.rules")}
+            state={intent === "password" ? state : undefined}
+          />
           <SubmitButton>{t("account.changePassword")}</SubmitButton>
         </Form>
         <p className="hint">{t("account.passwordChangeEndsSessions")}</p>
@@ -108,9 +132,7 @@ export default function Account() {
         <p>{t("account.sessionsBody")}</p>
         <Form method="post">
           <input type="hidden" name="intent" value="signOutEverywhere" />
-          <SubmitButton className="button button-secondary">
-            {t("account.signOutEverywhere")}
-          </SubmitButton>
+          <SubmitButton className="button button-secondary">{t("account.signOutEverywhere")}</SubmitButton>
         </Form>
       </section>
     </div>

@@ -23,7 +23,11 @@ export default function AdminHome() {
   return (
     <div>
       <h1>{t("admin.title")}</h1>
-      {params.has("welcome") ? <p className="alert alert-success" role="status">{t("admin.welcome")}</p> : null}
+      {params.has("welcome") ? (
+        <p className="alert alert-success" role="status">
+          {t("admin.welcome")}
+        </p>
+      ) : null}
       <ul className="cards">
         <li className="card">
           <h2>
@@ -58,7 +62,9 @@ export default function AdminHome() {
         {content.latest ? (
           <>
             <p>
-              {t(content.latest.ok ? "admin.syncOk" : "admin.syncFailed", { time: format.date(content.latest.at, true) })}
+              {t(content.latest.ok ? "admin.syncOk" : "admin.syncFailed", {
+                time: format.date(content.latest.at, true),
+              })}
             </p>
             {content.latest.error ? <pre className="mail-body">{content.latest.error}</pre> : null}
             {!content.latest.ok && content.lastGood ? (
@@ -76,7 +82,9 @@ export default function AdminHome() {
             <thead>
               <tr>
                 <th scope="col">{t("admin.module")}</th>
-                <th scope="col" className="num">{t("catalog.versionLabel")}</th>
+                <th scope="col" className="num">
+                  {t("catalog.versionLabel")}
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -55,7 +55,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return redirect(`/admin/agencies/${agency.id}?saved=1`);
     }
     authorize(actor, "group.manage", { agencyId: agency.id });
-    await createGroup(context.app.db, actor.id, { agencyId: agency.id, name: form.data.groupName, kind: form.data.groupKind });
+    await createGroup(context.app.db, actor.id, {
+      agencyId: agency.id,
+      name: form.data.groupName,
+      kind: form.data.groupKind,
+    });
     return redirect(`/admin/agencies/${agency.id}?saved=1`);
   } catch (error) {
     return fromDomainError(error, form.values);
@@ -71,13 +75,13 @@ export default function AgencyPage() {
   const intent = state?.values?.intent;
   return (
     <div>
-      <p className="breadcrumb">
-        {canEdit ? <Link to="/admin/agencies">{t("admin.agencies")}</Link> : null}
-      </p>
+      <p className="breadcrumb">{canEdit ? <Link to="/admin/agencies">{t("admin.agencies")}</Link> : null}</p>
       <h1>{agency.name}</h1>
       <p className="lead">{t(`agencyKinds.${agency.kind}`)}</p>
       {params.has("saved") || params.has("created") ? (
-        <p className="alert alert-success" role="status">{t("actions.saved")}</p>
+        <p className="alert alert-success" role="status">
+          {t("actions.saved")}
+        </p>
       ) : null}
       <p>
         <Link to={`/admin/users?agency=${agency.id}`}>{t("agency.people")}</Link>
@@ -92,7 +96,9 @@ export default function AgencyPage() {
               <tr>
                 <th scope="col">{t("fields.groupName")}</th>
                 <th scope="col">{t("fields.groupKind")}</th>
-                <th scope="col" className="num">{t("admin.members")}</th>
+                <th scope="col" className="num">
+                  {t("admin.members")}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -112,7 +118,12 @@ export default function AgencyPage() {
             {intent === "createGroup" ? <ErrorSummary state={state} /> : null}
             <Form method="post" className="stack narrow" noValidate>
               <input type="hidden" name="intent" value="createGroup" />
-              <Field name="groupName" label={t("fields.groupName")} required state={intent === "createGroup" ? state : undefined} />
+              <Field
+                name="groupName"
+                label={t("fields.groupName")}
+                required
+                state={intent === "createGroup" ? state : undefined}
+              />
               <SelectField name="groupKind" label={t("fields.groupKind")} options={groupKindOptions(t)} />
               <SubmitButton>{t("actions.create")}</SubmitButton>
             </Form>
@@ -125,8 +136,19 @@ export default function AgencyPage() {
           {intent === "rename" ? <ErrorSummary state={state} /> : null}
           <Form method="post" className="stack" noValidate>
             <input type="hidden" name="intent" value="rename" />
-            <Field name="name" label={t("fields.agencyName")} defaultValue={agency.name} required state={intent === "rename" ? state : undefined} />
-            <SelectField name="kind" label={t("fields.agencyKind")} defaultValue={agency.kind} options={agencyKindOptions(t)} />
+            <Field
+              name="name"
+              label={t("fields.agencyName")}
+              defaultValue={agency.name}
+              required
+              state={intent === "rename" ? state : undefined}
+            />
+            <SelectField
+              name="kind"
+              label={t("fields.agencyKind")}
+              defaultValue={agency.kind}
+              options={agencyKindOptions(t)}
+            />
             <SubmitButton>{t("actions.save")}</SubmitButton>
           </Form>
         </section>

@@ -44,7 +44,9 @@ export default function Agencies() {
           <tr>
             <th scope="col">{t("fields.agencyName")}</th>
             <th scope="col">{t("fields.agencyKind")}</th>
-            <th scope="col" className="num">{t("admin.members")}</th>
+            <th scope="col" className="num">
+              {t("admin.members")}
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -27,7 +27,8 @@ export default function Outbox() {
           <li key={m.id} className="panel">
             <h2 className="mail-subject">{m.subject}</h2>
             <p className="hint">
-              {t("outbox.to", { to: m.to_address })} · {format.date(m.created_at, true)} · {t(`outbox.status.${m.status}`)}
+              {t("outbox.to", { to: m.to_address })} · {format.date(m.created_at, true)} ·{" "}
+              {t(`outbox.status.${m.status}`)}
             </p>
             {m.body_text ? <pre className="mail-body">{m.body_text}</pre> : null}
             {m.error ? <p className="field-error">{m.error}</p> : null}

@@ -19,7 +19,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(context, request);
   authorize(actor, "records.verify");
   const report = await verifyChain(context.app.db);
-  await audit(context.app.db, { actorId: actor.id, action: "records.verified", subjectType: "completion_records", details: { ...report } });
+  await audit(context.app.db, {
+    actorId: actor.id,
+    action: "records.verified",
+    subjectType: "completion_records",
+    details: { ...report },
+  });
   return { report, at: new Date().toISOString() };
 }
 
@@ -40,7 +45,12 @@ export default function Records() {
           </p>
         ) : (
           <p className="alert alert-error" role="status">
-            {t("records.broken", { seq: result.report.seq, id: result.report.id, reason: t(`records.reason.${result.report.reason === "content changed" ? "content" : "chain"}`), n: result.report.checked })}
+            {t("records.broken", {
+              seq: result.report.seq,
+              id: result.report.id,
+              reason: t(`records.reason.${result.report.reason === "content changed" ? "content" : "chain"}`),
+              n: result.report.checked,
+            })}
           </p>
         )
       ) : null}

@@ -78,7 +78,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "joinGroup":
       case "leaveGroup":
         authorize(actor, "group.manage", { agencyId: user.agency_id });
-        await setGroupMembership(db, actor.id, { groupId: input.groupId, userId: user.id, member: input.intent === "joinGroup" });
+        await setGroupMembership(db, actor.id, {
+          groupId: input.groupId,
+          userId: user.id,
+          member: input.intent === "joinGroup",
+        });
         break;
     }
   } catch (error) {
@@ -102,7 +106,11 @@ export default function UserPage() {
         <Link to="/admin/users">{t("users.title")}</Link>
       </p>
       <h1>{u.display_name}</h1>
-      {params.get("saved") ? <p className="alert alert-success" role="status">{t("actions.saved")}</p> : null}
+      {params.get("saved") ? (
+        <p className="alert alert-success" role="status">
+          {t("actions.saved")}
+        </p>
+      ) : null}
       <ErrorSummary state={state} />
       <Facts
         items={[
@@ -110,7 +118,10 @@ export default function UserPage() {
           [t("fields.agency"), u.agency_name],
           [t("fields.profession"), t(`professions.${u.profession}`)],
           [t("fields.roles"), u.roles.map((r) => t(`roles.${r}`)).join(" / ") || "—"],
-          [t("fields.status"), u.disabled_at ? t("users.disabledSince", { date: format.date(u.disabled_at) }) : t("users.active")],
+          [
+            t("fields.status"),
+            u.disabled_at ? t("users.disabledSince", { date: format.date(u.disabled_at) }) : t("users.active"),
+          ],
           [t("users.joined"), format.date(u.created_at)],
         ]}
       />
@@ -137,7 +148,11 @@ export default function UserPage() {
         {d.canGroups && otherGroups.length > 0 ? (
           <Form method="post" className="inline-fields">
             <input type="hidden" name="intent" value="joinGroup" />
-            <SelectField name="groupId" label={t("user.addToGroup")} options={otherGroups.map((g) => ({ value: g.id, label: g.name }))} />
+            <SelectField
+              name="groupId"
+              label={t("user.addToGroup")}
+              options={otherGroups.map((g) => ({ value: g.id, label: g.name }))}
+            />
             <SubmitButton className="button button-secondary">{t("actions.add")}</SubmitButton>
           </Form>
         ) : null}
@@ -153,7 +168,13 @@ export default function UserPage() {
                 <legend>{t("user.rolesLegend")}</legend>
                 {ROLES.map((r) => (
                   <div className="checkbox" key={r}>
-                    <input type="checkbox" id={`role-${r}`} name="roles" value={r} defaultChecked={u.roles.includes(r)} />
+                    <input
+                      type="checkbox"
+                      id={`role-${r}`}
+                      name="roles"
+                      value={r}
+                      defaultChecked={u.roles.includes(r)}
+                    />
                     <label htmlFor={`role-${r}`}>{t(`roles.${r}`)}</label>
                   </div>
                 ))}

@@ -30,7 +30,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const db = context.app.db;
   const [list, invitations, agencies] = await Promise.all([
     listUsers(db, { agencyId, query: parsed.data.q, page: parsed.data.page }),
-    can(actor, "user.invite", { agencyId: agencyId ?? actor.agencyId }) ? listPendingInvitations(db, agencyId) : Promise.resolve([]),
+    can(actor, "user.invite", { agencyId: agencyId ?? actor.agencyId })
+      ? listPendingInvitations(db, agencyId)
+      : Promise.resolve([]),
     isAdmin ? listAgencies(db) : Promise.resolve([]),
   ]);
   return {
@@ -46,7 +48,8 @@ export default function Users() {
   const t = useT();
   const format = useFormat();
   const d = useLoaderData<typeof loader>();
-  const pageLink = (page: number) => `?${new URLSearchParams({ ...(d.filter.agency ? { agency: d.filter.agency } : {}), ...(d.filter.q ? { q: d.filter.q } : {}), page: String(page) })}`;
+  const pageLink = (page: number) =>
+    `?${new URLSearchParams({ ...(d.filter.agency ? { agency: d.filter.agency } : {}), ...(d.filter.q ? { q: d.filter.q } : {}), page: String(page) })}`;
   return (
     <div>
       <h1>{t("users.title")}</h1>

@@ -61,7 +61,13 @@ export default function Invite() {
       <ErrorSummary state={state} />
       <Form method="post" className="stack" noValidate>
         <Field name="email" type="email" label={t("fields.email")} autoComplete="off" required state={state} />
-        <SelectField name="agencyId" label={t("fields.agency")} options={d.agencies} defaultValue={d.ownAgency} state={state} />
+        <SelectField
+          name="agencyId"
+          label={t("fields.agency")}
+          options={d.agencies}
+          defaultValue={d.ownAgency}
+          state={state}
+        />
         <SelectField name="role" label={t("fields.role")} options={roles} defaultValue="trainee" state={state} />
         <SelectField name="profession" label={t("fields.profession")} options={professionOptions(t)} state={state} />
         <SubmitButton>{t("invite.submit")}</SubmitButton>

@@ -63,7 +63,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return redirect(`/attempts/${attemptId}/result`);
     }
     const chosen = [form.data.choice].flat();
-    await saveAnswer(context.app.db, user.id, attemptId, form.data.questionId, form.data.part === "choice" ? { choice: chosen } : { followUp: chosen });
+    await saveAnswer(
+      context.app.db,
+      user.id,
+      attemptId,
+      form.data.questionId,
+      form.data.part === "choice" ? { choice: chosen } : { followUp: chosen },
+    );
     return redirect(`/attempts/${attemptId}`);
   } catch (error) {
     return fromDomainError(error);
@@ -115,7 +121,9 @@ export default function AttemptPage() {
   const stepOptions = followUpStage ? question.followUp!.options : question.options;
   const chosen = new Set(followUpStage ? (answer?.followUp ?? []) : (answer?.choice ?? []));
   const multiple = question.kind === "multiple" && !followUpStage;
-  const firstAnswer = answer?.choice.map((id) => pick(question.options.find((o) => o.id === id)!.text).text).join(" / ");
+  const firstAnswer = answer?.choice
+    .map((id) => pick(question.options.find((o) => o.id === id)!.text).text)
+    .join(" / ");
   return (
     <div className="narrow">
       {header}

@@ -68,7 +68,8 @@ export default function AttemptResult() {
             {attempt.passed ? <p>{t("quiz.moduleComplete")}</p> : null}
             {certificate ? (
               <p>
-                {t("quiz.courseComplete", { code: certificate.code })} <a href={`/certificates/${certificate.code}`}>{t("learn.downloadPdf")}</a> ·{" "}
+                {t("quiz.courseComplete", { code: certificate.code })}{" "}
+                <a href={`/certificates/${certificate.code}`}>{t("learn.downloadPdf")}</a> ·{" "}
                 <Link to={`/verify/${certificate.code}`}>{t("verify.title")}</Link>
               </p>
             ) : null}
@@ -93,7 +94,9 @@ export default function AttemptResult() {
           <li key={item.id} className="panel">
             {item.case ? <L as="p" className="case-text" text={item.case} /> : null}
             <L as="h2" className="question-prompt" text={item.prompt} />
-            <p className={item.right ? "verdict right" : "verdict wrong"}>{item.right ? t("quiz.right") : t("quiz.wrong")}</p>
+            <p className={item.right ? "verdict right" : "verdict wrong"}>
+              {item.right ? t("quiz.right") : t("quiz.wrong")}
+            </p>
             <Options options={item.options} labels={labels} />
             {item.followUp ? (
               <>
@@ -118,7 +121,10 @@ function Options({ options, labels }: { options: ReviewOption[]; labels: Record<
   return (
     <ul className="options-review">
       {options.map((o) => (
-        <li key={o.id} className={[o.correct ? "is-correct" : "", o.chosen ? "is-chosen" : ""].join(" ").trim() || undefined}>
+        <li
+          key={o.id}
+          className={[o.correct ? "is-correct" : "", o.chosen ? "is-chosen" : ""].join(" ").trim() || undefined}
+        >
           <p>
             <L text={o.text} />
             {o.chosen ? <span className="tag">{t("quiz.yourAnswer")}</span> : null}

@@ -10,7 +10,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const found = (await certificateDetails(context.app.db, (params.code ?? "").toUpperCase())) ?? notFound();
   // Someone else's certificate is as absent as an unknown one.
   if (found.userId !== actor.id && !can(actor, "records.view", { agencyId: found.agencyId })) notFound();
-  const pdf = await certificatePdf({ ...found.data, verifyUrl: `${context.app.config.publicUrl}/verify/${found.data.code}` });
+  const pdf = await certificatePdf({
+    ...found.data,
+    verifyUrl: `${context.app.config.publicUrl}/verify/${found.data.code}`,
+  });
   return new Response(new Uint8Array(pdf), {
     headers: {
       "Content-Type": "application/pdf",

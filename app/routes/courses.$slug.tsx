@@ -10,7 +10,10 @@ import { getCourse } from "~/server/catalog/catalog";
 import { fromDomainError, notFound, requireUser } from "~/server/http/guards";
 import { isSlug } from "~/server/http/params";
 
-export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, "catalog.courseTitle", { name: (data?.course.title[rootLocale(matches)] ?? data?.course.title.en) || "" });
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
+  pageTitle(matches, "catalog.courseTitle", {
+    name: (data?.course.title[rootLocale(matches)] ?? data?.course.title.en) || "",
+  });
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const slug = params.slug ?? "";

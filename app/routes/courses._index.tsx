@@ -17,7 +17,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
   const parsed = Query.safeParse(params);
   if (!parsed.success) throw invalid({ profession: "errors.profession.invalid" });
-  return { courses: await listCourses(context.app.db, parsed.data.profession), profession: parsed.data.profession ?? "" };
+  return {
+    courses: await listCourses(context.app.db, parsed.data.profession),
+    profession: parsed.data.profession ?? "",
+  };
 }
 
 export default function Catalog() {
@@ -54,11 +57,10 @@ export default function Catalog() {
               </Link>
             </h2>
             <L as="p" text={c.summary} />
-            <p className="hint">
-              {c.professions.map((p) => t(`professions.${p}`)).join(" / ")}
-            </p>
+            <p className="hint">{c.professions.map((p) => t(`professions.${p}`)).join(" / ")}</p>
             <p className="meta-line">
-              {t("catalog.moduleCount", { n: c.module_count })} · {t("catalog.estimated", { time: duration(c.minutes) })}
+              {t("catalog.moduleCount", { n: c.module_count })} ·{" "}
+              {t("catalog.estimated", { time: duration(c.minutes) })}
             </p>
           </li>
         ))}

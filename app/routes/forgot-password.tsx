@@ -28,7 +28,9 @@ export default function ForgotPassword() {
     return (
       <div className="narrow">
         <h1>{t("forgot.title")}</h1>
-        <p className="alert alert-info" role="status">{t("forgot.sent")}</p>
+        <p className="alert alert-info" role="status">
+          {t("forgot.sent")}
+        </p>
         <p>
           <Link to="/sign-in">{t("actions.backToSignIn")}</Link>
         </p>

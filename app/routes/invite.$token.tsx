@@ -16,7 +16,9 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "acceptInv
 const AcceptForm = z.object({ displayName, password: newPassword, locale });
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const view = isTokenShaped(params.token) ? await inspectInvitation(context.app.db, params.token) : { status: "unknown" as const };
+  const view = isTokenShaped(params.token)
+    ? await inspectInvitation(context.app.db, params.token)
+    : { status: "unknown" as const };
   return data(view, { status: tokenPageStatus(view.status), headers: { "Cache-Control": "no-store" } });
 }
 
@@ -48,8 +50,23 @@ export default function AcceptInvitation() {
       <Facts items={[[t("fields.email"), view.email]]} />
       <ErrorSummary state={state} />
       <Form method="post" className="stack" noValidate>
-        <Field name="displayName" label={t("fields.displayName")} autoComplete="name" required hint={t("acceptInvite.nameHint")} state={state} />
-        <Field name="password" type="password" label={t("fields.newPassword")} autoComplete="new-password" required hint={t("password.rules")} state={state} />
+        <Field
+          name="displayName"
+          label={t("fields.displayName")}
+          autoComplete="name"
+          required
+          hint={t("acceptInvite.nameHint")}
+          state={state}
+        />
+        <Field
+          name="password"
+          type="password"
+          label={t("fields.newPassword")}
+          autoComplete="new-password"
+          required
+          hint={t("password.rules")}
+          state={state}
+        />
         <SelectField
           name="locale"
           label={t("fields.locale")}

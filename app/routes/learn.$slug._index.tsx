@@ -12,7 +12,9 @@ import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/ser
 import { isSlug } from "~/server/http/params";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
-  pageTitle(matches, "catalog.moduleTitle", { name: (data?.version.title[rootLocale(matches)] ?? data?.version.title.en) || "" });
+  pageTitle(matches, "catalog.moduleTitle", {
+    name: (data?.version.title[rootLocale(matches)] ?? data?.version.title.en) || "",
+  });
 
 async function load(params: { slug?: string }, context: LoaderFunctionArgs["context"]) {
   const version = isSlug(params.slug) ? await currentVersion(context.app.db, params.slug) : undefined;
@@ -31,7 +33,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await readForm(request, z.object({ stage: z.enum(["pretest", "final"], { error: "errors.invalid" }) }));
   if (!form.ok) return invalid(form.errors);
   try {
-    const id = await startAttempt(context.app.db, { userId: user.id, moduleVersionId: version.id, stage: form.data.stage });
+    const id = await startAttempt(context.app.db, {
+      userId: user.id,
+      moduleVersionId: version.id,
+      stage: form.data.stage,
+    });
     return redirect(`/attempts/${id}`);
   } catch (error) {
     return fromDomainError(error);
@@ -60,7 +66,8 @@ export default function ModuleLearning() {
           <h2>{t("learn.pretest")}</h2>
           {state.pretest?.submitted_at ? (
             <p>
-              {t("learn.pretestDone", { score: state.pretest.score ?? 0 })} · <Link to={`/attempts/${state.pretest.id}/result`}>{t("learn.review")}</Link>
+              {t("learn.pretestDone", { score: state.pretest.score ?? 0 })} ·{" "}
+              <Link to={`/attempts/${state.pretest.id}/result`}>{t("learn.review")}</Link>
             </p>
           ) : (
             <>
@@ -84,7 +91,9 @@ export default function ModuleLearning() {
                 ) : (
                   <L text={l.title} />
                 )}{" "}
-                <span className={l.done ? "tag tag-done" : "tag"}>{l.done ? t("learn.lessonDone") : t("learn.lessonTodo")}</span>
+                <span className={l.done ? "tag tag-done" : "tag"}>
+                  {l.done ? t("learn.lessonDone") : t("learn.lessonTodo")}
+                </span>
               </li>
             ))}
           </ol>
@@ -101,7 +110,10 @@ export default function ModuleLearning() {
           <p>{t("learn.finalLead", { questions: settings.questions, mark: version.pass_mark })}</p>
           {state.completion ? (
             <p className="alert alert-success">
-              {t("learn.completed", { date: format.date(state.completion.completed_at), until: format.date(state.completion.expires_at) })}
+              {t("learn.completed", {
+                date: format.date(state.completion.completed_at),
+                until: format.date(state.completion.expires_at),
+              })}
             </p>
           ) : state.step === "quiz" ? (
             <Form method="post">
@@ -117,7 +129,8 @@ export default function ModuleLearning() {
               <ul className="link-list">
                 {state.finals.map((a) => (
                   <li key={a.id}>
-                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })} ({a.passed ? t("learn.passed") : t("learn.failed")}) ·{" "}
+                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })} (
+                    {a.passed ? t("learn.passed") : t("learn.failed")}) ·{" "}
                     <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
                   </li>
                 ))}

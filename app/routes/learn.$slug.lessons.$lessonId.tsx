@@ -12,12 +12,25 @@ import { notFound, requireUser } from "~/server/http/guards";
 import { isContentId, isSlug } from "~/server/http/params";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
-  pageTitle(matches, "catalog.moduleTitle", { name: (data?.lesson.title[rootLocale(matches)] ?? data?.lesson.title.en) || "" });
+  pageTitle(matches, "catalog.moduleTitle", {
+    name: (data?.lesson.title[rootLocale(matches)] ?? data?.lesson.title.en) || "",
+  });
 
-async function load(request: Request, params: { slug?: string; lessonId?: string }, context: LoaderFunctionArgs["context"]) {
+async function load(
+  request: Request,
+  params: { slug?: string; lessonId?: string },
+  context: LoaderFunctionArgs["context"],
+) {
   const user = requireUser(context, request);
   if (!isSlug(params.slug) || !isContentId(params.lessonId)) notFound();
-  const found = (await lessonForTrainee(context.app.db, user.id, params.slug, params.lessonId, resolveLocale(request, user.locale))) ?? notFound();
+  const found =
+    (await lessonForTrainee(
+      context.app.db,
+      user.id,
+      params.slug,
+      params.lessonId,
+      resolveLocale(request, user.locale),
+    )) ?? notFound();
   // The pre-test comes first: it shows the trainee, and later the trainer, where they started.
   if (!found.pretestDone) throw redirect(`/learn/${found.version.module_slug}`);
   return { user, ...found };
@@ -25,7 +38,16 @@ async function load(request: Request, params: { slug?: string; lessonId?: string
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { version, lesson, sources, index, total, previous, next, done } = await load(request, params, context);
-  return { version: { module_slug: version.module_slug, title: version.title }, lesson, sources, index, total, previous, next, done };
+  return {
+    version: { module_slug: version.module_slug, title: version.title },
+    lesson,
+    sources,
+    index,
+    total,
+    previous,
+    next,
+    done,
+  };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -67,10 +89,17 @@ export default function Lesson() {
           <L text={version.title} />
         </Link>
       </p>
-      <ProgressBar percent={Math.round(((index + (done ? 1 : 0)) * 100) / total)} label={t("learn.lessonOf", { n: index + 1, total })} />
+      <ProgressBar
+        percent={Math.round(((index + (done ? 1 : 0)) * 100) / total)}
+        label={t("learn.lessonOf", { n: index + 1, total })}
+      />
       <L as="h1" text={lesson.title} />
       {/* Rendered from the module's Markdown at sync, with raw HTML escaped: safe to insert. */}
-      <div className="lesson-body" lang={lesson.lang === locale ? undefined : lesson.lang} dangerouslySetInnerHTML={{ __html: lesson.html }} />
+      <div
+        className="lesson-body"
+        lang={lesson.lang === locale ? undefined : lesson.lang}
+        dangerouslySetInnerHTML={{ __html: lesson.html }}
+      />
       <section aria-labelledby="sources-heading" className="panel">
         <h2 id="sources-heading">{t("learn.sources")}</h2>
         <SourceList sources={sources} />

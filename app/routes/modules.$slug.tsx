@@ -9,7 +9,10 @@ import { getModule } from "~/server/catalog/catalog";
 import { notFound } from "~/server/http/guards";
 import { isSlug } from "~/server/http/params";
 
-export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, "catalog.moduleTitle", { name: (data?.module.title[rootLocale(matches)] ?? data?.module.title.en) || "" });
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
+  pageTitle(matches, "catalog.moduleTitle", {
+    name: (data?.module.title[rootLocale(matches)] ?? data?.module.title.en) || "",
+  });
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const slug = params.slug ?? "";
@@ -32,8 +35,18 @@ export default function ModulePage() {
       <Facts
         items={[
           [t("catalog.estimatedTime"), duration(module.minutes)],
-          [t("catalog.versionLabel"), `${t("catalog.version", { n: module.version })} (${format.date(module.created_at)})`],
-          [t("catalog.finalQuiz"), t("catalog.quizRule", { questions: module.quiz_settings.questions, pool: poolSize, mark: module.pass_mark })],
+          [
+            t("catalog.versionLabel"),
+            `${t("catalog.version", { n: module.version })} (${format.date(module.created_at)})`,
+          ],
+          [
+            t("catalog.finalQuiz"),
+            t("catalog.quizRule", {
+              questions: module.quiz_settings.questions,
+              pool: poolSize,
+              mark: module.pass_mark,
+            }),
+          ],
           [t("catalog.languages"), module.locales.map((l) => (l === "ja" ? "日本語" : "English")).join(" / ")],
         ]}
       />

@@ -38,7 +38,15 @@ export default function ResetPassword() {
       <h1>{t("reset.title")}</h1>
       <ErrorSummary state={state} />
       <Form method="post" className="stack" noValidate>
-        <Field name="password" type="password" label={t("fields.newPassword")} autoComplete="new-password" required hint={t("password.rules")} state={state} />
+        <Field
+          name="password"
+          type="password"
+          label={t("fields.newPassword")}
+          autoComplete="new-password"
+          required
+          hint={t("password.rules")}
+          state={state}
+        />
         <SubmitButton>{t("reset.submit")}</SubmitButton>
       </Form>
     </div>

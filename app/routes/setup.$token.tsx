@@ -7,7 +7,16 @@ import { agencyKindOptions, localeOptions, professionOptions } from "~/component
 import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
 import { createFirstAdmin, inspectSetupToken } from "~/server/auth/first-admin";
-import { agencyKind, displayName, email, isTokenShaped, locale, newPassword, profession, shortName } from "~/server/http/fields";
+import {
+  agencyKind,
+  displayName,
+  email,
+  isTokenShaped,
+  locale,
+  newPassword,
+  profession,
+  shortName,
+} from "~/server/http/fields";
 import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "setup.title");
@@ -63,9 +72,23 @@ export default function Setup() {
           <legend>{t("setup.admin")}</legend>
           <Field name="displayName" label={t("fields.displayName")} autoComplete="name" required state={state} />
           <Field name="email" type="email" label={t("fields.email")} autoComplete="email" required state={state} />
-          <Field name="password" type="password" label={t("fields.newPassword")} autoComplete="new-password" required hint={t("password.rules")} state={state} />
+          <Field
+            name="password"
+            type="password"
+            label={t("fields.newPassword")}
+            autoComplete="new-password"
+            required
+            hint={t("password.rules")}
+            state={state}
+          />
           <SelectField name="profession" label={t("fields.profession")} options={professionOptions(t)} state={state} />
-          <SelectField name="locale" label={t("fields.locale")} defaultValue={current} options={localeOptions()} state={state} />
+          <SelectField
+            name="locale"
+            label={t("fields.locale")}
+            defaultValue={current}
+            options={localeOptions()}
+            state={state}
+          />
         </fieldset>
         <SubmitButton>{t("setup.submit")}</SubmitButton>
       </Form>

@@ -34,11 +34,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     // One message for an unknown e-mail and a wrong password: the form must not reveal who has an account.
     const status = result.reason === "throttled" ? 429 : 400;
     const errors =
-      result.reason === "throttled"
-        ? { _form: "errors.signIn.throttled" }
-        : { _form: "errors.signIn.invalid" };
+      result.reason === "throttled" ? { _form: "errors.signIn.throttled" } : { _form: "errors.signIn.invalid" };
     return data(
-      { ok: false as const, errors, values: form.values, retryAt: result.reason === "throttled" ? result.retryAt.toISOString() : null },
+      {
+        ok: false as const,
+        errors,
+        values: form.values,
+        retryAt: result.reason === "throttled" ? result.retryAt.toISOString() : null,
+      },
       { status },
     );
   }
@@ -57,14 +60,29 @@ export default function SignIn() {
     <div className="narrow">
       <h1>{t("signIn.title")}</h1>
       <p className="lead">{t("signIn.lead")}</p>
-      {signedOut ? <p className="alert alert-info" role="status">{t("signIn.signedOut")}</p> : null}
-      {reset ? <p className="alert alert-info" role="status">{t("signIn.afterReset")}</p> : null}
+      {signedOut ? (
+        <p className="alert alert-info" role="status">
+          {t("signIn.signedOut")}
+        </p>
+      ) : null}
+      {reset ? (
+        <p className="alert alert-info" role="status">
+          {t("signIn.afterReset")}
+        </p>
+      ) : null}
       <ErrorSummary state={state} />
       {retryAt ? <p className="hint">{t("signIn.retryAt", { time: format.date(retryAt, true) })}</p> : null}
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="next" value={params.get("next") ?? "/"} />
         <Field name="email" type="email" label={t("fields.email")} autoComplete="username" required state={state} />
-        <Field name="password" type="password" label={t("fields.password")} autoComplete="current-password" required state={state} />
+        <Field
+          name="password"
+          type="password"
+          label={t("fields.password")}
+          autoComplete="current-password"
+          required
+          state={state}
+        />
         <SubmitButton>{t("signIn.submit")}</SubmitButton>
       </Form>
       <p>

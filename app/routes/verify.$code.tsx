@@ -11,7 +11,10 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const code = (params.code ?? "").toUpperCase();
   const found = await verifyCertificate(context.app.db, code);
   // An unknown code says only that: nothing about whether similar codes exist.
-  return data({ code, found }, { status: found ? 200 : 404, headers: { "Cache-Control": "no-store", "X-Robots-Tag": "noindex" } });
+  return data(
+    { code, found },
+    { status: found ? 200 : 404, headers: { "Cache-Control": "no-store", "X-Robots-Tag": "noindex" } },
+  );
 }
 
 export default function Verify() {

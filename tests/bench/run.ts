@@ -67,7 +67,15 @@ async function main() {
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, path.join(root, "scripts/start.mjs")], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl(name), PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", PUBLIC_URL: base },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl(name),
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      PUBLIC_URL: base,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
@@ -89,14 +97,18 @@ async function main() {
     const agency = await makeAgency(db, "Bench Police");
     const versions = await db
       .selectFrom("modules as m")
-      .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
+      .innerJoin("module_versions as v", (j) =>
+        j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+      )
       .select(["v.id", "v.module_slug"])
       .execute();
     const lessons = await db.selectFrom("lessons").select(["module_version_id", "lesson_id"]).execute();
     // Each trainee gets, in every module, a final attempt answered and ready to submit: every
     // submission measured below is a first one, graded and recorded.
     console.log(`Preparing ${TRAINEES} trainees × ${versions.length} modules of answered final attempts…`);
-    const users = await Promise.all(Array.from({ length: TRAINEES }, () => makeUser(db, { agencyId: agency.id, roles: ["trainee"] })));
+    const users = await Promise.all(
+      Array.from({ length: TRAINEES }, () => makeUser(db, { agencyId: agency.id, roles: ["trainee"] })),
+    );
     const submissions: { attemptId: string; userIndex: number }[] = [];
     for (const [userIndex, user] of users.entries()) {
       await enrol(db, user.id, "police");
@@ -104,7 +116,8 @@ async function main() {
         const pretest = await startAttempt(db, { userId: user.id, moduleVersionId: v.id, stage: "pretest" });
         await answerAll(db, user.id, pretest, false);
         await submitAttempt(db, user.id, pretest);
-        for (const l of lessons.filter((x) => x.module_version_id === v.id)) await completeLesson(db, user.id, v.id, l.lesson_id);
+        for (const l of lessons.filter((x) => x.module_version_id === v.id))
+          await completeLesson(db, user.id, v.id, l.lesson_id);
         const final = await startAttempt(db, { userId: user.id, moduleVersionId: v.id, stage: "final" });
         await answerAll(db, user.id, final, true);
         submissions.push({ attemptId: final, userIndex });
@@ -124,7 +137,8 @@ async function main() {
     }
     const cookie = cookies[0]!;
     const home = await fetch(`${base}/`, { headers: { cookie } });
-    if (home.status !== 200 || !(await home.text()).includes("Welcome")) throw new Error("signed-in home page did not render");
+    if (home.status !== 200 || !(await home.text()).includes("Welcome"))
+      throw new Error("signed-in home page did not render");
     const lessonPath = `/learn/victim-not-offender/lessons/${lessons.find((l) => l.module_version_id === versions.find((v) => v.module_slug === "victim-not-offender")!.id)!.lesson_id}?continue=1`;
     const lesson = await fetch(base + lessonPath, { headers: { cookie } });
     if (lesson.status !== 200) throw new Error(`lesson page answered ${lesson.status}`);
@@ -139,7 +153,8 @@ async function main() {
         load: (load.user + load.system) / 1000 / r.requests.total,
       };
       const statuses = Object.keys(r.statusCodeStats ?? {});
-      if (r.errors > 0 || statuses.some((s) => Number(s) !== expected)) throw new Error(`${name}: statuses ${statuses.join(",")}, ${r.errors} errors`);
+      if (r.errors > 0 || statuses.some((s) => Number(s) !== expected))
+        throw new Error(`${name}: statuses ${statuses.join(",")}, ${r.errors} errors`);
       // Completed requests over the run's whole duration (not the mean of one-second buckets,
       // which a short fixed-amount run would skew).
       // A fixed number of requests ends within a second or two, too short for autocannon's
@@ -170,7 +185,11 @@ async function main() {
                 return {
                   ...req,
                   path: `/attempts/${s.attemptId}`,
-                  headers: { origin: base, cookie: cookies[s.userIndex]!, "content-type": "application/x-www-form-urlencoded" },
+                  headers: {
+                    origin: base,
+                    cookie: cookies[s.userIndex]!,
+                    "content-type": "application/x-www-form-urlencoded",
+                  },
                   body: "intent=submit",
                 };
               },
@@ -193,27 +212,63 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       rounds.push([
         await measure("healthz (server floor)", { url: `${base}/healthz`, duration: roundSeconds }, 200),
-        await measure("sign-in page (render, no DB)", { url: `${base}/sign-in`, headers: { "accept-language": "en" }, duration: roundSeconds }, 200),
-        await measure("trainee home (session + queries)", { url: `${base}/`, headers: { cookie, "accept-language": "en" }, duration: roundSeconds }, 200),
-        await measure("lesson page (session + lesson)", { url: base + lessonPath, headers: { cookie, "accept-language": "en" }, duration: roundSeconds }, 200),
+        await measure(
+          "sign-in page (render, no DB)",
+          { url: `${base}/sign-in`, headers: { "accept-language": "en" }, duration: roundSeconds },
+          200,
+        ),
+        await measure(
+          "trainee home (session + queries)",
+          { url: `${base}/`, headers: { cookie, "accept-language": "en" }, duration: roundSeconds },
+          200,
+        ),
+        await measure(
+          "lesson page (session + lesson)",
+          { url: base + lessonPath, headers: { cookie, "accept-language": "en" }, duration: roundSeconds },
+          200,
+        ),
         await submit(round === ROUNDS - 1 ? submissions.length - perRound * (ROUNDS - 1) : perRound),
       ]);
     }
     const check = await connect({ databaseUrl: databaseUrl(name), poolSize: 1 });
-    const recorded = await check.db.selectFrom("completion_records").select((eb) => eb.fn.countAll<number>().as("n")).where("kind", "=", "module").executeTakeFirstOrThrow();
+    const recorded = await check.db
+      .selectFrom("completion_records")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("kind", "=", "module")
+      .executeTakeFirstOrThrow();
     await check.close();
-    if (Number(recorded.n) !== submissions.length) throw new Error(`expected ${submissions.length} module completions, found ${recorded.n}`);
+    if (Number(recorded.n) !== submissions.length)
+      throw new Error(`expected ${submissions.length} module completions, found ${recorded.n}`);
 
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    console.log(`\nMamoru benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Postgres server`);
-    console.log(`${CONNECTIONS} connections, no pipelining; ${ROUNDS} interleaved rounds of ${roundSeconds}s per page; ${submissions.length} distinct submissions, each recorded once\n`);
+    console.log(
+      `\nMamoru benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Postgres server`,
+    );
+    console.log(
+      `${CONNECTIONS} connections, no pipelining; ${ROUNDS} interleaved rounds of ${roundSeconds}s per page; ${submissions.length} distinct submissions, each recorded once\n`,
+    );
     const ms = (v: number) => v.toFixed(2).padStart(9);
-    console.log("target".padEnd(36) + rounds.map((_, i) => `round ${i + 1} req/s`.padStart(16)).join("") + "p50 ms".padStart(9) + "p99 ms".padStart(9) + "  CPU ms per request: server  database  load");
+    console.log(
+      "target".padEnd(36) +
+        rounds.map((_, i) => `round ${i + 1} req/s`.padStart(16)).join("") +
+        "p50 ms".padStart(9) +
+        "p99 ms".padStart(9) +
+        "  CPU ms per request: server  database  load",
+    );
     for (let t = 0; t < rounds[0]!.length; t++) {
       const row = rounds.map((r) => r[t]!);
       const cpu = (k: "server" | "db" | "load") => ms(median(row.map((r) => r.cpu[k])));
-      console.log(row[0]!.name.padEnd(36) + row.map((r) => r.rps.toFixed(0).padStart(16)).join("") + String(median(row.map((r) => r.p50))).padStart(9) + String(median(row.map((r) => r.p99))).padStart(9) + " ".repeat(19) + cpu("server") + cpu("db") + cpu("load"));
+      console.log(
+        row[0]!.name.padEnd(36) +
+          row.map((r) => r.rps.toFixed(0).padStart(16)).join("") +
+          String(median(row.map((r) => r.p50))).padStart(9) +
+          String(median(row.map((r) => r.p99))).padStart(9) +
+          " ".repeat(19) +
+          cpu("server") +
+          cpu("db") +
+          cpu("load"),
+      );
     }
     const report = (label: string, target: number, goal: number | null, base = 1) => {
       const values = rounds.map((r) => r[target]!.rps / r[base]!.rps);

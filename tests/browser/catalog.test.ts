@@ -13,7 +13,11 @@ let browser: Browser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
-  const outcome = await syncContentFrom(server.database.db, path.resolve(import.meta.dirname, "../../modules"), createLogger("silent"));
+  const outcome = await syncContentFrom(
+    server.database.db,
+    path.resolve(import.meta.dirname, "../../modules"),
+    createLogger("silent"),
+  );
   expect(outcome.ok).toBe(true);
 });
 

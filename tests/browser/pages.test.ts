@@ -18,7 +18,12 @@ beforeAll(async () => {
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Saitama Child Guidance Centre", "child_guidance")).id;
   admin = await makeUser(db, { agencyId, roles: ["admin"], displayName: "Aoi Admin" });
-  trainee = await makeUser(db, { agencyId, roles: ["trainee"], displayName: "Taro Trainee", profession: "child_guidance" });
+  trainee = await makeUser(db, {
+    agencyId,
+    roles: ["trainee"],
+    displayName: "Taro Trainee",
+    profession: "child_guidance",
+  });
 });
 
 const signInPage = (user: MadeUser, options: { javaScript?: boolean; locale?: string } = {}) =>
@@ -87,7 +92,17 @@ describe(`pages in Chromium (${engine})`, () => {
       await expectNoAxeViolations(visitor);
     }
     const page = await signInPage(admin);
-    const pages = ["/", "/account", "/admin", "/admin/agencies", `/admin/agencies/${agencyId}`, "/admin/users", `/admin/users/${trainee.id}`, "/admin/users/invite", "/admin/outbox"];
+    const pages = [
+      "/",
+      "/account",
+      "/admin",
+      "/admin/agencies",
+      `/admin/agencies/${agencyId}`,
+      "/admin/users",
+      `/admin/users/${trainee.id}`,
+      "/admin/users/invite",
+      "/admin/outbox",
+    ];
     for (const path of pages) {
       await page.goto(server.url + path);
       await expectNoAxeViolations(page);

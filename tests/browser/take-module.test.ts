@@ -62,19 +62,19 @@ async function completeModule(js: boolean) {
   await page.getByRole("link", { name: "Take this module" }).click();
   await page.waitForURL(/\/learn\/sample-module$/);
 
-  step('// Pre-test.');
+  step("// Pre-test.");
   // Pre-test.
   await page.getByRole("button", { name: "Start the pre-test" }).click();
   await page.waitForURL(/\/attempts\//);
   if (js) await expectNoAxeViolations(page);
-  step('await answerQuiz(page, false, js);');
+  step("await answerQuiz(page, false, js);");
   await answerQuiz(page, false, js);
   await expect.poll(() => page.getByRole("heading", { name: "All questions answered" }).count()).toBe(1);
   await page.getByRole("button", { name: "Submit my answers" }).click();
   await page.waitForURL(/\/result$/);
   await expect.poll(() => page.getByRole("status").textContent()).toContain("Pre-test (not graded): 0%");
 
-  step('// Lessons: the second');
+  step("// Lessons: the second");
   // Lessons: the second carries a content note first.
   await page.goto(`${server.url}/learn/sample-module`);
   await page.getByRole("link", { name: "Continue" }).click();
@@ -88,14 +88,14 @@ async function completeModule(js: boolean) {
   await page.getByRole("button", { name: "I have read this lesson" }).click();
   await page.waitForURL(/\/learn\/sample-module$/);
 
-  step('// Final quiz, answered right.');
+  step("// Final quiz, answered right.");
   // Final quiz, answered right.
   await page.getByRole("button", { name: "Start the final quiz" }).click();
   await page.waitForURL(/\/attempts\//);
   // No answer or feedback in the page before submission.
   const html = await page.content();
   expect(html).not.toMatch(/Because [abc]|correct|misconception/);
-  step('await answerQuiz(page, true, js);');
+  step("await answerQuiz(page, true, js);");
   await answerQuiz(page, true, js);
   await page.getByRole("button", { name: "Submit my answers" }).click();
   await page.waitForURL(/\/result$/);
@@ -107,7 +107,7 @@ async function completeModule(js: boolean) {
   if (js) await expectNoAxeViolations(page);
   await screenshot(page, js ? "result-js" : "result-nojs");
 
-  step('// The public verification page');
+  step("// The public verification page");
   // The public verification page, as anyone would see it.
   const visitor = await (await newContext(browser, { javaScript: js })).newPage();
   const response = await visitor.goto(`${server.url}/verify/${code}`);

@@ -22,7 +22,13 @@ beforeAll(async () => {
   const attempt = await startAttempt(db, { userId: holder.id, moduleVersionId: mv, stage: "final" });
   await answerAll(db, holder.id, attempt, true);
   await submitAttempt(db, holder.id, attempt);
-  code = (await db.selectFrom("completion_records").select("certificate_code").where("kind", "=", "course").executeTakeFirstOrThrow()).certificate_code!;
+  code = (
+    await db
+      .selectFrom("completion_records")
+      .select("certificate_code")
+      .where("kind", "=", "course")
+      .executeTakeFirstOrThrow()
+  ).certificate_code!;
 });
 
 describe(`certificates (${engine})`, () => {

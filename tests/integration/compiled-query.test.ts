@@ -16,22 +16,30 @@ beforeAll(async () => {
 });
 
 // The same value twice, a value in a limit and a constant of the query's own.
-const usersNamed = compiledQuery(["id", "name", "limit"], (db, { id, name, limit }: { id: string; name: string; limit: number }) =>
-  db
-    .selectFrom("users")
-    .select(["id", "display_name"])
-    .where((eb) => eb.or([eb("id", "=", id), eb("display_name", "=", name), eb("id", "=", id)]))
-    .where("disabled_at", "is", null)
-    .orderBy("display_name")
-    .limit(limit),
+const usersNamed = compiledQuery(
+  ["id", "name", "limit"],
+  (db, { id, name, limit }: { id: string; name: string; limit: number }) =>
+    db
+      .selectFrom("users")
+      .select(["id", "display_name"])
+      .where((eb) => eb.or([eb("id", "=", id), eb("display_name", "=", name), eb("id", "=", id)]))
+      .where("disabled_at", "is", null)
+      .orderBy("display_name")
+      .limit(limit),
 );
 
 describe(`a query compiled once (${engine})`, () => {
   it("runs with each call's own values, wherever they appear", async () => {
-    expect(await usersNamed(database.db, { id: alice.id, name: "nobody", limit: 10 })).toEqual([{ id: alice.id, display_name: "Alice" }]);
-    expect(await usersNamed(database.db, { id: bob.id, name: "nobody", limit: 10 })).toEqual([{ id: bob.id, display_name: "Bob" }]);
+    expect(await usersNamed(database.db, { id: alice.id, name: "nobody", limit: 10 })).toEqual([
+      { id: alice.id, display_name: "Alice" },
+    ]);
+    expect(await usersNamed(database.db, { id: bob.id, name: "nobody", limit: 10 })).toEqual([
+      { id: bob.id, display_name: "Bob" },
+    ]);
     expect(await usersNamed(database.db, { id: alice.id, name: "Bob", limit: 10 })).toHaveLength(2);
-    expect(await usersNamed(database.db, { id: alice.id, name: "Bob", limit: 1 })).toEqual([{ id: alice.id, display_name: "Alice" }]);
+    expect(await usersNamed(database.db, { id: alice.id, name: "Bob", limit: 1 })).toEqual([
+      { id: alice.id, display_name: "Alice" },
+    ]);
   });
 
   it("runs inside a transaction, on its connection", async () => {
@@ -45,7 +53,9 @@ describe(`a query compiled once (${engine})`, () => {
   });
 
   it("refuses a query that leaves out a value it declares", async () => {
-    const broken = compiledQuery(["id", "name"], (db, { id }: { id: string; name: string }) => db.selectFrom("users").select("id").where("id", "=", id));
+    const broken = compiledQuery(["id", "name"], (db, { id }: { id: string; name: string }) =>
+      db.selectFrom("users").select("id").where("id", "=", id),
+    );
     await expect(broken(database.db, { id: alice.id, name: "x" })).rejects.toThrow("name not used in the query");
   });
 });

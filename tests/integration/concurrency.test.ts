@@ -38,7 +38,10 @@ describe(`concurrent transactions (${engine})`, () => {
     const results = await Promise.allSettled(
       Array.from({ length: 30 }, (_, i) =>
         db.transaction().execute(async (trx) => {
-          await trx.insertInto("agencies").values({ name: `Concurrent ${i}`, kind: "court" }).execute();
+          await trx
+            .insertInto("agencies")
+            .values({ name: `Concurrent ${i}`, kind: "court" })
+            .execute();
           await pause(1);
           if (i % 3 === 0) throw new Error(`transaction ${i} fails on purpose`);
         }),
@@ -46,7 +49,9 @@ describe(`concurrent transactions (${engine})`, () => {
     );
     expect(results.filter((r) => r.status === "rejected")).toHaveLength(10);
     const names = await db.selectFrom("agencies").select("name").where("name", "like", "Concurrent %").execute();
-    const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `Concurrent ${i}`);
+    const expected = Array.from({ length: 30 }, (_, i) => i)
+      .filter((i) => i % 3 !== 0)
+      .map((i) => `Concurrent ${i}`);
     expect(names.map((n) => n.name).sort()).toEqual(expected.sort());
   });
 
@@ -60,11 +65,17 @@ describe(`concurrent transactions (${engine})`, () => {
     });
     // Issued while the transaction is open: on PGlite it must not run on the same connection
     // mid-transaction (it would see the uncommitted name, and be rolled back with it).
-    const reads = Promise.all(Array.from({ length: 5 }, () => db.selectFrom("agencies").select("name").where("id", "=", agency.id).executeTakeFirstOrThrow()));
+    const reads = Promise.all(
+      Array.from({ length: 5 }, () =>
+        db.selectFrom("agencies").select("name").where("id", "=", agency.id).executeTakeFirstOrThrow(),
+      ),
+    );
     const writes = db.insertInto("agencies").values({ name: "Written beside", kind: "other" }).execute();
     await expect(inside).rejects.toThrow("roll back");
     expect((await reads).map((r) => r.name)).toEqual(Array(5).fill("Before"));
     await writes;
-    expect(await db.selectFrom("agencies").select("name").where("name", "=", "Written beside").execute()).toHaveLength(1);
+    expect(await db.selectFrom("agencies").select("name").where("name", "=", "Written beside").execute()).toHaveLength(
+      1,
+    );
   });
 });

@@ -22,9 +22,24 @@ afterEach(() => drop());
 async function snapshot() {
   const db = database.db;
   const [versions, lessons, questions, courses, links, recs] = await Promise.all([
-    db.selectFrom("module_versions").select(["module_slug", "version", "content_hash"]).orderBy("module_slug").orderBy("version").execute(),
-    db.selectFrom("lessons").select(["module_version_id", "lesson_id", "html"]).orderBy("module_version_id").orderBy("lesson_id").execute(),
-    db.selectFrom("questions").select(["module_version_id", "question_id"]).orderBy("module_version_id").orderBy("question_id").execute(),
+    db
+      .selectFrom("module_versions")
+      .select(["module_slug", "version", "content_hash"])
+      .orderBy("module_slug")
+      .orderBy("version")
+      .execute(),
+    db
+      .selectFrom("lessons")
+      .select(["module_version_id", "lesson_id", "html"])
+      .orderBy("module_version_id")
+      .orderBy("lesson_id")
+      .execute(),
+    db
+      .selectFrom("questions")
+      .select(["module_version_id", "question_id"])
+      .orderBy("module_version_id")
+      .orderBy("question_id")
+      .execute(),
     db.selectFrom("courses").select(["slug", "title", "archived_at"]).orderBy("slug").execute(),
     db.selectFrom("course_modules").selectAll().orderBy("course_slug").orderBy("position").execute(),
     db.selectFrom("recommendations").selectAll().orderBy("id").execute(),
@@ -36,11 +51,18 @@ describe(`content sync (${engine})`, () => {
   it("loads the sample content, renders lessons once, and is a no-op when nothing changed", async () => {
     const copy = sampleCopy();
     const first = await syncContentFrom(database.db, copy.dir, log);
-    expect(first).toMatchObject({ ok: true, summary: { added: [{ slug: "sample-module", version: 1 }], unchanged: [] } });
+    expect(first).toMatchObject({
+      ok: true,
+      summary: { added: [{ slug: "sample-module", version: 1 }], unchanged: [] },
+    });
     const found = await getModule(database.db, "sample-module");
     expect(found?.lessons.map((l) => l.lesson_id)).toEqual(["01-first", "02-second"]);
     expect(found?.poolSize).toBe(12);
-    const lesson = await database.db.selectFrom("lessons").select("html").where("lesson_id", "=", "01-first").executeTakeFirstOrThrow();
+    const lesson = await database.db
+      .selectFrom("lessons")
+      .select("html")
+      .where("lesson_id", "=", "01-first")
+      .executeTakeFirstOrThrow();
     expect(lesson.html.en).toContain('href="/learn/sample-module/lessons/02-second"');
     expect(lesson.html.ja).toContain("本文です。");
 
@@ -63,7 +85,12 @@ describe(`content sync (${engine})`, () => {
     ]);
     // All or nothing: not even the course title, which had no version rule, was changed.
     expect(await snapshot()).toEqual(before);
-    const failure = await database.db.selectFrom("content_syncs").select(["ok", "error"]).orderBy("at", "desc").limit(1).executeTakeFirstOrThrow();
+    const failure = await database.db
+      .selectFrom("content_syncs")
+      .select(["ok", "error"])
+      .orderBy("at", "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow();
     expect(failure.ok).toBe(false);
     expect(failure.error).toContain("sample-module");
   });
@@ -71,15 +98,30 @@ describe(`content sync (${engine})`, () => {
   it("adds a new version beside the old one, which stays as it was", async () => {
     const copy = sampleCopy();
     await syncContentFrom(database.db, copy.dir, log);
-    const v1 = await database.db.selectFrom("module_versions").select(["id", "content_hash"]).where("module_slug", "=", "sample-module").where("version", "=", 1).executeTakeFirstOrThrow();
+    const v1 = await database.db
+      .selectFrom("module_versions")
+      .select(["id", "content_hash"])
+      .where("module_slug", "=", "sample-module")
+      .where("version", "=", 1)
+      .executeTakeFirstOrThrow();
     copy.edit("sample-module/lessons/01-first.en.md", "See [the report]", "Read [the report]");
     copy.edit("sample-module/module.yaml", "version: 1", "version: 2");
     const outcome = await syncContentFrom(database.db, copy.dir, log);
     expect(outcome).toMatchObject({ ok: true, summary: { added: [{ slug: "sample-module", version: 2 }] } });
-    const versions = await database.db.selectFrom("module_versions").select(["version", "content_hash"]).where("module_slug", "=", "sample-module").orderBy("version").execute();
+    const versions = await database.db
+      .selectFrom("module_versions")
+      .select(["version", "content_hash"])
+      .where("module_slug", "=", "sample-module")
+      .orderBy("version")
+      .execute();
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(versions[0]!.content_hash).toBe(v1.content_hash);
-    const oldLesson = await database.db.selectFrom("lessons").select("html").where("module_version_id", "=", v1.id).where("lesson_id", "=", "01-first").executeTakeFirstOrThrow();
+    const oldLesson = await database.db
+      .selectFrom("lessons")
+      .select("html")
+      .where("module_version_id", "=", v1.id)
+      .where("lesson_id", "=", "01-first")
+      .executeTakeFirstOrThrow();
     expect(oldLesson.html.en).toContain("See <a");
     expect((await getModule(database.db, "sample-module"))?.module.version).toBe(2);
   });
@@ -119,9 +161,13 @@ describe(`content sync (${engine})`, () => {
   it("filters courses by profession and sums the modules' time", async () => {
     const copy = sampleCopy();
     await syncContentFrom(database.db, copy.dir, log);
-    expect((await listCourses(database.db, "police")).map((c) => ({ slug: c.slug, minutes: c.minutes, modules: c.module_count }))).toEqual([
-      { slug: "sample-course", minutes: 30, modules: 1 },
-    ]);
+    expect(
+      (await listCourses(database.db, "police")).map((c) => ({
+        slug: c.slug,
+        minutes: c.minutes,
+        modules: c.module_count,
+      })),
+    ).toEqual([{ slug: "sample-course", minutes: 30, modules: 1 }]);
     expect(await listCourses(database.db, "judge")).toEqual([]);
   });
 

@@ -12,7 +12,11 @@ beforeAll(async () => {
   server = await startTestServer();
   await syncSample(server.database.db, (copy) => {
     copy.edit("sample-module/module.yaml", "locales: [en, ja]", "locales: [en]");
-    copy.edit("sample-module/module.yaml", 'title: { en: "Sample module", ja: "サンプルモジュール" }', 'title: { en: "Sample module" }');
+    copy.edit(
+      "sample-module/module.yaml",
+      'title: { en: "Sample module", ja: "サンプルモジュール" }',
+      'title: { en: "Sample module" }',
+    );
     copy.remove("sample-module/lessons/01-first.ja.md");
     copy.remove("sample-module/lessons/02-second.ja.md");
   });
@@ -25,7 +29,11 @@ describe(`a module without its Japanese edition (${engine})`, () => {
     const reader = await makeUser(db, { agencyId: agency.id });
     await db.updateTable("users").set({ locale: "ja" }).where("id", "=", reader.id).execute();
     await enrol(db, reader.id, "sample-course");
-    const version = await db.selectFrom("module_versions").select("id").where("module_slug", "=", "sample-module").executeTakeFirstOrThrow();
+    const version = await db
+      .selectFrom("module_versions")
+      .select("id")
+      .where("module_slug", "=", "sample-module")
+      .executeTakeFirstOrThrow();
     await readyForFinal(db, reader.id, version.id);
     const c = server.client();
     expect((await c.signIn(reader.email, PASSWORD)).status).toBe(302);

@@ -35,7 +35,9 @@ describe(`first start (${engine})`, () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const admins = await database.db.selectFrom("user_roles").select("user_id").where("role", "=", "admin").execute();
     expect(admins).toHaveLength(1);
-    expect(await database.db.selectFrom("agencies").select("name").execute()).toEqual([{ name: "Tokyo Metropolitan Police" }]);
+    expect(await database.db.selectFrom("agencies").select("name").execute()).toEqual([
+      { name: "Tokyo Metropolitan Police" },
+    ]);
     expect(await inspectSetupToken(database.db, token)).toBe("used");
     expect(await inspectSetupToken(database.db, other)).toBe("used");
     expect(await issueSetupToken(database.db)).toBeNull();

@@ -70,9 +70,17 @@ describe(`HTTP (${engine})`, () => {
 
   it("refuses a state-changing request from another origin, or with no origin at all", async () => {
     const client = server.client();
-    const foreign = await client.post("/sign-in", { email: trainee.email, password: PASSWORD }, { origin: "https://evil.example" });
+    const foreign = await client.post(
+      "/sign-in",
+      { email: trainee.email, password: PASSWORD },
+      { origin: "https://evil.example" },
+    );
     expect(foreign.status).toBe(403);
-    const none = await fetch(`${server.url}/sign-in`, { method: "POST", body: new URLSearchParams({ email: trainee.email, password: PASSWORD }), redirect: "manual" });
+    const none = await fetch(`${server.url}/sign-in`, {
+      method: "POST",
+      body: new URLSearchParams({ email: trainee.email, password: PASSWORD }),
+      redirect: "manual",
+    });
     expect(none.status).toBe(403);
     expect(client.cookies.size).toBe(0);
   });
@@ -103,7 +111,9 @@ describe(`HTTP (${engine})`, () => {
 
   it("re-renders the sign-in form with one message for a wrong password or an unknown e-mail", async () => {
     const wrong = await server.client().post("/sign-in", { email: trainee.email, password: "nope nope nope" });
-    const unknown = await server.client().post("/sign-in", { email: "nobody@example.test", password: "nope nope nope" });
+    const unknown = await server
+      .client()
+      .post("/sign-in", { email: "nobody@example.test", password: "nope nope nope" });
     expect(wrong.status).toBe(400);
     expect(unknown.status).toBe(400);
     const a = await wrong.text();
@@ -139,7 +149,14 @@ describe(`HTTP (${engine})`, () => {
 
   it("refuses a trainee the admin pages with 403, in their language", async () => {
     const client = await signedIn(trainee);
-    for (const path of ["/admin", "/admin/agencies", "/admin/outbox", "/admin/users", `/admin/users/${admin.id}`, "/admin/users/invite"]) {
+    for (const path of [
+      "/admin",
+      "/admin/agencies",
+      "/admin/outbox",
+      "/admin/users",
+      `/admin/users/${admin.id}`,
+      "/admin/users/invite",
+    ]) {
       const res = await client.get(path);
       expect(res.status, path).toBe(403);
     }
@@ -168,13 +185,22 @@ describe(`HTTP (${engine})`, () => {
     // Trainers manage groups but not roles.
     const roles = await client.post(`/admin/users/${trainee.id}`, { intent: "roles", roles: "admin" });
     expect(roles.status).toBe(403);
-    const group = await client.post(`/admin/agencies/${otherAgencyId}`, { intent: "createGroup", groupName: "Sneaky", groupKind: "cohort" });
+    const group = await client.post(`/admin/agencies/${otherAgencyId}`, {
+      intent: "createGroup",
+      groupName: "Sneaky",
+      groupKind: "cohort",
+    });
     expect(group.status).toBe(403);
   });
 
   it("lets an admin invite someone, who accepts and signs in", async () => {
     const adminClient = await signedIn(admin);
-    const res = await adminClient.post("/admin/users/invite", { email: "invitee@example.test", agencyId, role: "trainee", profession: "social_worker" });
+    const res = await adminClient.post("/admin/users/invite", {
+      email: "invitee@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "social_worker",
+    });
     expect(res.status).toBe(302);
     const token = await lastLinkTo(server.database.db, "invitee@example.test", "invite");
     const outbox = await (await adminClient.get("/admin/outbox")).text();
@@ -192,7 +218,11 @@ describe(`HTTP (${engine})`, () => {
     expect(weakPage).toContain(en.errors.name.required);
     const common = await invitee.post(`/invite/${token}`, { displayName: "", password: "password1234", locale: "en" });
     expect(await common.text()).toContain(en.errors.password.common);
-    const ok = await invitee.post(`/invite/${token}`, { displayName: "Invitee", password: "river stones at dusk", locale: "en" });
+    const ok = await invitee.post(`/invite/${token}`, {
+      displayName: "Invitee",
+      password: "river stones at dusk",
+      locale: "en",
+    });
     expect(ok.status).toBe(302);
     expect((await invitee.get("/")).status).toBe(200);
     const again = await server.client().get(`/invite/${token}`);
@@ -215,14 +245,24 @@ describe(`HTTP (${engine})`, () => {
     const page = await (await client.get("/account")).text();
     expect(page).toContain('<html lang="ja"');
     expect(page).toContain("パスワードの変更");
-    const row = await server.database.db.selectFrom("users").select("locale").where("id", "=", trainee.id).executeTakeFirstOrThrow();
+    const row = await server.database.db
+      .selectFrom("users")
+      .select("locale")
+      .where("id", "=", trainee.id)
+      .executeTakeFirstOrThrow();
     expect(row.locale).toBe("ja");
-    await client.post("/locale", { locale: "en", redirectTo: "https://evil.example/" }).then((r) => expect(r.headers.get("location")).toBe("/"));
+    await client
+      .post("/locale", { locale: "en", redirectTo: "https://evil.example/" })
+      .then((r) => expect(r.headers.get("location")).toBe("/"));
   });
 
   it("picks the browser's language for a visitor, and Japanese by default", async () => {
-    expect(await (await fetch(`${server.url}/sign-in`, { headers: { "accept-language": "en-US,en;q=0.9" } })).text()).toContain('<html lang="en"');
-    expect(await (await fetch(`${server.url}/sign-in`, { headers: { "accept-language": "fr" } })).text()).toContain('<html lang="ja"');
+    expect(
+      await (await fetch(`${server.url}/sign-in`, { headers: { "accept-language": "en-US,en;q=0.9" } })).text(),
+    ).toContain('<html lang="en"');
+    expect(await (await fetch(`${server.url}/sign-in`, { headers: { "accept-language": "fr" } })).text()).toContain(
+      '<html lang="ja"',
+    );
   });
 
   it("serves the first-admin page from the printed link and refuses it once someone exists", async () => {
@@ -253,12 +293,20 @@ describe(`HTTP (${engine})`, () => {
     const responses = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         i % 2 === 0
-          ? client.post(`/admin/agencies/${agencyId}`, { intent: "createGroup", groupName: `Parallel ${i}`, groupKind: "cohort" })
+          ? client.post(`/admin/agencies/${agencyId}`, {
+              intent: "createGroup",
+              groupName: `Parallel ${i}`,
+              groupKind: "cohort",
+            })
           : client.get("/admin/users"),
       ),
     );
     expect(responses.map((r) => r.status).sort()).toEqual([...Array(15).fill(200), ...Array(15).fill(302)].sort());
-    const groups = await server.database.db.selectFrom("groups").select("name").where("name", "like", "Parallel %").execute();
+    const groups = await server.database.db
+      .selectFrom("groups")
+      .select("name")
+      .where("name", "like", "Parallel %")
+      .execute();
     expect(groups).toHaveLength(15);
   });
 });

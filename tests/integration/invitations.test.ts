@@ -25,33 +25,73 @@ beforeAll(async () => {
   trainer = await makeUser(database.db, { agencyId, roles: ["trainer"] });
 });
 
-const mailer = () => createMailer(database.db, createLogger("info", {}, (l) => logs.push(l)), { smtpUrl: undefined, from: "test" });
+const mailer = () =>
+  createMailer(
+    database.db,
+    createLogger("info", {}, (l) => logs.push(l)),
+    { smtpUrl: undefined, from: "test" },
+  );
 const asActor = (u: MadeUser) => ({ id: u.id, agencyId: u.agencyId, roles: u.roles });
 const accept = (token: string, name = "Keiko Tanaka") =>
   acceptInvitation(database.db, hashing, token, { displayName: name, password: "river stones at dusk", locale: "ja" });
 
 describe(`invitations (${engine})`, () => {
   it("carry agency, role and profession into the new account, and sign-in works", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), { email: "New.Reviewer@Example.test", agencyId, role: "reviewer", profession: "prosecutor" });
+    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+      email: "New.Reviewer@Example.test",
+      agencyId,
+      role: "reviewer",
+      profession: "prosecutor",
+    });
     const token = await lastLinkTo(database.db, "new.reviewer@example.test", "invite");
     const view = await inspectInvitation(database.db, token);
-    expect(view).toMatchObject({ status: "valid", email: "new.reviewer@example.test", agencyName: "Osaka Prefectural Police", role: "reviewer", profession: "prosecutor" });
+    expect(view).toMatchObject({
+      status: "valid",
+      email: "new.reviewer@example.test",
+      agencyName: "Osaka Prefectural Police",
+      role: "reviewer",
+      profession: "prosecutor",
+    });
     const { userId } = await accept(token, "田中 恵子");
     const user = await database.db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirstOrThrow();
-    expect(user).toMatchObject({ email: "new.reviewer@example.test", display_name: "田中 恵子", agency_id: agencyId, profession: "prosecutor", locale: "ja" });
+    expect(user).toMatchObject({
+      email: "new.reviewer@example.test",
+      display_name: "田中 恵子",
+      agency_id: agencyId,
+      profession: "prosecutor",
+      locale: "ja",
+    });
     const roles = await database.db.selectFrom("user_roles").select("role").where("user_id", "=", userId).execute();
     expect(roles).toEqual([{ role: "reviewer" }]);
-    expect((await signIn(database.db, hashing, { email: "new.reviewer@example.test", password: "river stones at dusk", address: "1.1.1.1" })).ok).toBe(true);
+    expect(
+      (
+        await signIn(database.db, hashing, {
+          email: "new.reviewer@example.test",
+          password: "river stones at dusk",
+          address: "1.1.1.1",
+        })
+      ).ok,
+    ).toBe(true);
   });
 
   it("log the link when no mail server is configured, so a first installation can follow it", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), { email: "logged@example.test", agencyId, role: "trainee", profession: "police" });
+    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+      email: "logged@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
     const token = await lastLinkTo(database.db, "logged@example.test", "invite");
     expect(logs.some((l) => l.includes(`/invite/${token}`))).toBe(true);
   });
 
   it("work once: a second use is refused and creates nothing", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), { email: "once@example.test", agencyId, role: "trainee", profession: "judge" });
+    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+      email: "once@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "judge",
+    });
     const token = await lastLinkTo(database.db, "once@example.test", "invite");
     await accept(token);
     await expect(accept(token)).rejects.toMatchObject({ messageKey: "errors.token.used" });
@@ -61,17 +101,31 @@ describe(`invitations (${engine})`, () => {
   });
 
   it("create one account when the same invitation is submitted many times at once", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), { email: "double@example.test", agencyId, role: "trainee", profession: "judge" });
+    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+      email: "double@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "judge",
+    });
     const token = await lastLinkTo(database.db, "double@example.test", "invite");
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => accept(token)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(DomainError);
-    const users = await database.db.selectFrom("users").select("id").where("email", "=", "double@example.test").execute();
+    const users = await database.db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "double@example.test")
+      .execute();
     expect(users).toHaveLength(1);
   });
 
   it("expire after seven days", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), { email: "late@example.test", agencyId, role: "trainee", profession: "police" });
+    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+      email: "late@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
     const token = await lastLinkTo(database.db, "late@example.test", "invite");
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + INVITATION_TTL_MS + 1000);
@@ -88,7 +142,12 @@ describe(`invitations (${engine})`, () => {
   });
 
   it("refuse weak passwords at acceptance and leave the invitation usable", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), { email: "weak@example.test", agencyId, role: "trainee", profession: "police" });
+    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+      email: "weak@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
     const token = await lastLinkTo(database.db, "weak@example.test", "invite");
     await expect(
       acceptInvitation(database.db, hashing, token, { displayName: "W", password: "password1234", locale: "en" }),
@@ -98,22 +157,66 @@ describe(`invitations (${engine})`, () => {
 
   it("let trainers invite trainees to their own agency only", async () => {
     const m = mailer();
-    await expect(invite(database.db, m, "http://x", asActor(trainer), { email: "t1@example.test", agencyId, role: "trainee", profession: "police" })).resolves.toBeDefined();
-    await expect(invite(database.db, m, "http://x", asActor(trainer), { email: "t2@example.test", agencyId, role: "admin", profession: "police" })).rejects.toMatchObject({ code: "forbidden" });
-    await expect(invite(database.db, m, "http://x", asActor(trainer), { email: "t3@example.test", agencyId: otherAgencyId, role: "trainee", profession: "judge" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(
+      invite(database.db, m, "http://x", asActor(trainer), {
+        email: "t1@example.test",
+        agencyId,
+        role: "trainee",
+        profession: "police",
+      }),
+    ).resolves.toBeDefined();
+    await expect(
+      invite(database.db, m, "http://x", asActor(trainer), {
+        email: "t2@example.test",
+        agencyId,
+        role: "admin",
+        profession: "police",
+      }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(
+      invite(database.db, m, "http://x", asActor(trainer), {
+        email: "t3@example.test",
+        agencyId: otherAgencyId,
+        role: "trainee",
+        profession: "judge",
+      }),
+    ).rejects.toMatchObject({ code: "forbidden" });
     const trainee = await makeUser(database.db, { agencyId });
-    await expect(invite(database.db, m, "http://x", asActor(trainee), { email: "t4@example.test", agencyId, role: "trainee", profession: "police" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(
+      invite(database.db, m, "http://x", asActor(trainee), {
+        email: "t4@example.test",
+        agencyId,
+        role: "trainee",
+        profession: "police",
+      }),
+    ).rejects.toMatchObject({ code: "forbidden" });
   });
 
   it("refuse an address that already has an account", async () => {
     await expect(
-      invite(database.db, mailer(), "http://x", asActor(admin), { email: trainer.email, agencyId, role: "trainee", profession: "police" }),
+      invite(database.db, mailer(), "http://x", asActor(admin), {
+        email: trainer.email,
+        agencyId,
+        role: "trainee",
+        profession: "police",
+      }),
     ).rejects.toMatchObject({ code: "conflict", field: "email" });
   });
 
   it("record who invited whom in the audit trail", async () => {
-    await invite(database.db, mailer(), "http://x", asActor(admin), { email: "audited@example.test", agencyId, role: "trainer", profession: "police" });
-    const events = await database.db.selectFrom("audit_events").select(["actor_id", "action", "details"]).where("action", "=", "user.invited").execute();
-    expect(events.some((e) => e.actor_id === admin.id && (e.details as { email?: string }).email === "audited@example.test")).toBe(true);
+    await invite(database.db, mailer(), "http://x", asActor(admin), {
+      email: "audited@example.test",
+      agencyId,
+      role: "trainer",
+      profession: "police",
+    });
+    const events = await database.db
+      .selectFrom("audit_events")
+      .select(["actor_id", "action", "details"])
+      .where("action", "=", "user.invited")
+      .execute();
+    expect(
+      events.some((e) => e.actor_id === admin.id && (e.details as { email?: string }).email === "audited@example.test"),
+    ).toBe(true);
   });
 });

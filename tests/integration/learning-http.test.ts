@@ -33,7 +33,12 @@ async function client(user: MadeUser): Promise<TestClient> {
   return c;
 }
 
-const attemptRows = (id: string) => server.database.db.selectFrom("quiz_attempts").select(["answers", "submitted_at"]).where("id", "=", id).executeTakeFirstOrThrow();
+const attemptRows = (id: string) =>
+  server.database.db
+    .selectFrom("quiz_attempts")
+    .select(["answers", "submitted_at"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
 
 describe(`lesson pages over HTTP (${engine})`, () => {
   it("come after the pre-test, in the reader's language, with the sources they cite and links that lead somewhere", async () => {
@@ -79,7 +84,9 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     expect(page).not.toMatch(/Because [abc]|"correct"|misconception/);
     const { attempt } = await nextStep(db, trainee.id, id);
     const served = attempt.served[0]!;
-    const notServed = [...(await loadQuestions(db, mv, "final")).keys()].find((q) => !attempt.served.some((s) => s.id === q))!;
+    const notServed = [...(await loadQuestions(db, mv, "final")).keys()].find(
+      (q) => !attempt.served.some((s) => s.id === q),
+    )!;
 
     const posts: Record<string, string>[] = [
       { intent: "answer", questionId: notServed, part: "choice", choice: "a" },
@@ -99,7 +106,16 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     // Another trainee's attempt does not exist for them.
     const intruder = await client(other);
     expect((await intruder.get(`/attempts/${id}`)).status).toBe(404);
-    expect((await intruder.post(`/attempts/${id}`, { intent: "answer", questionId: served.id, part: "choice", choice: served.options[0]! })).status).toBe(404);
+    expect(
+      (
+        await intruder.post(`/attempts/${id}`, {
+          intent: "answer",
+          questionId: served.id,
+          part: "choice",
+          choice: served.options[0]!,
+        })
+      ).status,
+    ).toBe(404);
     expect((await intruder.post(`/attempts/${id}`, { intent: "submit" })).status).toBe(404);
     expect((await intruder.get(`/attempts/${id}/result`)).status).toBe(404);
     expect((await c.get(`/attempts/not-an-id`)).status).toBe(404);
@@ -108,18 +124,39 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
 
   it("record a submission sent 20 times at once exactly once, and show every sender the same result", async () => {
     const db = server.database.db;
-    const id = (await db.selectFrom("quiz_attempts").select("id").where("user_id", "=", trainee.id).where("stage", "=", "final").where("submitted_at", "is", null).executeTakeFirstOrThrow()).id;
+    const id = (
+      await db
+        .selectFrom("quiz_attempts")
+        .select("id")
+        .where("user_id", "=", trainee.id)
+        .where("stage", "=", "final")
+        .where("submitted_at", "is", null)
+        .executeTakeFirstOrThrow()
+    ).id;
     await answerAll(db, trainee.id, id, true);
     const c = await client(trainee);
-    const responses = await Promise.all(Array.from({ length: 20 }, () => c.post(`/attempts/${id}`, { intent: "submit" })));
-    expect(new Set(responses.map((r) => `${r.status} ${r.headers.get("location")}`))).toEqual(new Set([`302 /attempts/${id}/result`]));
-    const records = await db.selectFrom("completion_records").select(["kind"]).where("user_id", "=", trainee.id).execute();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => c.post(`/attempts/${id}`, { intent: "submit" })),
+    );
+    expect(new Set(responses.map((r) => `${r.status} ${r.headers.get("location")}`))).toEqual(
+      new Set([`302 /attempts/${id}/result`]),
+    );
+    const records = await db
+      .selectFrom("completion_records")
+      .select(["kind"])
+      .where("user_id", "=", trainee.id)
+      .execute();
     expect(records.map((r) => r.kind).sort()).toEqual(["course", "module"]);
     const result = await (await c.get(`/attempts/${id}/result`)).text();
     expect(result).toContain("Score: 100%");
     // A replayed answer after submission changes nothing; the page sends the trainee to the result.
     const { attempt } = await nextStep(db, trainee.id, id);
-    const replay = await c.post(`/attempts/${id}`, { intent: "answer", questionId: attempt.served[0]!.id, part: "choice", choice: attempt.served[0]!.options[0]! });
+    const replay = await c.post(`/attempts/${id}`, {
+      intent: "answer",
+      questionId: attempt.served[0]!.id,
+      part: "choice",
+      choice: attempt.served[0]!.options[0]!,
+    });
     expect(replay.status).toBe(302);
     expect(replay.headers.get("location")).toBe(`/attempts/${id}/result`);
     expect((await attemptRows(id)).answers).toEqual(attempt.answers);
@@ -133,9 +170,13 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     expect(ok).toMatch(/All 2 records match and the chain is unbroken/);
     const db = server.database.db;
     await sql`alter table completion_records disable trigger completion_records_append_only`.execute(db);
-    await sql`update completion_records set expires_at = expires_at + interval '10 years' where kind = 'course'`.execute(db);
+    await sql`update completion_records set expires_at = expires_at + interval '10 years' where kind = 'course'`.execute(
+      db,
+    );
     await sql`alter table completion_records enable trigger completion_records_append_only`.execute(db);
     const broken = await (await a.post("/admin/records", {})).text();
-    expect(broken).toMatch(/Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 records before it are intact./);
+    expect(broken).toMatch(
+      /Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 records before it are intact./,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadQuestions, nextStep, reviewAttempt, saveAnswer, startAttempt, submitAttempt } from "../../app/server/learning/attempts";
+import {
+  loadQuestions,
+  nextStep,
+  reviewAttempt,
+  saveAnswer,
+  startAttempt,
+  submitAttempt,
+} from "../../app/server/learning/attempts";
 import { lessonForTrainee, moduleState } from "../../app/server/learning/progress";
 import { traineeDashboard } from "../../app/server/learning/dashboard";
 import { verifyChain } from "../../app/server/learning/records";
@@ -35,13 +42,19 @@ const records = () => database.db.selectFrom("completion_records").selectAll().o
 describe(`taking a module (${engine})`, () => {
   it("goes pre-test, lessons, final quiz; the pre-test is taken once and ungraded", async () => {
     expect((await moduleState(database.db, trainee.id, mv)).step).toBe("pretest");
-    await expect(startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" })).rejects.toMatchObject({ messageKey: "errors.quiz.notReady" });
+    await expect(
+      startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" }),
+    ).rejects.toMatchObject({ messageKey: "errors.quiz.notReady" });
     const pretest = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" });
-    expect(await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" })).toBe(pretest);
+    expect(await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" })).toBe(
+      pretest,
+    );
     await answerAll(database.db, trainee.id, pretest, false);
     const result = await submitAttempt(database.db, trainee.id, pretest);
     expect(result).toMatchObject({ score: 0, passed: false });
-    await expect(startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" })).rejects.toMatchObject({ messageKey: "errors.quiz.pretestTaken" });
+    await expect(
+      startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "pretest" }),
+    ).rejects.toMatchObject({ messageKey: "errors.quiz.pretestTaken" });
     const state = await moduleState(database.db, trainee.id, mv);
     expect(state.step).toBe("lessons");
     expect(state.nextLesson).toBe("01-first");
@@ -65,19 +78,33 @@ describe(`taking a module (${engine})`, () => {
     const servedIds = new Set(attempt.served.map((s) => s.id));
     const notServed = [...(await loadQuestions(database.db, mv, "final")).keys()].find((q) => !servedIds.has(q))!;
     const first = attempt.served[0]!;
-    await expect(saveAnswer(database.db, trainee.id, id, notServed, { choice: ["a"] })).rejects.toMatchObject({ code: "invalid" });
-    await expect(saveAnswer(database.db, trainee.id, id, "pre-1", { choice: ["a"] })).rejects.toMatchObject({ code: "invalid" });
-    await expect(saveAnswer(database.db, trainee.id, id, first.id, { choice: ["zz"] })).rejects.toMatchObject({ code: "invalid" });
-    await expect(saveAnswer(database.db, other.id, id, first.id, { choice: [first.options[0]!] })).rejects.toMatchObject({ code: "not_found" });
+    await expect(saveAnswer(database.db, trainee.id, id, notServed, { choice: ["a"] })).rejects.toMatchObject({
+      code: "invalid",
+    });
+    await expect(saveAnswer(database.db, trainee.id, id, "pre-1", { choice: ["a"] })).rejects.toMatchObject({
+      code: "invalid",
+    });
+    await expect(saveAnswer(database.db, trainee.id, id, first.id, { choice: ["zz"] })).rejects.toMatchObject({
+      code: "invalid",
+    });
+    await expect(
+      saveAnswer(database.db, other.id, id, first.id, { choice: [first.options[0]!] }),
+    ).rejects.toMatchObject({ code: "not_found" });
     await expect(submitAttempt(database.db, other.id, id)).rejects.toMatchObject({ code: "not_found" });
-    const after = await database.db.selectFrom("quiz_attempts").select("answers").where("id", "=", id).executeTakeFirstOrThrow();
+    const after = await database.db
+      .selectFrom("quiz_attempts")
+      .select("answers")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
     expect(after.answers).toEqual({});
   });
 
   it("refuses submitting with unanswered questions", async () => {
     await readyForFinal(database.db, trainee.id, mv);
     const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
-    await expect(submitAttempt(database.db, trainee.id, id)).rejects.toMatchObject({ messageKey: "errors.quiz.unanswered" });
+    await expect(submitAttempt(database.db, trainee.id, id)).rejects.toMatchObject({
+      messageKey: "errors.quiz.unanswered",
+    });
   });
 
   it("a failed attempt records no completion; a passing one writes module and course records in its transaction", async () => {
@@ -90,16 +117,34 @@ describe(`taking a module (${engine})`, () => {
     const passing = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
     expect(passing).not.toBe(failing);
     await answerAll(database.db, trainee.id, passing, true);
-    expect(await submitAttempt(database.db, trainee.id, passing)).toMatchObject({ passed: true, score: 100, firstSubmission: true });
+    expect(await submitAttempt(database.db, trainee.id, passing)).toMatchObject({
+      passed: true,
+      score: 100,
+      firstSubmission: true,
+    });
     const [moduleRecord, courseRecord] = await records();
-    expect(moduleRecord).toMatchObject({ kind: "module", user_id: trainee.id, module_version_id: mv, attempt_id: passing, score: 100, pretest_score: 0 });
-    const months = (moduleRecord!.expires_at.getTime() - moduleRecord!.completed_at.getTime()) / (30.4 * 24 * 3_600_000);
+    expect(moduleRecord).toMatchObject({
+      kind: "module",
+      user_id: trainee.id,
+      module_version_id: mv,
+      attempt_id: passing,
+      score: 100,
+      pretest_score: 0,
+    });
+    const months =
+      (moduleRecord!.expires_at.getTime() - moduleRecord!.completed_at.getTime()) / (30.4 * 24 * 3_600_000);
     expect(Math.round(months)).toBe(24);
     expect(courseRecord).toMatchObject({ kind: "course", course_slug: "sample-course", user_id: trainee.id });
-    expect(courseRecord!.certificate_code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
-    expect(courseRecord!.details).toMatchObject({ modules: [{ module: "sample-module", version: 1, record: moduleRecord!.id }] });
+    expect(courseRecord!.certificate_code).toMatch(
+      /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/,
+    );
+    expect(courseRecord!.details).toMatchObject({
+      modules: [{ module: "sample-module", version: 1, record: moduleRecord!.id }],
+    });
     expect((await moduleState(database.db, trainee.id, mv)).step).toBe("done");
-    expect((await traineeDashboard(database.db, trainee.id)).courses).toMatchObject([{ slug: "sample-course", done: 1, percent: 100, next: null }]);
+    expect((await traineeDashboard(database.db, trainee.id)).courses).toMatchObject([
+      { slug: "sample-course", done: 1, percent: 100, next: null },
+    ]);
   });
 
   it("completes a course at enrolment when its modules are already done, valid no longer than they are", async () => {
@@ -113,7 +158,10 @@ describe(`taking a module (${engine})`, () => {
       "catalog.yaml",
       readFileSync(path.join(copy.dir, "catalog.yaml"), "utf8") +
         ["refresher", "long"]
-          .map((slug, i) => `- slug: ${slug}\n  title: { en: "${slug}" }\n  summary: { en: "The same module again." }\n  professions: [police]\n  recertificationMonths: ${[12, 36][i]}\n  modules: [sample-module]\n`)
+          .map(
+            (slug, i) =>
+              `- slug: ${slug}\n  title: { en: "${slug}" }\n  summary: { en: "The same module again." }\n  professions: [police]\n  recertificationMonths: ${[12, 36][i]}\n  modules: [sample-module]\n`,
+          )
           .join(""),
     );
     expect((await syncContentFrom(database.db, copy.dir, createLogger("silent"))).ok).toBe(true);
@@ -122,11 +170,19 @@ describe(`taking a module (${engine})`, () => {
     await enrol(database.db, trainee.id, "refresher");
     await enrol(database.db, trainee.id, "long");
     const all = await records();
-    expect(all.map((r) => `${r.kind}:${r.course_slug ?? ""}`)).toEqual(["module:", "course:sample-course", "course:refresher", "course:long"]);
+    expect(all.map((r) => `${r.kind}:${r.course_slug ?? ""}`)).toEqual([
+      "module:",
+      "course:sample-course",
+      "course:refresher",
+      "course:long",
+    ]);
     const [moduleRecord, , refresher, long] = all;
     // The longer course is valid only as long as the module record it rests on.
     expect(long!.expires_at).toEqual(moduleRecord!.expires_at);
-    expect(refresher).toMatchObject({ user_id: trainee.id, details: { modules: [{ module: "sample-module", record: moduleRecord!.id }] } });
+    expect(refresher).toMatchObject({
+      user_id: trainee.id,
+      details: { modules: [{ module: "sample-module", record: moduleRecord!.id }] },
+    });
     const months = (refresher!.expires_at.getTime() - refresher!.completed_at.getTime()) / (30.4 * 24 * 3_600_000);
     expect(Math.round(months)).toBe(12);
     expect((await verifyChain(database.db)).ok).toBe(true);
@@ -148,10 +204,16 @@ describe(`taking a module (${engine})`, () => {
     const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
     await answerAll(database.db, trainee.id, id, true);
     await submitAttempt(database.db, trainee.id, id);
-    await expect(sql`update quiz_attempts set score = 0 where id = ${id}`.execute(database.db)).rejects.toThrow(/cannot be changed/);
-    await expect(sql`delete from quiz_attempts where id = ${id}`.execute(database.db)).rejects.toThrow(/cannot be changed/);
+    await expect(sql`update quiz_attempts set score = 0 where id = ${id}`.execute(database.db)).rejects.toThrow(
+      /cannot be changed/,
+    );
+    await expect(sql`delete from quiz_attempts where id = ${id}`.execute(database.db)).rejects.toThrow(
+      /cannot be changed/,
+    );
     const q = (await nextStep(database.db, trainee.id, id)).attempt.served[0]!;
-    await expect(saveAnswer(database.db, trainee.id, id, q.id, { choice: [q.options[0]!] })).rejects.toMatchObject({ messageKey: "errors.quiz.submitted" });
+    await expect(saveAnswer(database.db, trainee.id, id, q.id, { choice: [q.options[0]!] })).rejects.toMatchObject({
+      messageKey: "errors.quiz.submitted",
+    });
   });
 
   it("reviews a past attempt exactly as served, with every option's feedback", async () => {
@@ -174,19 +236,29 @@ describe(`taking a module (${engine})`, () => {
     try {
       const agency = await makeAgency(handle.db);
       const user = await makeUser(handle.db, { agencyId: agency.id });
-      const version = await syncSample(handle.db, (c) => c.edit("sample-module/module.yaml", "maxAttempts: null, cooldownMinutes: 0", "maxAttempts: 2, cooldownMinutes: 60"));
+      const version = await syncSample(handle.db, (c) =>
+        c.edit(
+          "sample-module/module.yaml",
+          "maxAttempts: null, cooldownMinutes: 0",
+          "maxAttempts: 2, cooldownMinutes: 60",
+        ),
+      );
       await readyForFinal(handle.db, user.id, version.id);
       const first = await startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" });
       await answerAll(handle.db, user.id, first, false);
       await submitAttempt(handle.db, user.id, first);
-      await expect(startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" })).rejects.toMatchObject({ messageKey: "errors.quiz.coolingDown" });
+      await expect(
+        startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" }),
+      ).rejects.toMatchObject({ messageKey: "errors.quiz.coolingDown" });
       await sql`alter table quiz_attempts disable trigger quiz_attempts_frozen`.execute(handle.db);
       await sql`update quiz_attempts set submitted_at = submitted_at - interval '2 hours'`.execute(handle.db);
       await sql`alter table quiz_attempts enable trigger quiz_attempts_frozen`.execute(handle.db);
       const second = await startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" });
       await answerAll(handle.db, user.id, second, false);
       await submitAttempt(handle.db, user.id, second);
-      await expect(startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" })).rejects.toMatchObject({ messageKey: "errors.quiz.noAttemptsLeft" });
+      await expect(
+        startAttempt(handle.db, { userId: user.id, moduleVersionId: version.id, stage: "final" }),
+      ).rejects.toMatchObject({ messageKey: "errors.quiz.noAttemptsLeft" });
     } finally {
       await dropOwn();
     }
@@ -195,10 +267,16 @@ describe(`taking a module (${engine})`, () => {
 
 describe(`what a trainee reads (${engine})`, () => {
   it("a lesson comes with its place, its neighbours, and the trainee's own progress", async () => {
-    const read = (userId: string, lessonId: string) => lessonForTrainee(database.db, userId, "sample-module", lessonId, "en");
+    const read = (userId: string, lessonId: string) =>
+      lessonForTrainee(database.db, userId, "sample-module", lessonId, "en");
     expect(await read(trainee.id, "02-second")).toMatchObject({
       version: { id: mv, module_slug: "sample-module", title: { en: "Sample module" } },
-      lesson: { lesson_id: "02-second", title: { en: "Second lesson" }, lang: "en", content_note: { en: "Describes exploitation without detail." } },
+      lesson: {
+        lesson_id: "02-second",
+        title: { en: "Second lesson" },
+        lang: "en",
+        content_note: { en: "Describes exploitation without detail." },
+      },
       index: 1,
       total: 2,
       previous: "01-first",
@@ -258,14 +336,26 @@ describe(`what a trainee reads (${engine})`, () => {
     await submitAttempt(database.db, trainee.id, id);
     const after = await traineeDashboard(database.db, trainee.id);
     expect(after.courses).toMatchObject([{ done: 1, percent: 100, next: null }]);
-    expect(after.last).toEqual({ module_slug: "sample-module", title: expect.objectContaining({ en: "Sample module" }) });
+    expect(after.last).toEqual({
+      module_slug: "sample-module",
+      title: expect.objectContaining({ en: "Sample module" }),
+    });
     const [course] = await records().then((all) => all.filter((r) => r.kind === "course"));
-    expect(after.certificates).toEqual([{ certificate_code: course!.certificate_code, title: expect.objectContaining({ en: expect.any(String) }), completed_at: course!.completed_at, expires_at: course!.expires_at }]);
+    expect(after.certificates).toEqual([
+      {
+        certificate_code: course!.certificate_code,
+        title: expect.objectContaining({ en: expect.any(String) }),
+        completed_at: course!.completed_at,
+        expires_at: course!.expires_at,
+      },
+    ]);
     // Someone else's home shows none of it.
     expect(await traineeDashboard(database.db, other.id)).toEqual({ courses: [], last: null, certificates: [] });
     // An expired completion no longer counts as done.
     const later = new Date(course!.expires_at.getTime() + 1000);
-    expect((await traineeDashboard(database.db, trainee.id, later)).courses).toMatchObject([{ done: 0, next: { slug: "sample-module" } }]);
+    expect((await traineeDashboard(database.db, trainee.id, later)).courses).toMatchObject([
+      { done: 0, next: { slug: "sample-module" } },
+    ]);
   });
 });
 
@@ -283,6 +373,12 @@ describe(`completion records (${engine})`, () => {
     await sql`alter table completion_records disable trigger completion_records_append_only`.execute(database.db);
     await sql`update completion_records set score = 100 - score + 1 where kind = 'module'`.execute(database.db);
     const [first] = await records();
-    expect(await verifyChain(database.db)).toEqual({ ok: false, checked: 0, seq: first!.seq, id: first!.id, reason: "content changed" });
+    expect(await verifyChain(database.db)).toEqual({
+      ok: false,
+      checked: 0,
+      seq: first!.seq,
+      id: first!.id,
+      reason: "content changed",
+    });
   });
 });

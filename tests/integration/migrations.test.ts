@@ -15,7 +15,19 @@ describe(`migrations (${engine})`, () => {
         select table_name from information_schema.tables where table_schema = 'public' order by table_name
       `.execute(handle.db);
       expect(tables.rows.map((r) => r.table_name)).toEqual(
-        expect.arrayContaining(["agencies", "users", "user_roles", "sessions", "invitations", "password_resets", "throttles", "mail_outbox", "audit_events", "groups", "group_members"]),
+        expect.arrayContaining([
+          "agencies",
+          "users",
+          "user_roles",
+          "sessions",
+          "invitations",
+          "password_resets",
+          "throttles",
+          "mail_outbox",
+          "audit_events",
+          "groups",
+          "group_members",
+        ]),
       );
     } finally {
       await handle.close();
@@ -28,7 +40,11 @@ describe(`migrations (${engine})`, () => {
       // One process owns an embedded database; concurrent starts within it share one connection.
       const handle = await empty.open();
       try {
-        const results = await Promise.all([migrateToLatest(handle.db), migrateToLatest(handle.db), migrateToLatest(handle.db)]);
+        const results = await Promise.all([
+          migrateToLatest(handle.db),
+          migrateToLatest(handle.db),
+          migrateToLatest(handle.db),
+        ]);
         expect(results.flat()).toEqual(Object.keys(migrations));
       } finally {
         await handle.close();
@@ -40,7 +56,9 @@ describe(`migrations (${engine})`, () => {
     try {
       const results = await Promise.all(instances.map((h) => migrateToLatest(h.db)));
       expect(results.flat()).toEqual(Object.keys(migrations));
-      const applied = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(instances[0]!.db);
+      const applied = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(
+        instances[0]!.db,
+      );
       expect(applied.rows[0]!.n).toBe(Object.keys(migrations).length);
     } finally {
       await Promise.all(instances.map((h) => h.close()));
@@ -52,7 +70,10 @@ describe(`migrations (${engine})`, () => {
     const handle = await empty.open();
     try {
       await migrateToLatest(handle.db);
-      await handle.db.insertInto("audit_events").values({ actor_id: null, action: "test", subject_type: "test", details: "{}" }).execute();
+      await handle.db
+        .insertInto("audit_events")
+        .values({ actor_id: null, action: "test", subject_type: "test", details: "{}" })
+        .execute();
       await expect(sql`update audit_events set action = 'changed'`.execute(handle.db)).rejects.toThrow(/append-only/);
       await expect(sql`delete from audit_events`.execute(handle.db)).rejects.toThrow(/append-only/);
       const rows = await handle.db.selectFrom("audit_events").select("action").execute();

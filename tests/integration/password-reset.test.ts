@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { changePassword, signIn } from "../../app/server/auth/accounts";
-import { completePasswordReset, inspectReset, requestPasswordReset, RESET_TTL_MS } from "../../app/server/auth/password-reset";
+import {
+  completePasswordReset,
+  inspectReset,
+  requestPasswordReset,
+  RESET_TTL_MS,
+} from "../../app/server/auth/password-reset";
 import { createSessions } from "../../app/server/auth/sessions";
 import { createMailer } from "../../app/server/mail/mailer";
 import { createLogger } from "../../app/server/shared/log";
@@ -20,8 +25,10 @@ beforeAll(async () => {
 });
 
 const mailer = () => createMailer(database.db, createLogger("silent"), { smtpUrl: undefined, from: "test" });
-const sessions = () => createSessions(database.db, { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, secureCookies: true });
-const mailCount = async (to: string) => (await database.db.selectFrom("mail_outbox").select("id").where("to_address", "=", to).execute()).length;
+const sessions = () =>
+  createSessions(database.db, { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, secureCookies: true });
+const mailCount = async (to: string) =>
+  (await database.db.selectFrom("mail_outbox").select("id").where("to_address", "=", to).execute()).length;
 
 describe(`password reset (${engine})`, () => {
   it("sets the new password, ends every session and works once", async () => {
@@ -33,13 +40,19 @@ describe(`password reset (${engine})`, () => {
     await completePasswordReset(database.db, hashing, token, NEW);
     expect((await sessions().validate(cookie)).user).toBeNull();
     expect((await signIn(database.db, hashing, { email: user.email, password: NEW, address: "a" })).ok).toBe(true);
-    expect((await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "a" })).ok).toBe(false);
-    await expect(completePasswordReset(database.db, hashing, token, "yet another passphrase")).rejects.toMatchObject({ messageKey: "errors.token.used" });
+    expect((await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "a" })).ok).toBe(
+      false,
+    );
+    await expect(completePasswordReset(database.db, hashing, token, "yet another passphrase")).rejects.toMatchObject({
+      messageKey: "errors.token.used",
+    });
     expect(await inspectReset(database.db, token)).toBe("used");
   });
 
   it("sends nothing for an unknown address and says nothing different", async () => {
-    await expect(requestPasswordReset(database.db, mailer(), "http://x", "nobody@example.test")).resolves.toBeUndefined();
+    await expect(
+      requestPasswordReset(database.db, mailer(), "http://x", "nobody@example.test"),
+    ).resolves.toBeUndefined();
     expect(await mailCount("nobody@example.test")).toBe(0);
   });
 
@@ -51,7 +64,9 @@ describe(`password reset (${engine})`, () => {
     vi.setSystemTime(Date.now() + RESET_TTL_MS + 1000);
     try {
       expect(await inspectReset(database.db, token)).toBe("expired");
-      await expect(completePasswordReset(database.db, hashing, token, NEW)).rejects.toMatchObject({ messageKey: "errors.token.expired" });
+      await expect(completePasswordReset(database.db, hashing, token, NEW)).rejects.toMatchObject({
+        messageKey: "errors.token.expired",
+      });
     } finally {
       vi.useRealTimers();
     }
@@ -79,14 +94,18 @@ describe(`password reset (${engine})`, () => {
     const user = await makeUser(database.db, { agencyId });
     await requestPasswordReset(database.db, mailer(), "http://x", user.email);
     const token = await lastLinkTo(database.db, user.email, "reset-password");
-    await expect(completePasswordReset(database.db, hashing, token, "qwertyuiop123")).rejects.toMatchObject({ messageKey: "errors.password.common" });
+    await expect(completePasswordReset(database.db, hashing, token, "qwertyuiop123")).rejects.toMatchObject({
+      messageKey: "errors.password.common",
+    });
     expect(await inspectReset(database.db, token)).toBe("valid");
   });
 
   it("changing a password needs the current one, and ends every session", async () => {
     const user = await makeUser(database.db, { agencyId });
     const cookie = (await sessions().start(user.id)).split(";")[0]!;
-    await expect(changePassword(database.db, hashing, { userId: user.id, currentPassword: "wrong", newPassword: NEW })).rejects.toMatchObject({ field: "currentPassword" });
+    await expect(
+      changePassword(database.db, hashing, { userId: user.id, currentPassword: "wrong", newPassword: NEW }),
+    ).rejects.toMatchObject({ field: "currentPassword" });
     expect((await sessions().validate(cookie)).user?.id).toBe(user.id);
     await changePassword(database.db, hashing, { userId: user.id, currentPassword: PASSWORD, newPassword: NEW });
     expect((await sessions().validate(cookie)).user).toBeNull();

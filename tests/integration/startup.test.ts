@@ -26,6 +26,8 @@ describe(`start-up with broken content (${engine})`, () => {
       .split("\n")
       .find((l) => l.includes("content not synced"));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!).problems).toEqual(["catalog.yaml [0].modules[1]: unknown module ghost in course sample-course"]);
+    expect(JSON.parse(line!).problems).toEqual([
+      "catalog.yaml [0].modules[1]: unknown module ghost in course sample-course",
+    ]);
   });
 });

@@ -17,14 +17,26 @@ beforeAll(async () => {
 describe(`sign-in and throttling (${engine})`, () => {
   it("signs in with the right password, whatever the e-mail's case and spaces", async () => {
     const user = await makeUser(database.db, { agencyId });
-    const result = await signIn(database.db, hashing, { email: `  ${user.email.toUpperCase()} `, password: PASSWORD, address: "10.0.0.1" });
+    const result = await signIn(database.db, hashing, {
+      email: `  ${user.email.toUpperCase()} `,
+      password: PASSWORD,
+      address: "10.0.0.1",
+    });
     expect(result).toEqual({ ok: true, userId: user.id });
   });
 
   it("gives the same answer for an unknown e-mail and a wrong password", async () => {
     const user = await makeUser(database.db, { agencyId });
-    const wrong = await signIn(database.db, hashing, { email: user.email, password: "not the password", address: "10.0.0.2" });
-    const unknown = await signIn(database.db, hashing, { email: "nobody@example.test", password: PASSWORD, address: "10.0.0.2" });
+    const wrong = await signIn(database.db, hashing, {
+      email: user.email,
+      password: "not the password",
+      address: "10.0.0.2",
+    });
+    const unknown = await signIn(database.db, hashing, {
+      email: "nobody@example.test",
+      password: PASSWORD,
+      address: "10.0.0.2",
+    });
     expect(wrong).toEqual({ ok: false, reason: "invalid" });
     expect(unknown).toEqual(wrong);
   });
@@ -32,13 +44,20 @@ describe(`sign-in and throttling (${engine})`, () => {
   it("refuses a disabled account even with the right password", async () => {
     const user = await makeUser(database.db, { agencyId });
     await database.db.updateTable("users").set({ disabled_at: new Date() }).where("id", "=", user.id).execute();
-    expect(await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.0.0.3" })).toEqual({ ok: false, reason: "invalid" });
+    expect(await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.0.0.3" })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
   });
 
   it("locks an account after 5 failures, even from different addresses, and refuses the right password while locked", async () => {
     const user = await makeUser(database.db, { agencyId });
     for (let i = 0; i < ACCOUNT_RULE.maxFailures; i++) {
-      const r = await signIn(database.db, hashing, { email: user.email, password: `wrong ${i}`, address: `10.1.0.${i}` });
+      const r = await signIn(database.db, hashing, {
+        email: user.email,
+        password: `wrong ${i}`,
+        address: `10.1.0.${i}`,
+      });
       expect(r.ok).toBe(false);
     }
     const locked = await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.1.1.1" });
@@ -67,7 +86,11 @@ describe(`sign-in and throttling (${engine})`, () => {
     const user = await makeUser(database.db, { agencyId });
     const r = await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address });
     expect(r.ok === false && r.reason).toBe("throttled");
-    const elsewhere = await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.3.0.2" });
+    const elsewhere = await signIn(database.db, hashing, {
+      email: user.email,
+      password: PASSWORD,
+      address: "10.3.0.2",
+    });
     expect(elsewhere.ok).toBe(true);
   });
 
@@ -76,7 +99,9 @@ describe(`sign-in and throttling (${engine})`, () => {
     for (let i = 0; i < ACCOUNT_RULE.maxFailures - 1; i++) {
       await signIn(database.db, hashing, { email: user.email, password: "wrong", address: "10.4.0.1" });
     }
-    expect((await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.4.0.1" })).ok).toBe(true);
+    expect(
+      (await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.4.0.1" })).ok,
+    ).toBe(true);
     const again = await signIn(database.db, hashing, { email: user.email, password: "wrong", address: "10.4.0.1" });
     expect(again).toEqual({ ok: false, reason: "invalid" });
   });
@@ -98,7 +123,11 @@ describe(`sign-in and throttling (${engine})`, () => {
     const key = accountKey("burst@example.test");
     const now = new Date();
     await Promise.all(Array.from({ length: 20 }, () => recordAttempt(database.db, key, ACCOUNT_RULE, now)));
-    const row = await database.db.selectFrom("throttles").select("failures").where("key", "=", key).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom("throttles")
+      .select("failures")
+      .where("key", "=", key)
+      .executeTakeFirstOrThrow();
     expect(row.failures).toBe(20);
   });
 });

@@ -19,7 +19,9 @@ beforeAll(async () => {
 
 describe(`managing people (${engine})`, () => {
   it("always keeps one active admin", async () => {
-    await expect(setRoles(database.db, admin.id, admin.id, ["trainee"])).rejects.toMatchObject({ messageKey: "errors.user.lastAdmin" });
+    await expect(setRoles(database.db, admin.id, admin.id, ["trainee"])).rejects.toMatchObject({
+      messageKey: "errors.user.lastAdmin",
+    });
     const second = await makeUser(database.db, { agencyId, roles: ["admin"] });
     await setRoles(database.db, admin.id, second.id, ["trainer"]);
     expect((await getUser(database.db, second.id))!.roles).toEqual(["trainer"]);
@@ -27,7 +29,9 @@ describe(`managing people (${engine})`, () => {
   });
 
   it("refuses disabling one's own account", async () => {
-    await expect(setDisabled(database.db, admin.id, admin.id, true)).rejects.toMatchObject({ messageKey: "errors.user.disableSelf" });
+    await expect(setDisabled(database.db, admin.id, admin.id, true)).rejects.toMatchObject({
+      messageKey: "errors.user.disableSelf",
+    });
   });
 
   it("disables and re-enables, keeping an audit trail of both", async () => {
@@ -36,7 +40,12 @@ describe(`managing people (${engine})`, () => {
     expect((await getUser(database.db, user.id))!.disabled_at).toBeInstanceOf(Date);
     await setDisabled(database.db, admin.id, user.id, false);
     expect((await getUser(database.db, user.id))!.disabled_at).toBeNull();
-    const events = await database.db.selectFrom("audit_events").select("action").where("subject_id", "=", user.id).orderBy("at").execute();
+    const events = await database.db
+      .selectFrom("audit_events")
+      .select("action")
+      .where("subject_id", "=", user.id)
+      .orderBy("at")
+      .execute();
     expect(events.map((e) => e.action)).toEqual(["user.disabled", "user.enabled"]);
   });
 
@@ -54,12 +63,16 @@ describe(`managing people (${engine})`, () => {
   it("refuses putting someone in another agency's group", async () => {
     const user = await makeUser(database.db, { agencyId: otherAgencyId });
     const group = await createGroup(database.db, admin.id, { agencyId, name: "Unit A", kind: "unit" });
-    await expect(setGroupMembership(database.db, admin.id, { groupId: group.id, userId: user.id, member: true })).rejects.toMatchObject({ messageKey: "errors.group.otherAgency" });
+    await expect(
+      setGroupMembership(database.db, admin.id, { groupId: group.id, userId: user.id, member: true }),
+    ).rejects.toMatchObject({ messageKey: "errors.group.otherAgency" });
   });
 
   it("refuses a second group of the same name in one agency, whatever the case", async () => {
     await createGroup(database.db, admin.id, { agencyId, name: "Juvenile Unit", kind: "unit" });
-    await expect(createGroup(database.db, admin.id, { agencyId, name: "juvenile unit", kind: "unit" })).rejects.toMatchObject({ code: "conflict" });
+    await expect(
+      createGroup(database.db, admin.id, { agencyId, name: "juvenile unit", kind: "unit" }),
+    ).rejects.toMatchObject({ code: "conflict" });
   });
 
   it("lists people by agency and search, treating % and _ literally", async () => {

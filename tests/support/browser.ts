@@ -25,7 +25,10 @@ export async function launchBrowser(): Promise<Browser> {
   return browser;
 }
 
-export async function newContext(browser: Browser, options: { javaScript?: boolean; locale?: string } = {}): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  options: { javaScript?: boolean; locale?: string } = {},
+): Promise<BrowserContext> {
   return browser.newContext({
     javaScriptEnabled: options.javaScript ?? true,
     locale: options.locale ?? "en-GB",
@@ -40,13 +43,23 @@ export async function screenshot(page: Page, name: string) {
 
 /** Runs axe-core (WCAG 2.1 A and AA rules and best practices) and expects no violations. */
 export async function expectNoAxeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"])
+    .analyze();
+  const summary = results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+  );
   expect(summary, `axe violations on ${page.url()}`).toEqual([]);
 }
 
 /** A new browser profile signed in through the sign-in form, on the home page. */
-export async function signedInPage(browser: Browser, base: string, email: string, password: string, options: { javaScript?: boolean; locale?: string } = {}): Promise<Page> {
+export async function signedInPage(
+  browser: Browser,
+  base: string,
+  email: string,
+  password: string,
+  options: { javaScript?: boolean; locale?: string } = {},
+): Promise<Page> {
   const context = await newContext(browser, options);
   const page = await context.newPage();
   await page.goto(`${base}/sign-in`);

@@ -28,7 +28,14 @@ export interface MadeUser {
 
 export async function makeUser(
   db: Kysely<Database>,
-  options: { agencyId: string; roles?: Role[]; email?: string; password?: string; profession?: Profession; displayName?: string },
+  options: {
+    agencyId: string;
+    roles?: Role[];
+    email?: string;
+    password?: string;
+    profession?: Profession;
+    displayName?: string;
+  },
 ): Promise<MadeUser> {
   const email = options.email ?? `user-${unique()}@example.test`;
   const roles = options.roles ?? ["trainee"];
@@ -43,7 +50,11 @@ export async function makeUser(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  if (roles.length) await db.insertInto("user_roles").values(roles.map((role) => ({ user_id: user.id, role }))).execute();
+  if (roles.length)
+    await db
+      .insertInto("user_roles")
+      .values(roles.map((role) => ({ user_id: user.id, role })))
+      .execute();
   const config = testConfig();
   await setPassword(db, user.id, await hashPassword(options.password ?? PASSWORD, config.argon2));
   return { id: user.id, email, agencyId: options.agencyId, roles };

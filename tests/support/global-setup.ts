@@ -40,11 +40,15 @@ async function preparePostgresTemplate() {
 
 function ensureBuild() {
   if (process.env.SKIP_BUILD === "1" && existsSync(path.join(root, "build/server/index.js"))) return;
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
-    cwd: root,
-    stdio: "pipe",
-    env: { ...process.env, NODE_ENV: "production" },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"],
+    {
+      cwd: root,
+      stdio: "pipe",
+      env: { ...process.env, NODE_ENV: "production" },
+    },
+  );
   if (result.status !== 0) throw new Error(`build failed:\n${result.stderr}`);
 }
 

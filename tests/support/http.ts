@@ -18,7 +18,10 @@ export interface TestServer {
   client(): TestClient;
 }
 
-export async function startTestServer(configOverrides: Record<string, string> = {}, database?: DatabaseHandle): Promise<TestServer> {
+export async function startTestServer(
+  configOverrides: Record<string, string> = {},
+  database?: DatabaseHandle,
+): Promise<TestServer> {
   const build = await import(pathToFileURL(path.join(root, "build/server/index.js")).href);
   const handle = database ?? (await testDatabase());
   const logs: string[] = [];
@@ -68,7 +71,11 @@ export class TestClient {
   }
 
   /** A form post as a browser without JavaScript would send it. */
-  async post(pathname: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Response> {
+  async post(
+    pathname: string,
+    fields: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
     const response = await fetch(this.base + pathname, {

@@ -32,7 +32,14 @@ export interface PlatformProcess {
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<PlatformProcess> {
   const port = await freePort();
   const suffix = randomBytes(4).toString("hex");
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", PUBLIC_URL: `http://localhost:${port}`, ...extraEnv };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    NODE_ENV: "production",
+    PUBLIC_URL: `http://localhost:${port}`,
+    ...extraEnv,
+  };
   let cleanup = async () => {};
   if (serverUrl) {
     const name = `mamoru_proc_${suffix}`;
@@ -50,7 +57,11 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     env.DATA_DIR = dir;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

@@ -21,4 +21,3 @@ export async function answerAll(db: Kysely<Database>, userId: string, attemptId:
     }
   }
 }
-

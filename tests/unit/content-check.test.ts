@@ -23,7 +23,13 @@ describe("content check", () => {
     expect(Object.fromEntries(coverage)).toEqual({ "R-1.1-a": ["sample-module"], "R-1.2-a": [] });
   });
 
-  const cases: { name: string; breakIt: (c: ReturnType<typeof sampleCopy>) => void; file: string; field: string; message: RegExp }[] = [
+  const cases: {
+    name: string;
+    breakIt: (c: ReturnType<typeof sampleCopy>) => void;
+    file: string;
+    field: string;
+    message: RegExp;
+  }[] = [
     {
       name: "an unknown module in a course",
       breakIt: (c) => c.edit("catalog.yaml", "modules: [sample-module]", "modules: [sample-module, no-such-module]"),
@@ -33,7 +39,12 @@ describe("content check", () => {
     },
     {
       name: "a question whose answer is not among its options",
-      breakIt: (c) => c.edit(QUIZ, /(- id: pre-1\n[\s\S]*?) {8}correct: true\n(.*\n)/, "$1$2        misconception: offender-framing\n"),
+      breakIt: (c) =>
+        c.edit(
+          QUIZ,
+          /(- id: pre-1\n[\s\S]*?) {8}correct: true\n(.*\n)/,
+          "$1$2        misconception: offender-framing\n",
+        ),
       file: QUIZ,
       field: "pretest[0].options",
       message: /the answer must be exactly one of the options; 0 are marked correct/,
@@ -103,7 +114,8 @@ describe("content check", () => {
     },
     {
       name: "a missing Japanese text in a bilingual module",
-      breakIt: (c) => c.edit(QUIZ, 'prompt: { en: "Question q-3?", ja: "質問 q-3?" }', 'prompt: { en: "Question q-3?" }'),
+      breakIt: (c) =>
+        c.edit(QUIZ, 'prompt: { en: "Question q-3?", ja: "質問 q-3?" }', 'prompt: { en: "Question q-3?" }'),
       file: QUIZ,
       field: "pool[2].prompt",
       message: /Japanese text is missing/,
@@ -166,7 +178,12 @@ describe("content check", () => {
     },
     {
       name: "Japanese text folded across lines by a >- block, which leaves spaces between its characters",
-      breakIt: (c) => c.edit(MODULE, 'summary: { en: "A module for the tests.", ja: "テスト用のモジュール。" }', 'summary:\n  en: "A module for the tests."\n  ja: >-\n    テスト用の\n    モジュール。'),
+      breakIt: (c) =>
+        c.edit(
+          MODULE,
+          'summary: { en: "A module for the tests.", ja: "テスト用のモジュール。" }',
+          'summary:\n  en: "A module for the tests."\n  ja: >-\n    テスト用の\n    モジュール。',
+        ),
       file: MODULE,
       field: "summary.ja",
       message: /space or line break between Japanese characters/,
@@ -198,6 +215,8 @@ describe("content check", () => {
     cases[3]!.breakIt(copy);
     cases[6]!.breakIt(copy);
     const result = checkContent(copy.dir);
-    expect(result.problems.map((p) => p.file).sort()).toEqual(["catalog.yaml", QUIZ, "sample-module/lessons/01-first.en.md"].sort());
+    expect(result.problems.map((p) => p.file).sort()).toEqual(
+      ["catalog.yaml", QUIZ, "sample-module/lessons/01-first.en.md"].sort(),
+    );
   });
 });

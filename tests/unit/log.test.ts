@@ -17,7 +17,14 @@ describe("logs", () => {
     log.error("failed", { error: new Error("boom") });
     expect(lines).toHaveLength(2);
     const first = JSON.parse(lines[0]!);
-    expect(first).toMatchObject({ level: "info", msg: "request", service: "mamoru", requestId: "r-1", path: "/invite/[redacted]", status: 200 });
+    expect(first).toMatchObject({
+      level: "info",
+      msg: "request",
+      service: "mamoru",
+      requestId: "r-1",
+      path: "/invite/[redacted]",
+      status: 200,
+    });
     expect(JSON.parse(lines[1]!).error).toEqual({ name: "Error", message: "boom" });
   });
 });

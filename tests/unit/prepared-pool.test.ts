@@ -49,7 +49,12 @@ describe("the prepared-statement pool", () => {
     const { pool, sent } = fakePool();
     const client = await new PreparingPool(pool, 2).connect();
     for (const text of ["select 1", "select 2", "select 3", "select 1"]) await client.query(text, []);
-    expect(sent.map(([q]) => (typeof q === "object" ? (q as { name: string }).name : null))).toEqual(["k1", "k2", null, "k1"]);
+    expect(sent.map(([q]) => (typeof q === "object" ? (q as { name: string }).name : null))).toEqual([
+      "k1",
+      "k2",
+      null,
+      "k1",
+    ]);
   });
 
   it("hands back the same client wrapper for the same connection", async () => {

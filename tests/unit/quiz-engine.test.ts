@@ -1,12 +1,39 @@
 import { describe, expect, it } from "vitest";
-import { answerFits, grade, isCorrect, serve, shuffle, type StoredQuestion } from "../../app/server/learning/quiz-engine";
+import {
+  answerFits,
+  grade,
+  isCorrect,
+  serve,
+  shuffle,
+  type StoredQuestion,
+} from "../../app/server/learning/quiz-engine";
 
 const t = (en: string) => ({ en });
-const opt = (id: string, correct = false) => ({ id, text: t(id), feedback: t(`why ${id}`), ...(correct ? { correct: true as const } : { misconception: "offender-framing" }) });
+const opt = (id: string, correct = false) => ({
+  id,
+  text: t(id),
+  feedback: t(`why ${id}`),
+  ...(correct ? { correct: true as const } : { misconception: "offender-framing" }),
+});
 
-const single: StoredQuestion = { id: "s", kind: "single", prompt: t("?"), options: [opt("a"), opt("b", true), opt("c")] };
-const multiple: StoredQuestion = { id: "m", kind: "multiple", prompt: t("?"), options: [opt("a", true), opt("b"), opt("c", true), opt("d")] };
-const trueFalse: StoredQuestion = { id: "tf", kind: "true_false", prompt: t("?"), options: [opt("true"), opt("false", true)] };
+const single: StoredQuestion = {
+  id: "s",
+  kind: "single",
+  prompt: t("?"),
+  options: [opt("a"), opt("b", true), opt("c")],
+};
+const multiple: StoredQuestion = {
+  id: "m",
+  kind: "multiple",
+  prompt: t("?"),
+  options: [opt("a", true), opt("b"), opt("c", true), opt("d")],
+};
+const trueFalse: StoredQuestion = {
+  id: "tf",
+  kind: "true_false",
+  prompt: t("?"),
+  options: [opt("true"), opt("false", true)],
+};
 const scenario: StoredQuestion = {
   id: "sc",
   kind: "scenario",
@@ -47,8 +74,16 @@ describe("grading", () => {
 
   it("scores in whole percent, rounding down so a pass mark is never reached by rounding", () => {
     const questions = [single, multiple, trueFalse];
-    expect(grade(questions, { s: { choice: ["b"] }, m: { choice: ["a", "c"] }, tf: { choice: ["false"] } })).toEqual({ correct: 3, total: 3, score: 100 });
-    expect(grade(questions, { s: { choice: ["b"] }, m: { choice: ["a"] }, tf: { choice: ["false"] } })).toEqual({ correct: 2, total: 3, score: 66 });
+    expect(grade(questions, { s: { choice: ["b"] }, m: { choice: ["a", "c"] }, tf: { choice: ["false"] } })).toEqual({
+      correct: 3,
+      total: 3,
+      score: 100,
+    });
+    expect(grade(questions, { s: { choice: ["b"] }, m: { choice: ["a"] }, tf: { choice: ["false"] } })).toEqual({
+      correct: 2,
+      total: 3,
+      score: 66,
+    });
     expect(grade(questions, {})).toEqual({ correct: 0, total: 3, score: 0 });
   });
 });
@@ -64,7 +99,13 @@ describe("serving", () => {
   });
 
   it("varies the draw and the option order between attempts", () => {
-    const draws = new Set(Array.from({ length: 20 }, () => serve(pool, 10).map((s) => `${s.id}:${s.options.join("")}`).join(",")));
+    const draws = new Set(
+      Array.from({ length: 20 }, () =>
+        serve(pool, 10)
+          .map((s) => `${s.id}:${s.options.join("")}`)
+          .join(","),
+      ),
+    );
     expect(draws.size).toBeGreaterThan(15);
   });
 

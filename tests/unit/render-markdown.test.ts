@@ -30,13 +30,20 @@ describe("lesson rendering", () => {
 
   it("finds the sources a lesson cites, in the module's order, once each", () => {
     const source = (id: string) => ({ id, title: id.toUpperCase(), year: 2000, detail: "" });
-    const html = render("# T\n\n[a](source:opsc), [b](source:report) and [again](source:opsc); not [this](https://example.org/#source-crc).");
-    expect(citedSources(html, [source("crc"), source("report"), source("opsc")]).map((s) => s.id)).toEqual(["report", "opsc"]);
+    const html = render(
+      "# T\n\n[a](source:opsc), [b](source:report) and [again](source:opsc); not [this](https://example.org/#source-crc).",
+    );
+    expect(citedSources(html, [source("crc"), source("report"), source("opsc")]).map((s) => s.id)).toEqual([
+      "report",
+      "opsc",
+    ]);
     expect(citedSources(render("# T\n\nNo citation."), [source("crc")])).toEqual([]);
   });
 
   it("keeps external links but stops them from reaching back into the page", () => {
-    expect(render("# T\n\n[UN](https://www.un.org/)")).toContain('<a href="https://www.un.org/" rel="noopener noreferrer">UN</a>');
+    expect(render("# T\n\n[UN](https://www.un.org/)")).toContain(
+      '<a href="https://www.un.org/" rel="noopener noreferrer">UN</a>',
+    );
   });
 
   it("renders Japanese text unchanged", () => {

@@ -4,12 +4,18 @@ import type { Database } from "../../../db/schema";
 import { audit } from "../audit";
 import { DomainError } from "../shared/errors";
 import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords";
-import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, addressKey, clearFailures, lockedUntil, recordAttempt } from "./throttle";
+import {
+  ACCOUNT_RULE,
+  ADDRESS_RULE,
+  accountKey,
+  addressKey,
+  clearFailures,
+  lockedUntil,
+  recordAttempt,
+} from "./throttle";
 
 export type SignInResult =
-  | { ok: true; userId: string }
-  | { ok: false; reason: "invalid" }
-  | { ok: false; reason: "throttled"; retryAt: Date };
+  { ok: true; userId: string } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAt: Date };
 
 // Verified against when the e-mail is unknown, so that both failures take the same time.
 let decoyHash: Promise<string> | undefined;
@@ -39,12 +45,24 @@ export async function signIn(
     await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
     await recordAttempt(db, keys[1]!, ADDRESS_RULE);
     if (row) {
-      await audit(db, { actorId: null, agencyId: row.agency_id, action: "auth.sign_in_failed", subjectType: "user", subjectId: row.id });
+      await audit(db, {
+        actorId: null,
+        agencyId: row.agency_id,
+        action: "auth.sign_in_failed",
+        subjectType: "user",
+        subjectId: row.id,
+      });
     }
     return { ok: false, reason: "invalid" };
   }
   await clearFailures(db, keys[0]!);
-  await audit(db, { actorId: row.id, agencyId: row.agency_id, action: "auth.signed_in", subjectType: "user", subjectId: row.id });
+  await audit(db, {
+    actorId: row.id,
+    agencyId: row.agency_id,
+    action: "auth.signed_in",
+    subjectType: "user",
+    subjectId: row.id,
+  });
   return { ok: true, userId: row.id };
 }
 
@@ -87,6 +105,12 @@ export async function changePassword(
   await db.transaction().execute(async (trx) => {
     await setPassword(trx, input.userId, hash);
     await endAllSessions(trx, input.userId);
-    await audit(trx, { actorId: input.userId, agencyId: row.agency_id, action: "auth.password_changed", subjectType: "user", subjectId: input.userId });
+    await audit(trx, {
+      actorId: input.userId,
+      agencyId: row.agency_id,
+      action: "auth.password_changed",
+      subjectType: "user",
+      subjectId: input.userId,
+    });
   });
 }

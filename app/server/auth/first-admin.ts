@@ -76,13 +76,22 @@ export async function createFirstAdmin(
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await trx.insertInto("user_roles").values([
-      { user_id: user.id, role: "admin" },
-      { user_id: user.id, role: "trainee" },
-    ]).execute();
+    await trx
+      .insertInto("user_roles")
+      .values([
+        { user_id: user.id, role: "admin" },
+        { user_id: user.id, role: "trainee" },
+      ])
+      .execute();
     await setPassword(trx, user.id, hash);
     await trx.updateTable("setup_tokens").set({ used_at: new Date() }).where("used_at", "is", null).execute();
-    await audit(trx, { actorId: user.id, agencyId: agency.id, action: "setup.first_admin", subjectType: "user", subjectId: user.id });
+    await audit(trx, {
+      actorId: user.id,
+      agencyId: agency.id,
+      action: "setup.first_admin",
+      subjectType: "user",
+      subjectId: user.id,
+    });
     return { userId: user.id };
   });
 }

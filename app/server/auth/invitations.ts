@@ -31,7 +31,11 @@ export async function invite(
     throw new DomainError("forbidden", "errors.forbidden");
   }
   const email = input.email.trim().toLowerCase();
-  const agency = await db.selectFrom("agencies").select(["id", "name"]).where("id", "=", input.agencyId).executeTakeFirst();
+  const agency = await db
+    .selectFrom("agencies")
+    .select(["id", "name"])
+    .where("id", "=", input.agencyId)
+    .executeTakeFirst();
   if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
   const existing = await db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst();
   if (existing) throw new DomainError("conflict", "errors.invite.emailTaken", "email");

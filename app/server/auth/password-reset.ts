@@ -33,12 +33,23 @@ export async function requestPasswordReset(
   const token = newToken();
   await db.transaction().execute(async (trx) => {
     // Only the newest link works.
-    await trx.updateTable("password_resets").set({ used_at: new Date() }).where("user_id", "=", user.id).where("used_at", "is", null).execute();
+    await trx
+      .updateTable("password_resets")
+      .set({ used_at: new Date() })
+      .where("user_id", "=", user.id)
+      .where("used_at", "is", null)
+      .execute();
     await trx
       .insertInto("password_resets")
       .values({ token_hash: hashToken(token), user_id: user.id, expires_at: new Date(Date.now() + RESET_TTL_MS) })
       .execute();
-    await audit(trx, { actorId: null, agencyId: user.agency_id, action: "auth.reset_requested", subjectType: "user", subjectId: user.id });
+    await audit(trx, {
+      actorId: null,
+      agencyId: user.agency_id,
+      action: "auth.reset_requested",
+      subjectType: "user",
+      subjectId: user.id,
+    });
   });
   const link = `${publicUrl}/reset-password/${token}`;
   await mailer.send({ to: email, link, ...resetMail(link) });
@@ -82,7 +93,12 @@ export async function completePasswordReset(
     await trx.updateTable("password_resets").set({ used_at: new Date() }).where("id", "=", reset.id).execute();
     await setPassword(trx, reset.user_id, hash);
     await endAllSessions(trx, reset.user_id);
-    await audit(trx, { actorId: reset.user_id, action: "auth.password_reset", subjectType: "user", subjectId: reset.user_id });
+    await audit(trx, {
+      actorId: reset.user_id,
+      action: "auth.password_reset",
+      subjectType: "user",
+      subjectId: reset.user_id,
+    });
     return { userId: reset.user_id };
   });
 }

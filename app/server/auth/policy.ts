@@ -35,7 +35,13 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-const ADMIN_ONLY: ReadonlySet<Action> = new Set(["agency.manage", "user.manage", "content.sync", "outbox.view", "records.verify"]);
+const ADMIN_ONLY: ReadonlySet<Action> = new Set([
+  "agency.manage",
+  "user.manage",
+  "content.sync",
+  "outbox.view",
+  "records.verify",
+]);
 
 export function can(actor: Actor, action: Action, target?: Target): boolean {
   const has = (role: Role) => actor.roles.includes(role);

@@ -20,7 +20,9 @@ export async function listCourses(db: Kysely<Database>, profession?: Profession)
       eb
         .selectFrom("course_modules as cm")
         .innerJoin("modules as m", "m.slug", "cm.module_slug")
-        .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
+        .innerJoin("module_versions as v", (j) =>
+          j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+        )
         .whereRef("cm.course_slug", "=", "c.slug")
         .select(sql<number>`coalesce(sum(v.minutes), 0)::int`.as("n"))
         .as("minutes"),
@@ -28,18 +30,29 @@ export async function listCourses(db: Kysely<Database>, profession?: Profession)
     .where("c.archived_at", "is", null)
     .orderBy("c.position")
     .execute();
-  const rows = courses.map((c) => ({ ...c, module_count: Number(c.module_count ?? 0), minutes: Number(c.minutes ?? 0) }));
+  const rows = courses.map((c) => ({
+    ...c,
+    module_count: Number(c.module_count ?? 0),
+    minutes: Number(c.minutes ?? 0),
+  }));
   return profession ? rows.filter((c) => c.professions.includes(profession)) : rows;
 }
 
 /** The latest version of each module of a course, in the course's order. */
 export async function getCourse(db: Kysely<Database>, slug: string) {
-  const course = await db.selectFrom("courses").selectAll().where("slug", "=", slug).where("archived_at", "is", null).executeTakeFirst();
+  const course = await db
+    .selectFrom("courses")
+    .selectAll()
+    .where("slug", "=", slug)
+    .where("archived_at", "is", null)
+    .executeTakeFirst();
   if (!course) return undefined;
   const modules = await db
     .selectFrom("course_modules as cm")
     .innerJoin("modules as m", "m.slug", "cm.module_slug")
-    .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
+    .innerJoin("module_versions as v", (j) =>
+      j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+    )
     .select(["m.slug", "v.version", "v.title", "v.summary", "v.minutes", "v.recommendation_ids", "v.locales"])
     .where("cm.course_slug", "=", slug)
     .orderBy("cm.position")
@@ -48,20 +61,44 @@ export async function getCourse(db: Kysely<Database>, slug: string) {
   return {
     course,
     minutes: modules.reduce((sum, m) => sum + m.minutes, 0),
-    modules: modules.map((m) => ({ ...m, recommendations: m.recommendation_ids.map((id) => recommendations.get(id)).filter((r) => r !== undefined) })),
+    modules: modules.map((m) => ({
+      ...m,
+      recommendations: m.recommendation_ids.map((id) => recommendations.get(id)).filter((r) => r !== undefined),
+    })),
   };
 }
 
 export async function getModule(db: Kysely<Database>, slug: string) {
   const module = await db
     .selectFrom("modules as m")
-    .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
-    .select(["m.slug", "v.id", "v.version", "v.title", "v.summary", "v.minutes", "v.pass_mark", "v.professions", "v.sources", "v.recommendation_ids", "v.locales", "v.created_at", "v.quiz_settings"])
+    .innerJoin("module_versions as v", (j) =>
+      j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+    )
+    .select([
+      "m.slug",
+      "v.id",
+      "v.version",
+      "v.title",
+      "v.summary",
+      "v.minutes",
+      "v.pass_mark",
+      "v.professions",
+      "v.sources",
+      "v.recommendation_ids",
+      "v.locales",
+      "v.created_at",
+      "v.quiz_settings",
+    ])
     .where("m.slug", "=", slug)
     .executeTakeFirst();
   if (!module) return undefined;
   const [lessons, courses, recommendations, pool] = await Promise.all([
-    db.selectFrom("lessons").select(["lesson_id", "title", "minutes", "content_note"]).where("module_version_id", "=", module.id).orderBy("position").execute(),
+    db
+      .selectFrom("lessons")
+      .select(["lesson_id", "title", "minutes", "content_note"])
+      .where("module_version_id", "=", module.id)
+      .orderBy("position")
+      .execute(),
     db
       .selectFrom("course_modules as cm")
       .innerJoin("courses as c", "c.slug", "cm.course_slug")
@@ -71,7 +108,12 @@ export async function getModule(db: Kysely<Database>, slug: string) {
       .orderBy("c.position")
       .execute(),
     recommendationsById(db),
-    db.selectFrom("questions").select((eb) => eb.fn.countAll<number>().as("n")).where("module_version_id", "=", module.id).where("stage", "=", "final").executeTakeFirstOrThrow(),
+    db
+      .selectFrom("questions")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("module_version_id", "=", module.id)
+      .where("stage", "=", "final")
+      .executeTakeFirstOrThrow(),
   ]);
   return {
     module,
@@ -92,7 +134,13 @@ export async function contentStatus(db: Kysely<Database>) {
   const latest = await db.selectFrom("content_syncs").selectAll().orderBy("at", "desc").limit(1).executeTakeFirst();
   const lastGood = latest?.ok
     ? latest
-    : await db.selectFrom("content_syncs").selectAll().where("ok", "=", true).orderBy("at", "desc").limit(1).executeTakeFirst();
+    : await db
+        .selectFrom("content_syncs")
+        .selectAll()
+        .where("ok", "=", true)
+        .orderBy("at", "desc")
+        .limit(1)
+        .executeTakeFirst();
   const versions = await db.selectFrom("modules").select(["slug", "latest_version"]).orderBy("slug").execute();
   return { latest, lastGood, versions };
 }

@@ -5,7 +5,16 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { Catalog, JAPANESE_GAP, Misconceptions, ModuleMeta, Quiz, Recommendations, type Option, type Question } from "./content-schema";
+import {
+  Catalog,
+  JAPANESE_GAP,
+  Misconceptions,
+  ModuleMeta,
+  Quiz,
+  Recommendations,
+  type Option,
+  type Question,
+} from "./content-schema";
 
 export interface ContentProblem {
   file: string;
@@ -63,16 +72,24 @@ export function checkContent(root: string): CheckResult {
     recIds.add(r.id);
   }
   for (const [i, m] of (misconceptions ?? []).entries()) {
-    if ((misconceptions ?? []).findIndex((x) => x.id === m.id) !== i) problem("misconceptions.yaml", `[${i}].id`, `duplicate id ${m.id}`);
+    if ((misconceptions ?? []).findIndex((x) => x.id === m.id) !== i)
+      problem("misconceptions.yaml", `[${i}].id`, `duplicate id ${m.id}`);
   }
 
   const modules: LoadedModule[] = [];
   // Coverage counts every module whose module.yaml reads, even when its quiz or lessons have problems.
   const metas: ModuleMeta[] = [];
   let unreadableMeta = false;
-  const folders = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory()).sort();
+  const folders = readdirSync(root)
+    .filter((name) => statSync(path.join(root, name)).isDirectory())
+    .sort();
   for (const folder of folders) {
-    const { meta, loaded } = checkModule(root, folder, { tags, recIds: recommendations ? recIds : null, problem, warn: (f, field, m) => warnings.push({ file: f, field, message: m }) });
+    const { meta, loaded } = checkModule(root, folder, {
+      tags,
+      recIds: recommendations ? recIds : null,
+      problem,
+      warn: (f, field, m) => warnings.push({ file: f, field, message: m }),
+    });
     if (meta) metas.push(meta);
     else unreadableMeta = true;
     if (loaded) modules.push(loaded);
@@ -84,12 +101,16 @@ export function checkContent(root: string): CheckResult {
     if (courseSlugs.has(course.slug)) problem("catalog.yaml", `[${i}].slug`, `duplicate course ${course.slug}`);
     courseSlugs.add(course.slug);
     course.modules.forEach((m, j) => {
-      if (!bySlug.has(m)) problem("catalog.yaml", `[${i}].modules[${j}]`, `unknown module ${m} in course ${course.slug}`);
-      if (course.modules.indexOf(m) !== j) problem("catalog.yaml", `[${i}].modules[${j}]`, `module ${m} is listed twice in course ${course.slug}`);
+      if (!bySlug.has(m))
+        problem("catalog.yaml", `[${i}].modules[${j}]`, `unknown module ${m} in course ${course.slug}`);
+      if (course.modules.indexOf(m) !== j)
+        problem("catalog.yaml", `[${i}].modules[${j}]`, `module ${m} is listed twice in course ${course.slug}`);
     });
   }
   const inCourses = new Set((catalog ?? []).flatMap((c) => c.modules));
-  for (const m of modules) if (!inCourses.has(m.meta.slug)) warnings.push({ file: "catalog.yaml", field: "-", message: `module ${m.meta.slug} is in no course` });
+  for (const m of modules)
+    if (!inCourses.has(m.meta.slug))
+      warnings.push({ file: "catalog.yaml", field: "-", message: `module ${m.meta.slug} is in no course` });
 
   const coverage = new Map<string, string[]>();
   for (const r of recommendations ?? []) coverage.set(r.id, []);
@@ -97,7 +118,11 @@ export function checkContent(root: string): CheckResult {
   for (const [i, r] of (recommendations ?? []).entries()) {
     // With a module.yaml that could not be read, coverage is unknown: its own problem says why.
     if (r.trainable && !unreadableMeta && (coverage.get(r.id) ?? []).length === 0) {
-      problem("recommendations.yaml", `[${i}]`, `recommendation ${r.id} can be addressed by training but no module addresses it`);
+      problem(
+        "recommendations.yaml",
+        `[${i}]`,
+        `recommendation ${r.id} can be addressed by training but no module addresses it`,
+      );
     }
   }
 
@@ -121,7 +146,11 @@ interface ModuleContext {
   warn: (file: string, field: string, message: string) => void;
 }
 
-function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: ModuleMeta | null; loaded: LoadedModule | null } {
+function checkModule(
+  root: string,
+  folder: string,
+  ctx: ModuleContext,
+): { meta: ModuleMeta | null; loaded: LoadedModule | null } {
   const { problem } = ctx;
   const metaFile = `${folder}/module.yaml`;
   const quizFile = `${folder}/quiz.yaml`;
@@ -137,8 +166,12 @@ function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: 
     });
   }
   const bilingual = meta.locales.includes("ja");
-  if (bilingual) for (const field of missingJapanese(meta)) problem(metaFile, field, "Japanese text is missing (the module lists ja in locales)");
-  if (quiz && bilingual) for (const field of missingJapanese(quiz)) problem(quizFile, field, "Japanese text is missing (the module lists ja in locales)");
+  if (bilingual)
+    for (const field of missingJapanese(meta))
+      problem(metaFile, field, "Japanese text is missing (the module lists ja in locales)");
+  if (quiz && bilingual)
+    for (const field of missingJapanese(quiz))
+      problem(quizFile, field, "Japanese text is missing (the module lists ja in locales)");
 
   const sourceIds = new Set<string>();
   meta.sources.forEach((s, i) => {
@@ -177,7 +210,11 @@ function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: 
         const lines = markdown.split("\n");
         lines.forEach((line, i) => {
           if (i > 0 && JAPANESE_GAP.test(`${lines[i - 1]!.slice(-1)}\n${line.slice(0, 1)}`)) {
-            problem(file, `line ${i + 1}`, "a Japanese paragraph is broken across lines: write each paragraph on one line");
+            problem(
+              file,
+              `line ${i + 1}`,
+              "a Japanese paragraph is broken across lines: write each paragraph on one line",
+            );
           }
         });
       }
@@ -186,7 +223,8 @@ function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: 
         if (words < WORDS.min || words > WORDS.max) ctx.warn(file, "-", `${words} words (lessons are about 600-1200)`);
       }
     }
-    if (texts.en !== undefined) lessons[lesson.id] = { en: texts.en, ...(texts.ja !== undefined ? { ja: texts.ja } : {}) };
+    if (texts.en !== undefined)
+      lessons[lesson.id] = { en: texts.en, ...(texts.ja !== undefined ? { ja: texts.ja } : {}) };
   }
   for (const s of sourceIds) if (!cited.has(s)) ctx.warn(metaFile, "sources", `source ${s} is never cited in a lesson`);
 
@@ -196,11 +234,19 @@ function checkModule(root: string, folder: string, ctx: ModuleContext): { meta: 
 }
 
 function checkQuiz(quiz: Quiz, meta: ModuleMeta, file: string, { tags, problem }: ModuleContext) {
-  if (quiz.pretest.length !== QUIZ_RULES.pretest) problem(file, "pretest", `the pre-test has ${quiz.pretest.length} questions; it must have ${QUIZ_RULES.pretest}`);
-  if (quiz.pool.length < QUIZ_RULES.minPool) problem(file, "pool", `the pool has ${quiz.pool.length} questions; it needs at least ${QUIZ_RULES.minPool}`);
+  if (quiz.pretest.length !== QUIZ_RULES.pretest)
+    problem(file, "pretest", `the pre-test has ${quiz.pretest.length} questions; it must have ${QUIZ_RULES.pretest}`);
+  if (quiz.pool.length < QUIZ_RULES.minPool)
+    problem(file, "pool", `the pool has ${quiz.pool.length} questions; it needs at least ${QUIZ_RULES.minPool}`);
   const scenarios = quiz.pool.filter((q) => q.kind === "scenario").length;
-  if (scenarios < QUIZ_RULES.minScenarios) problem(file, "pool", `the pool has ${scenarios} scenarios; it needs at least ${QUIZ_RULES.minScenarios}`);
-  if (meta.quiz.questions > quiz.pool.length) problem(`${meta.slug}/module.yaml`, "quiz.questions", `draws ${meta.quiz.questions} questions from a pool of ${quiz.pool.length}`);
+  if (scenarios < QUIZ_RULES.minScenarios)
+    problem(file, "pool", `the pool has ${scenarios} scenarios; it needs at least ${QUIZ_RULES.minScenarios}`);
+  if (meta.quiz.questions > quiz.pool.length)
+    problem(
+      `${meta.slug}/module.yaml`,
+      "quiz.questions",
+      `draws ${meta.quiz.questions} questions from a pool of ${quiz.pool.length}`,
+    );
 
   const seen = new Set<string>();
   const all: [string, Question][] = [
@@ -224,14 +270,24 @@ function checkQuiz(quiz: Quiz, meta: ModuleMeta, file: string, { tags, problem }
   }
 }
 
-function checkOptions(kind: Question["kind"], options: Option[], at: string, file: string, tags: Set<string>, problem: ModuleContext["problem"]) {
+function checkOptions(
+  kind: Question["kind"],
+  options: Option[],
+  at: string,
+  file: string,
+  tags: Set<string>,
+  problem: ModuleContext["problem"],
+) {
   const ids = new Set<string>();
   options.forEach((o, i) => {
     if (ids.has(o.id)) problem(file, `${at}[${i}].id`, `duplicate option id ${o.id}`);
     ids.add(o.id);
-    if (!o.correct && !o.misconception) problem(file, `${at}[${i}].misconception`, "a wrong option needs a misconception tag");
-    if (o.correct && o.misconception) problem(file, `${at}[${i}].misconception`, "a correct option has no misconception tag");
-    if (o.misconception && !tags.has(o.misconception)) problem(file, `${at}[${i}].misconception`, `unknown misconception tag ${o.misconception}`);
+    if (!o.correct && !o.misconception)
+      problem(file, `${at}[${i}].misconception`, "a wrong option needs a misconception tag");
+    if (o.correct && o.misconception)
+      problem(file, `${at}[${i}].misconception`, "a correct option has no misconception tag");
+    if (o.misconception && !tags.has(o.misconception))
+      problem(file, `${at}[${i}].misconception`, `unknown misconception tag ${o.misconception}`);
   });
   const correct = options.filter((o) => o.correct).length;
   if (kind === "multiple") {
@@ -240,7 +296,8 @@ function checkOptions(kind: Question["kind"], options: Option[], at: string, fil
   } else if (correct !== 1) {
     problem(file, at, `the answer must be exactly one of the options; ${correct} are marked correct`);
   }
-  if (kind === "true_false" && [...ids].sort().join() !== "false,true") problem(file, at, "a true/false question has exactly the options true and false");
+  if (kind === "true_false" && [...ids].sort().join() !== "false,true")
+    problem(file, at, "a true/false question has exactly the options true and false");
 }
 
 /** Every localised text ({ en, ja? }) in a value that lacks its Japanese. */
@@ -248,7 +305,8 @@ function missingJapanese(value: unknown, at = ""): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => missingJapanese(v, `${at}[${i}]`));
   if (typeof value !== "object" || value === null) return [];
   const obj = value as Record<string, unknown>;
-  if (typeof obj.en === "string" && Object.keys(obj).every((k) => k === "en" || k === "ja")) return obj.ja ? [] : [at || "-"];
+  if (typeof obj.en === "string" && Object.keys(obj).every((k) => k === "en" || k === "ja"))
+    return obj.ja ? [] : [at || "-"];
   return Object.entries(obj).flatMap(([k, v]) => missingJapanese(v, at ? `${at}.${k}` : k));
 }
 
@@ -266,7 +324,8 @@ function readYamlFile<S extends z.ZodType>(
   }
   const doc = parseDocument(readFileSync(full, "utf8"), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) problem(file, e.linePos ? `line ${e.linePos[0].line}` : "-", `invalid YAML: ${e.message.split("\n")[0]}`);
+    for (const e of doc.errors)
+      problem(file, e.linePos ? `line ${e.linePos[0].line}` : "-", `invalid YAML: ${e.message.split("\n")[0]}`);
     return null;
   }
   const parsed = schema.safeParse(doc.toJS());
@@ -278,7 +337,10 @@ function readYamlFile<S extends z.ZodType>(
 }
 
 function fieldPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), "");
+  return p.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    "",
+  );
 }
 
 function sha256(text: string): string {

@@ -11,13 +11,18 @@ const text = z.string().trim().min(1, "must not be empty");
 // characters is a slip, most often a folded YAML block (>-) turning line breaks into spaces.
 const JAPANESE = "[\\u3000-\\u30ff\\u4e00-\\u9fff\\uff00-\\uffef]";
 export const JAPANESE_GAP = new RegExp(`${JAPANESE}[ \\n]${JAPANESE}`);
-const japanese = text.refine((v) => !JAPANESE_GAP.test(v), "has a space or line break between Japanese characters: write the Japanese on one line");
+const japanese = text.refine(
+  (v) => !JAPANESE_GAP.test(v),
+  "has a space or line break between Japanese characters: write the Japanese on one line",
+);
 
 /** A short text in both languages; English is required, Japanese where the module has a Japanese edition. */
 export const Localised = z.strictObject({ en: text, ja: japanese.optional() });
 export type Localised = z.infer<typeof Localised>;
 
-export const Misconceptions = z.array(z.strictObject({ id: slug, label: z.strictObject({ en: text, ja: japanese }) })).min(1);
+export const Misconceptions = z
+  .array(z.strictObject({ id: slug, label: z.strictObject({ en: text, ja: japanese }) }))
+  .min(1);
 
 export const Recommendations = z
   .array(
@@ -61,7 +66,10 @@ export const Lesson = z.strictObject({
 export const ModuleMeta = z.strictObject({
   slug,
   version: z.number().int().min(1),
-  locales: z.array(z.enum(["en", "ja"])).min(1).refine((l) => l.includes("en"), "must include en"),
+  locales: z
+    .array(z.enum(["en", "ja"]))
+    .min(1)
+    .refine((l) => l.includes("en"), "must include en"),
   title: Localised,
   summary: Localised,
   professions: z.array(z.enum(PROFESSIONS)).min(1),

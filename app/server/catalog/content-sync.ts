@@ -33,10 +33,18 @@ export async function syncContent(db: Kysely<Database>, content: Content): Promi
 
     for (const [position, r] of content.recommendations.entries()) {
       const row = { section: r.section, text: r.text, trainable: r.trainable, position };
-      await trx.insertInto("recommendations").values({ id: r.id, ...row }).onConflict((oc) => oc.column("id").doUpdateSet(row)).execute();
+      await trx
+        .insertInto("recommendations")
+        .values({ id: r.id, ...row })
+        .onConflict((oc) => oc.column("id").doUpdateSet(row))
+        .execute();
     }
     for (const m of content.misconceptions) {
-      await trx.insertInto("misconceptions").values({ id: m.id, label: json(m.label) }).onConflict((oc) => oc.column("id").doUpdateSet({ label: json(m.label) })).execute();
+      await trx
+        .insertInto("misconceptions")
+        .values({ id: m.id, label: json(m.label) })
+        .onConflict((oc) => oc.column("id").doUpdateSet({ label: json(m.label) }))
+        .execute();
     }
 
     for (const module of content.modules) {
@@ -72,7 +80,11 @@ export async function syncContent(db: Kysely<Database>, content: Content): Promi
         archived_at: null,
         updated_at: new Date(),
       };
-      await trx.insertInto("courses").values({ slug: course.slug, ...row }).onConflict((oc) => oc.column("slug").doUpdateSet(row)).execute();
+      await trx
+        .insertInto("courses")
+        .values({ slug: course.slug, ...row })
+        .onConflict((oc) => oc.column("slug").doUpdateSet(row))
+        .execute();
       await trx.deleteFrom("course_modules").where("course_slug", "=", course.slug).execute();
       await trx
         .insertInto("course_modules")
@@ -80,9 +92,17 @@ export async function syncContent(db: Kysely<Database>, content: Content): Promi
         .execute();
     }
     // A course taken out of the catalogue is archived, not deleted: records may refer to it.
-    await trx.updateTable("courses").set({ archived_at: new Date() }).where("slug", "not in", listed).where("archived_at", "is", null).execute();
+    await trx
+      .updateTable("courses")
+      .set({ archived_at: new Date() })
+      .where("slug", "not in", listed)
+      .where("archived_at", "is", null)
+      .execute();
 
-    await trx.insertInto("content_syncs").values({ ok: true, content_hash: content.hash, summary: json(summary), error: null }).execute();
+    await trx
+      .insertInto("content_syncs")
+      .values({ ok: true, content_hash: content.hash, summary: json(summary), error: null })
+      .execute();
     return summary;
   });
 }
@@ -158,17 +178,29 @@ export async function syncContentFrom(db: Kysely<Database>, dir: string, log: Lo
   if (checked.content) {
     try {
       const summary = await syncContent(db, checked.content);
-      log.info("content synced", { added: summary.added, unchanged: summary.unchanged.length, courses: summary.courses });
+      log.info("content synced", {
+        added: summary.added,
+        unchanged: summary.unchanged.length,
+        courses: summary.courses,
+      });
       return { ok: true, summary };
     } catch (error) {
       if (!(error instanceof SyncRefused)) throw error;
       problems = [error.message];
     }
   }
-  log.error("content not synced; serving the last good content", { problems: problems.slice(0, 20), count: problems.length });
+  log.error("content not synced; serving the last good content", {
+    problems: problems.slice(0, 20),
+    count: problems.length,
+  });
   await db
     .insertInto("content_syncs")
-    .values({ ok: false, content_hash: null, summary: json({ problems: problems.length }), error: problems.slice(0, 50).join("\n") })
+    .values({
+      ok: false,
+      content_hash: null,
+      summary: json({ problems: problems.length }),
+      error: problems.slice(0, 50).join("\n"),
+    })
     .execute();
   return { ok: false, problems };
 }

@@ -35,9 +35,17 @@ const name = (max: number, errors: { required: string; tooLong: string; invalid:
     .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: errors.invalid });
 
 /** A person's name. */
-export const displayName = name(100, { required: "errors.name.required", tooLong: "errors.name.tooLong", invalid: "errors.name.invalid" });
+export const displayName = name(100, {
+  required: "errors.name.required",
+  tooLong: "errors.name.tooLong",
+  invalid: "errors.name.invalid",
+});
 /** The name of an agency or a group: its own messages, so a form with both names tells them apart. */
-export const shortName = name(120, { required: "errors.orgName.required", tooLong: "errors.orgName.tooLong", invalid: "errors.orgName.invalid" });
+export const shortName = name(120, {
+  required: "errors.orgName.required",
+  tooLong: "errors.orgName.tooLong",
+  invalid: "errors.orgName.invalid",
+});
 
 export const locale = z.enum(LOCALES, { error: "errors.locale.invalid" });
 export const profession = z.enum(PROFESSIONS, { error: "errors.profession.invalid" });

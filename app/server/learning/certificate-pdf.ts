@@ -40,7 +40,11 @@ export async function certificatePdf(data: CertificateData): Promise<Buffer> {
 
   const width = doc.page.width - 128;
   const brand = "#1d5c63";
-  doc.rect(32, 32, doc.page.width - 64, doc.page.height - 64).lineWidth(2).strokeColor(brand).stroke();
+  doc
+    .rect(32, 32, doc.page.width - 64, doc.page.height - 64)
+    .lineWidth(2)
+    .strokeColor(brand)
+    .stroke();
 
   doc.font("bold").fontSize(26).fillColor(brand).text("修了証", { align: "center", width });
   doc.font("regular").fontSize(14).text("Certificate of completion", { align: "center", width });
@@ -49,7 +53,10 @@ export async function certificatePdf(data: CertificateData): Promise<Buffer> {
   doc.font("bold").fontSize(24).text(data.name, { align: "center", width });
   doc.moveDown(0.8);
   doc.font("regular").fontSize(11).text("コース / Course", { align: "center", width });
-  doc.font("bold").fontSize(16).text(data.course.ja ?? data.course.en, { align: "center", width });
+  doc
+    .font("bold")
+    .fontSize(16)
+    .text(data.course.ja ?? data.course.en, { align: "center", width });
   if (data.course.ja) doc.font("regular").fontSize(12).text(data.course.en, { align: "center", width });
   doc.moveDown(1);
 
@@ -59,7 +66,10 @@ export async function certificatePdf(data: CertificateData): Promise<Buffer> {
     doc
       .font("regular")
       .fontSize(10)
-      .text(`• ${m.title.ja ?? m.title.en}${m.title.ja ? ` (${m.title.en})` : ""} — 第${m.version}版 / version ${m.version} — ${jaDate(m.completedAt)}`, { width });
+      .text(
+        `• ${m.title.ja ?? m.title.en}${m.title.ja ? ` (${m.title.en})` : ""} — 第${m.version}版 / version ${m.version} — ${jaDate(m.completedAt)}`,
+        { width },
+      );
   }
   doc.moveDown(1);
   doc.font("regular").fontSize(11);
@@ -73,7 +83,12 @@ export async function certificatePdf(data: CertificateData): Promise<Buffer> {
   doc.image(qr, doc.page.width - 64 - size, doc.page.height - 64 - size - 24, { width: size, height: size });
   doc
     .fontSize(8)
-    .text("このQRコードで真正性を確認できます / Scan to verify", doc.page.width - 64 - size - 40, doc.page.height - 64 - 20, { width: size + 40, align: "center" });
+    .text(
+      "このQRコードで真正性を確認できます / Scan to verify",
+      doc.page.width - 64 - size - 40,
+      doc.page.height - 64 - 20,
+      { width: size + 40, align: "center" },
+    );
   doc.end();
   return done;
 }

@@ -28,7 +28,11 @@ export async function recordCompletions(
   input: { userId: string; moduleVersionId: string; attemptId: string; score: number; completedAt: Date },
 ) {
   const { userId, moduleVersionId, completedAt } = input;
-  const version = await trx.selectFrom("module_versions").select(["module_slug", "version", "pass_mark"]).where("id", "=", moduleVersionId).executeTakeFirstOrThrow();
+  const version = await trx
+    .selectFrom("module_versions")
+    .select(["module_slug", "version", "pass_mark"])
+    .where("id", "=", moduleVersionId)
+    .executeTakeFirstOrThrow();
   const pretest = await trx
     .selectFrom("quiz_attempts")
     .select(["score", "started_at"])
@@ -134,7 +138,12 @@ export async function completeCourseIfDone(
     expires_at: expiresAt,
     certificate_code: newCertificateCode(),
     details: {
-      modules: records.map((r) => ({ module: r.module_slug, version: r.version, record: r.id, completedAt: r.completed_at.toISOString() })),
+      modules: records.map((r) => ({
+        module: r.module_slug,
+        version: r.version,
+        record: r.id,
+        completedAt: r.completed_at.toISOString(),
+      })),
     },
   });
 }

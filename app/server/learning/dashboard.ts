@@ -16,16 +16,25 @@ export interface CourseProgress {
   next: { slug: string; title: LocalisedText } | null;
 }
 
-const dashboardQuery = compiledQuery(["userId", "at", "certificates"], (db, { userId, at, certificates }: { userId: string; at: Date; certificates: number }) =>
-  db.selectNoFrom((eb) => [
+const dashboardQuery = compiledQuery(
+  ["userId", "at", "certificates"],
+  (db, { userId, at, certificates }: { userId: string; at: Date; certificates: number }) =>
+    db.selectNoFrom((eb) => [
       jsonArrayFrom(
         eb
           .selectFrom("enrollments as e")
           .innerJoin("courses as c", "c.slug", "e.course_slug")
           .innerJoin("course_modules as cm", "cm.course_slug", "c.slug")
           .innerJoin("modules as m", "m.slug", "cm.module_slug")
-          .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
-          .select(["c.slug as course_slug", "c.title as course_title", "m.slug as module_slug", "v.title as module_title"])
+          .innerJoin("module_versions as v", (j) =>
+            j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+          )
+          .select([
+            "c.slug as course_slug",
+            "c.title as course_title",
+            "m.slug as module_slug",
+            "v.title as module_title",
+          ])
           .where("e.user_id", "=", userId)
           .where("c.archived_at", "is", null)
           .orderBy("e.enrolled_at")
@@ -48,7 +57,12 @@ const dashboardQuery = compiledQuery(["userId", "at", "certificates"], (db, { us
               .selectFrom("lesson_progress")
               .select(["module_version_id", "completed_at as at"])
               .where("user_id", "=", userId)
-              .unionAll(eb.selectFrom("quiz_attempts").select(["module_version_id", "started_at as at"]).where("user_id", "=", userId))
+              .unionAll(
+                eb
+                  .selectFrom("quiz_attempts")
+                  .select(["module_version_id", "started_at as at"])
+                  .where("user_id", "=", userId),
+              )
               .as("activity"),
           )
           .innerJoin("module_versions as v", "v.id", "activity.module_version_id")
@@ -83,10 +97,19 @@ export async function traineeDashboard(db: Kysely<Database>, userId: string, at 
   return {
     courses: [...courses.values()].map((c): CourseProgress => {
       const n = c.modules.filter((m) => m.done).length;
-      return { ...c, done: n, percent: Math.round((n * 100) / c.modules.length), next: c.modules.find((m) => !m.done) ?? null };
+      return {
+        ...c,
+        done: n,
+        percent: Math.round((n * 100) / c.modules.length),
+        next: c.modules.find((m) => !m.done) ?? null,
+      };
     }),
     last: row.last,
     // JSON carries timestamps as text.
-    certificates: row.certificates.map((c) => ({ ...c, completed_at: new Date(c.completed_at), expires_at: new Date(c.expires_at) })),
+    certificates: row.certificates.map((c) => ({
+      ...c,
+      completed_at: new Date(c.completed_at),
+      expires_at: new Date(c.expires_at),
+    })),
   };
 }

@@ -11,7 +11,9 @@ import { DomainError } from "../shared/errors";
 export async function currentVersion(db: Kysely<Database>, slug: string) {
   return db
     .selectFrom("modules as m")
-    .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
+    .innerJoin("module_versions as v", (j) =>
+      j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+    )
     .select(["v.id", "v.module_slug", "v.version", "v.title", "v.pass_mark", "v.quiz_settings"])
     .where("m.slug", "=", slug)
     .executeTakeFirst();
@@ -21,8 +23,18 @@ export type ModuleStep = "pretest" | "lessons" | "quiz" | "done";
 
 export async function moduleState(db: Kysely<Database>, userId: string, moduleVersionId: string) {
   const [lessons, done, attempts, completion] = await Promise.all([
-    db.selectFrom("lessons").select(["lesson_id", "title", "minutes", "content_note"]).where("module_version_id", "=", moduleVersionId).orderBy("position").execute(),
-    db.selectFrom("lesson_progress").select("lesson_id").where("user_id", "=", userId).where("module_version_id", "=", moduleVersionId).execute(),
+    db
+      .selectFrom("lessons")
+      .select(["lesson_id", "title", "minutes", "content_note"])
+      .where("module_version_id", "=", moduleVersionId)
+      .orderBy("position")
+      .execute(),
+    db
+      .selectFrom("lesson_progress")
+      .select("lesson_id")
+      .where("user_id", "=", userId)
+      .where("module_version_id", "=", moduleVersionId)
+      .execute(),
     db
       .selectFrom("quiz_attempts")
       .select(["id", "stage", "started_at", "submitted_at", "score", "passed"])
@@ -63,7 +75,12 @@ export async function moduleState(db: Kysely<Database>, userId: string, moduleVe
 
 /** Marks a lesson done (once; again is harmless). Lessons come after the pre-test. */
 export async function completeLesson(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
-  const lesson = await db.selectFrom("lessons").select("lesson_id").where("module_version_id", "=", moduleVersionId).where("lesson_id", "=", lessonId).executeTakeFirst();
+  const lesson = await db
+    .selectFrom("lessons")
+    .select("lesson_id")
+    .where("module_version_id", "=", moduleVersionId)
+    .where("lesson_id", "=", lessonId)
+    .executeTakeFirst();
   if (!lesson) throw new DomainError("not_found", "errors.notFound");
   await db
     .insertInto("lesson_progress")
@@ -92,68 +109,80 @@ export async function enrol(db: Kysely<Database>, userId: string, courseSlug: st
   });
 }
 
-const lessonQuery = compiledQuery(["userId", "slug", "lessonId", "locale"], (db, { userId, slug, lessonId, locale }: { userId: string; slug: string; lessonId: string; locale: Locale }) =>
-  db
-    .with("v", (q) =>
-      q
-        .selectFrom("modules as m")
-        .innerJoin("module_versions as v", (j) => j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"))
-        .select(["v.id", "v.module_slug", "v.title", "v.sources"])
-        .where("m.slug", "=", slug),
-    )
-    .with("sequence", (q) =>
-      q
-        .selectFrom("lessons as l")
-        .innerJoin("v", "v.id", "l.module_version_id")
-        .select((eb) => [
-          "l.lesson_id",
-          sql<number>`row_number() over (order by l.position) - 1`.as("index"),
-          eb.fn.countAll<number>().over().as("total"),
-          eb.fn.agg<string | null>("lag", ["l.lesson_id"]).over((o) => o.orderBy("l.position")).as("previous"),
-          eb.fn.agg<string | null>("lead", ["l.lesson_id"]).over((o) => o.orderBy("l.position")).as("next"),
-        ]),
-    )
-    .selectFrom("v")
-    .innerJoin("sequence as s", (j) => j.on("s.lesson_id", "=", lessonId))
-    .innerJoin("lessons as l", (j) => j.onRef("l.module_version_id", "=", "v.id").onRef("l.lesson_id", "=", "s.lesson_id"))
-    .select((eb) => [
-      "v.id as version_id",
-      "v.module_slug",
-      "v.title as module_title",
-      "v.sources",
-      "l.lesson_id",
-      "l.title",
-      "l.minutes",
-      "l.content_note",
-      // Only the edition shown: the HTML travels to the browser twice (page and its data).
-      sql<string>`coalesce(l.html->>${locale}, l.html->>'en')`.as("html"),
-      sql<boolean>`l.html ? ${locale}`.as("in_locale"),
-      "s.index",
-      "s.total",
-      "s.previous",
-      "s.next",
-      eb
-        .exists(
-          eb
-            .selectFrom("lesson_progress as p")
-            .select("p.lesson_id")
-            .where("p.user_id", "=", userId)
-            .whereRef("p.module_version_id", "=", "v.id")
-            .whereRef("p.lesson_id", "=", "l.lesson_id"),
-        )
-        .as("done"),
-      eb
-        .exists(
-          eb
-            .selectFrom("quiz_attempts as a")
-            .select("a.id")
-            .where("a.user_id", "=", userId)
-            .whereRef("a.module_version_id", "=", "v.id")
-            .where("a.stage", "=", "pretest")
-            .where("a.submitted_at", "is not", null),
-        )
-        .as("pretest_done"),
-    ]),
+const lessonQuery = compiledQuery(
+  ["userId", "slug", "lessonId", "locale"],
+  (db, { userId, slug, lessonId, locale }: { userId: string; slug: string; lessonId: string; locale: Locale }) =>
+    db
+      .with("v", (q) =>
+        q
+          .selectFrom("modules as m")
+          .innerJoin("module_versions as v", (j) =>
+            j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+          )
+          .select(["v.id", "v.module_slug", "v.title", "v.sources"])
+          .where("m.slug", "=", slug),
+      )
+      .with("sequence", (q) =>
+        q
+          .selectFrom("lessons as l")
+          .innerJoin("v", "v.id", "l.module_version_id")
+          .select((eb) => [
+            "l.lesson_id",
+            sql<number>`row_number() over (order by l.position) - 1`.as("index"),
+            eb.fn.countAll<number>().over().as("total"),
+            eb.fn
+              .agg<string | null>("lag", ["l.lesson_id"])
+              .over((o) => o.orderBy("l.position"))
+              .as("previous"),
+            eb.fn
+              .agg<string | null>("lead", ["l.lesson_id"])
+              .over((o) => o.orderBy("l.position"))
+              .as("next"),
+          ]),
+      )
+      .selectFrom("v")
+      .innerJoin("sequence as s", (j) => j.on("s.lesson_id", "=", lessonId))
+      .innerJoin("lessons as l", (j) =>
+        j.onRef("l.module_version_id", "=", "v.id").onRef("l.lesson_id", "=", "s.lesson_id"),
+      )
+      .select((eb) => [
+        "v.id as version_id",
+        "v.module_slug",
+        "v.title as module_title",
+        "v.sources",
+        "l.lesson_id",
+        "l.title",
+        "l.minutes",
+        "l.content_note",
+        // Only the edition shown: the HTML travels to the browser twice (page and its data).
+        sql<string>`coalesce(l.html->>${locale}, l.html->>'en')`.as("html"),
+        sql<boolean>`l.html ? ${locale}`.as("in_locale"),
+        "s.index",
+        "s.total",
+        "s.previous",
+        "s.next",
+        eb
+          .exists(
+            eb
+              .selectFrom("lesson_progress as p")
+              .select("p.lesson_id")
+              .where("p.user_id", "=", userId)
+              .whereRef("p.module_version_id", "=", "v.id")
+              .whereRef("p.lesson_id", "=", "l.lesson_id"),
+          )
+          .as("done"),
+        eb
+          .exists(
+            eb
+              .selectFrom("quiz_attempts as a")
+              .select("a.id")
+              .where("a.user_id", "=", userId)
+              .whereRef("a.module_version_id", "=", "v.id")
+              .where("a.stage", "=", "pretest")
+              .where("a.submitted_at", "is not", null),
+          )
+          .as("pretest_done"),
+      ]),
 );
 
 /**
@@ -161,10 +190,29 @@ const lessonQuery = compiledQuery(["userId", "slug", "lessonId", "locale"], (db,
  * where the lesson has no edition in it yet), with its place among the lessons, its neighbours,
  * whether it is done and whether the pre-test is. One statement: the page is read often.
  */
-export async function lessonForTrainee(db: Kysely<Database>, userId: string, slug: string, lessonId: string, locale: Locale) {
+export async function lessonForTrainee(
+  db: Kysely<Database>,
+  userId: string,
+  slug: string,
+  lessonId: string,
+  locale: Locale,
+) {
   const [row] = await lessonQuery(db, { userId, slug, lessonId, locale });
   if (!row) return undefined;
-  const { version_id, module_slug, module_title, sources, index, total, previous, next, done, pretest_done, in_locale, ...lesson } = row;
+  const {
+    version_id,
+    module_slug,
+    module_title,
+    sources,
+    index,
+    total,
+    previous,
+    next,
+    done,
+    pretest_done,
+    in_locale,
+    ...lesson
+  } = row;
   return {
     version: { id: version_id, module_slug, title: module_title },
     // The lesson's own citations, which its links point to; the module page lists them all.
@@ -180,12 +228,21 @@ export async function lessonForTrainee(db: Kysely<Database>, userId: string, slu
 }
 
 export async function isEnrolled(db: Kysely<Database>, userId: string, courseSlug: string): Promise<boolean> {
-  const row = await db.selectFrom("enrollments").select("user_id").where("user_id", "=", userId).where("course_slug", "=", courseSlug).executeTakeFirst();
+  const row = await db
+    .selectFrom("enrollments")
+    .select("user_id")
+    .where("user_id", "=", userId)
+    .where("course_slug", "=", courseSlug)
+    .executeTakeFirst();
   return Boolean(row);
 }
 
 /** Whether the person has submitted the module version's pre-test (it comes before the lessons). */
-export async function pretestSubmitted(db: Kysely<Database>, userId: string, moduleVersionId: string): Promise<boolean> {
+export async function pretestSubmitted(
+  db: Kysely<Database>,
+  userId: string,
+  moduleVersionId: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom("quiz_attempts")
     .select("id")

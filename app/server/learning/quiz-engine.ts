@@ -42,11 +42,16 @@ export function shuffle<T>(items: readonly T[], random: Random = cryptoRandom): 
 }
 
 /** Serves `count` questions from the pool (all of them, in order, when `count` is null), options shuffled. */
-export function serve(pool: readonly StoredQuestion[], count: number | null, random: Random = cryptoRandom): ServedQuestion[] {
+export function serve(
+  pool: readonly StoredQuestion[],
+  count: number | null,
+  random: Random = cryptoRandom,
+): ServedQuestion[] {
   const chosen = count === null ? [...pool] : shuffle(pool, random).slice(0, count);
   return chosen.map((q) => {
     // True/false keeps its natural order: "True" before "False" reads better than a coin toss.
-    const order = (options: Option[]) => (q.kind === "true_false" ? options.map((o) => o.id) : shuffle(options, random).map((o) => o.id));
+    const order = (options: Option[]) =>
+      q.kind === "true_false" ? options.map((o) => o.id) : shuffle(options, random).map((o) => o.id);
     return { id: q.id, options: order(q.options), ...(q.followUp ? { followUp: order(q.followUp.options) } : {}) };
   });
 }
@@ -57,8 +62,13 @@ export function followUpApplies(q: StoredQuestion, choice: readonly string[]): b
   return !q.followUp.after || choice.some((c) => q.followUp!.after!.includes(c));
 }
 
-const correctIds = (options: readonly Option[]) => options.filter((o) => o.correct).map((o) => o.id).sort();
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+const correctIds = (options: readonly Option[]) =>
+  options
+    .filter((o) => o.correct)
+    .map((o) => o.id)
+    .sort();
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 
 /** True when the answer is entirely right: every step, exactly the correct options. */
 export function isCorrect(q: StoredQuestion, answer: Answer | undefined): boolean {

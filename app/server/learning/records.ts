@@ -18,7 +18,10 @@ export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value ?? null);
 }
@@ -52,9 +55,17 @@ export async function lockChain(trx: Kysely<Database>): Promise<void> {
 }
 
 /** Appends a record to the chain; call inside the transaction that earns it. */
-export async function appendRecord(trx: Kysely<Database>, content: Omit<RecordContent, "id">): Promise<RecordContent & { hash: string }> {
+export async function appendRecord(
+  trx: Kysely<Database>,
+  content: Omit<RecordContent, "id">,
+): Promise<RecordContent & { hash: string }> {
   await lockChain(trx);
-  const last = await trx.selectFrom("completion_records").select("hash").orderBy("seq", "desc").limit(1).executeTakeFirst();
+  const last = await trx
+    .selectFrom("completion_records")
+    .select("hash")
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
   const prevHash = last?.hash ?? GENESIS;
   // Millisecond precision: what Postgres stores is exactly what the hash covered.
   const record: RecordContent = { ...content, id: randomUUID() };
@@ -76,12 +87,19 @@ export async function verifyChain(db: Kysely<Database>): Promise<ChainReport> {
   let checked = 0;
   let after = 0;
   for (;;) {
-    const rows = await db.selectFrom("completion_records").selectAll().where("seq", ">", after).orderBy("seq").limit(500).execute();
+    const rows = await db
+      .selectFrom("completion_records")
+      .selectAll()
+      .where("seq", ">", after)
+      .orderBy("seq")
+      .limit(500)
+      .execute();
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
       if (row.prev_hash !== prevHash) return { ok: false, checked, seq: row.seq, id: row.id, reason: "chain broken" };
       const { seq: _seq, prev_hash: _prev, hash, ...content } = row;
-      if (recordHash(content, row.prev_hash) !== hash) return { ok: false, checked, seq: row.seq, id: row.id, reason: "content changed" };
+      if (recordHash(content, row.prev_hash) !== hash)
+        return { ok: false, checked, seq: row.seq, id: row.id, reason: "content changed" };
       prevHash = hash;
       checked++;
       after = row.seq;
@@ -90,7 +108,11 @@ export async function verifyChain(db: Kysely<Database>): Promise<ChainReport> {
 }
 
 export async function countRecords(db: Kysely<Database>) {
-  const rows = await db.selectFrom("completion_records").select(["kind", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("kind").execute();
+  const rows = await db
+    .selectFrom("completion_records")
+    .select(["kind", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("kind")
+    .execute();
   const n = (kind: string) => Number(rows.find((r) => r.kind === kind)?.n ?? 0);
   return { module: n("module"), course: n("course") };
 }

@@ -13,7 +13,12 @@ export async function listAgencies(db: Kysely<Database>) {
       "a.name",
       "a.kind",
       "a.created_at",
-      eb.selectFrom("users as u").whereRef("u.agency_id", "=", "a.id").where("u.disabled_at", "is", null).select((e) => e.fn.countAll<number>().as("n")).as("members"),
+      eb
+        .selectFrom("users as u")
+        .whereRef("u.agency_id", "=", "a.id")
+        .where("u.disabled_at", "is", null)
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .as("members"),
     ])
     .orderBy("a.name")
     .execute();
@@ -27,7 +32,14 @@ export async function createAgency(db: Kysely<Database>, actorId: string, input:
   try {
     return await db.transaction().execute(async (trx) => {
       const agency = await trx.insertInto("agencies").values(input).returning("id").executeTakeFirstOrThrow();
-      await audit(trx, { actorId, agencyId: agency.id, action: "agency.created", subjectType: "agency", subjectId: agency.id, details: input });
+      await audit(trx, {
+        actorId,
+        agencyId: agency.id,
+        action: "agency.created",
+        subjectType: "agency",
+        subjectId: agency.id,
+        details: input,
+      });
       return agency;
     });
   } catch (error) {
@@ -36,12 +48,24 @@ export async function createAgency(db: Kysely<Database>, actorId: string, input:
   }
 }
 
-export async function updateAgency(db: Kysely<Database>, actorId: string, id: string, input: { name: string; kind: AgencyKind }) {
+export async function updateAgency(
+  db: Kysely<Database>,
+  actorId: string,
+  id: string,
+  input: { name: string; kind: AgencyKind },
+) {
   try {
     await db.transaction().execute(async (trx) => {
       const result = await trx.updateTable("agencies").set(input).where("id", "=", id).executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new DomainError("not_found", "errors.notFound");
-      await audit(trx, { actorId, agencyId: id, action: "agency.updated", subjectType: "agency", subjectId: id, details: input });
+      await audit(trx, {
+        actorId,
+        agencyId: id,
+        action: "agency.updated",
+        subjectType: "agency",
+        subjectId: id,
+        details: input,
+      });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new DomainError("conflict", "errors.agency.nameTaken", "name");
@@ -56,7 +80,11 @@ export async function listGroups(db: Kysely<Database>, agencyId: string) {
       "g.id",
       "g.name",
       "g.kind",
-      eb.selectFrom("group_members as m").whereRef("m.group_id", "=", "g.id").select((e) => e.fn.countAll<number>().as("n")).as("members"),
+      eb
+        .selectFrom("group_members as m")
+        .whereRef("m.group_id", "=", "g.id")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .as("members"),
     ])
     .where("g.agency_id", "=", agencyId)
     .orderBy("g.name")
@@ -79,7 +107,14 @@ export async function createGroup(
         .values({ agency_id: input.agencyId, name: input.name, kind: input.kind })
         .returning("id")
         .executeTakeFirstOrThrow();
-      await audit(trx, { actorId, agencyId: input.agencyId, action: "group.created", subjectType: "group", subjectId: group.id, details: { name: input.name, kind: input.kind } });
+      await audit(trx, {
+        actorId,
+        agencyId: input.agencyId,
+        action: "group.created",
+        subjectType: "group",
+        subjectId: group.id,
+        details: { name: input.name, kind: input.kind },
+      });
       return group;
     });
   } catch (error) {
@@ -95,12 +130,24 @@ export async function setGroupMembership(
   input: { groupId: string; userId: string; member: boolean },
 ) {
   await db.transaction().execute(async (trx) => {
-    const group = await trx.selectFrom("groups").select(["id", "agency_id"]).where("id", "=", input.groupId).executeTakeFirst();
-    const user = await trx.selectFrom("users").select(["id", "agency_id"]).where("id", "=", input.userId).executeTakeFirst();
+    const group = await trx
+      .selectFrom("groups")
+      .select(["id", "agency_id"])
+      .where("id", "=", input.groupId)
+      .executeTakeFirst();
+    const user = await trx
+      .selectFrom("users")
+      .select(["id", "agency_id"])
+      .where("id", "=", input.userId)
+      .executeTakeFirst();
     if (!group || !user) throw new DomainError("not_found", "errors.notFound");
     if (group.agency_id !== user.agency_id) throw new DomainError("invalid", "errors.group.otherAgency", "groupId");
     if (input.member) {
-      await trx.insertInto("group_members").values({ group_id: group.id, user_id: user.id }).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto("group_members")
+        .values({ group_id: group.id, user_id: user.id })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     } else {
       await trx.deleteFrom("group_members").where("group_id", "=", group.id).where("user_id", "=", user.id).execute();
     }

@@ -78,30 +78,57 @@ async function adminCount(db: Kysely<Database>, excluding: string): Promise<numb
 /** Replaces a person's roles. The platform always keeps at least one active admin. */
 export async function setRoles(db: Kysely<Database>, actorId: string, userId: string, roles: Role[]) {
   await db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom("users").select(["id", "agency_id"]).where("id", "=", userId).forUpdate().executeTakeFirst();
+    const user = await trx
+      .selectFrom("users")
+      .select(["id", "agency_id"])
+      .where("id", "=", userId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!user) throw new DomainError("not_found", "errors.notFound");
     if (!roles.includes("admin") && (await adminCount(trx, userId)) === 0) {
       throw new DomainError("invalid", "errors.user.lastAdmin", "roles");
     }
     await trx.deleteFrom("user_roles").where("user_id", "=", userId).execute();
     if (roles.length > 0) {
-      await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: userId, role }))).execute();
+      await trx
+        .insertInto("user_roles")
+        .values(roles.map((role) => ({ user_id: userId, role })))
+        .execute();
     }
-    await audit(trx, { actorId, agencyId: user.agency_id, action: "user.roles_changed", subjectType: "user", subjectId: userId, details: { roles } });
+    await audit(trx, {
+      actorId,
+      agencyId: user.agency_id,
+      action: "user.roles_changed",
+      subjectType: "user",
+      subjectId: userId,
+      details: { roles },
+    });
   });
 }
 
 /** Moves a person to another agency; their groups belonged to the old one, so they leave them. */
 export async function moveUser(db: Kysely<Database>, actorId: string, userId: string, agencyId: string) {
   await db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom("users").select(["id", "agency_id"]).where("id", "=", userId).forUpdate().executeTakeFirst();
+    const user = await trx
+      .selectFrom("users")
+      .select(["id", "agency_id"])
+      .where("id", "=", userId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!user) throw new DomainError("not_found", "errors.notFound");
     const agency = await trx.selectFrom("agencies").select("id").where("id", "=", agencyId).executeTakeFirst();
     if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
     if (user.agency_id === agencyId) return;
     await trx.deleteFrom("group_members").where("user_id", "=", userId).execute();
     await trx.updateTable("users").set({ agency_id: agencyId }).where("id", "=", userId).execute();
-    await audit(trx, { actorId, agencyId, action: "user.moved", subjectType: "user", subjectId: userId, details: { from: user.agency_id, to: agencyId } });
+    await audit(trx, {
+      actorId,
+      agencyId,
+      action: "user.moved",
+      subjectType: "user",
+      subjectId: userId,
+      details: { from: user.agency_id, to: agencyId },
+    });
   });
 }
 
@@ -109,20 +136,43 @@ export async function moveUser(db: Kysely<Database>, actorId: string, userId: st
 export async function setDisabled(db: Kysely<Database>, actorId: string, userId: string, disabled: boolean) {
   if (disabled && actorId === userId) throw new DomainError("invalid", "errors.user.disableSelf");
   await db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom("users").select(["id", "agency_id"]).where("id", "=", userId).forUpdate().executeTakeFirst();
+    const user = await trx
+      .selectFrom("users")
+      .select(["id", "agency_id"])
+      .where("id", "=", userId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!user) throw new DomainError("not_found", "errors.notFound");
     const roles = await trx.selectFrom("user_roles").select("role").where("user_id", "=", userId).execute();
     if (disabled && roles.some((r) => r.role === "admin") && (await adminCount(trx, userId)) === 0) {
       throw new DomainError("invalid", "errors.user.lastAdmin");
     }
-    await trx.updateTable("users").set({ disabled_at: disabled ? new Date() : null }).where("id", "=", userId).execute();
+    await trx
+      .updateTable("users")
+      .set({ disabled_at: disabled ? new Date() : null })
+      .where("id", "=", userId)
+      .execute();
     if (disabled) await endAllSessions(trx, userId);
-    await audit(trx, { actorId, agencyId: user.agency_id, action: disabled ? "user.disabled" : "user.enabled", subjectType: "user", subjectId: userId });
+    await audit(trx, {
+      actorId,
+      agencyId: user.agency_id,
+      action: disabled ? "user.disabled" : "user.enabled",
+      subjectType: "user",
+      subjectId: userId,
+    });
   });
 }
 
-export async function updateProfile(db: Kysely<Database>, userId: string, input: { displayName: string; locale: Locale }) {
-  await db.updateTable("users").set({ display_name: input.displayName, locale: input.locale }).where("id", "=", userId).execute();
+export async function updateProfile(
+  db: Kysely<Database>,
+  userId: string,
+  input: { displayName: string; locale: Locale },
+) {
+  await db
+    .updateTable("users")
+    .set({ display_name: input.displayName, locale: input.locale })
+    .where("id", "=", userId)
+    .execute();
 }
 
 export async function setUserLocale(db: Kysely<Database>, userId: string, locale: Locale) {
