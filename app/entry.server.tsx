@@ -6,8 +6,8 @@ import { NonceContext } from "./components/nonce";
 
 // The process entry (scripts/start.mjs) starts the server through the built bundle, so that the
 // server and the routes share one copy of every module.
-export { createHttpApp, startServer, stopOnSignals } from "./server/http/server";
-export { createAppContextFromDatabase } from "./server/context";
+export { createHttpApp, startServer, stopOnSignals } from "./server/http/server.server";
+export { createAppContextFromDatabase } from "./server/context.server";
 
 const ABORT_DELAY = 5_000;
 

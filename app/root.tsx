@@ -15,8 +15,8 @@ import {
 import type { ReactNode } from "react";
 import { useNonce } from "./components/nonce";
 import { translate, type Locale } from "./i18n";
-import { can } from "./server/auth/policy";
-import { resolveLocale } from "./server/http/locale";
+import { can } from "./server/auth/policy.server";
+import { resolveLocale } from "./server/http/locale.server";
 import stylesheet from "./styles/app.css?url";
 
 export const links: LinksFunction = () => [

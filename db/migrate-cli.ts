@@ -1,7 +1,7 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in
 // DATA_DIR (./data by default). The server also does this at start.
-import { connect } from "./connect";
-import { migrateToLatest } from "./migrate";
+import { connect } from "./connect.server";
+import { migrateToLatest } from "./migrate.server";
 
 const handle = await connect({
   databaseUrl: process.env.DATABASE_URL || undefined,

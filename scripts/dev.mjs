@@ -3,7 +3,7 @@ import { createServer } from "vite";
 
 process.env.NODE_ENV ??= "development";
 const vite = await createServer({ server: { middlewareMode: true }, appType: "custom" });
-const { startServer, stopOnSignals } = await vite.ssrLoadModule("/app/server/http/server.ts");
+const { startServer, stopOnSignals } = await vite.ssrLoadModule("/app/server/http/server.server.ts");
 const running = await startServer({
   getBuild: () => vite.ssrLoadModule("virtual:remix/server-build"),
   devMiddleware: vite.middlewares,

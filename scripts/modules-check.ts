@@ -1,7 +1,7 @@
 // `npm run modules:check`: checks modules/ and prints every problem, the warnings and the
 // coverage of the report's recommendations. Exits 1 when there is any problem.
 import path from "node:path";
-import { checkContent } from "../app/server/catalog/content-check";
+import { checkContent } from "../app/server/catalog/content-check.server";
 
 const root = path.resolve(process.argv[2] ?? "modules");
 const result = checkContent(root);

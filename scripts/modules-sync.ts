@@ -1,10 +1,10 @@
 // `npm run modules:sync`: checks modules/ and loads it into the database (DATABASE_URL, or the
 // embedded database in DATA_DIR). The server also does this at start.
 import path from "node:path";
-import { syncContentFrom } from "../app/server/catalog/content-sync";
-import { createLogger } from "../app/server/shared/log";
-import { connect } from "../db/connect";
-import { migrateToLatest } from "../db/migrate";
+import { syncContentFrom } from "../app/server/catalog/content-sync.server";
+import { createLogger } from "../app/server/shared/log.server";
+import { connect } from "../db/connect.server";
+import { migrateToLatest } from "../db/migrate.server";
 
 const handle = await connect({
   databaseUrl: process.env.DATABASE_URL || undefined,

@@ -1,8 +1,8 @@
 // `npm run records:verify`: recomputes the completion records' hash chain and reports the first
 // record that does not match. Exits 1 when one does not.
-import { verifyChain } from "../app/server/learning/records";
-import { connect } from "../db/connect";
-import { migrateToLatest } from "../db/migrate";
+import { verifyChain } from "../app/server/learning/records.server";
+import { connect } from "../db/connect.server";
+import { migrateToLatest } from "../db/migrate.server";
 
 const handle = await connect({
   databaseUrl: process.env.DATABASE_URL || undefined,

@@ -5,9 +5,9 @@ import { useFormat, useT } from "~/components/i18n";
 import { L, useLocalised } from "~/components/localised";
 import { ProgressBar } from "~/components/progress";
 import { pageTitle } from "~/components/page-title";
-import { requireActor } from "~/server/http/guards";
-import { can } from "~/server/auth/policy";
-import { traineeDashboard } from "~/server/learning/dashboard";
+import { requireActor } from "~/server/http/guards.server";
+import { can } from "~/server/auth/policy.server";
+import { traineeDashboard } from "~/server/learning/dashboard.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.title");
 

@@ -6,11 +6,11 @@ import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/for
 import { localeOptions } from "~/components/options";
 import { useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { changePassword } from "~/server/auth/accounts";
-import { displayName, locale, newPassword } from "~/server/http/fields";
-import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards";
-import { localeCookie } from "~/server/http/locale";
-import { updateProfile } from "~/server/org/users";
+import { changePassword } from "~/server/auth/accounts.server";
+import { displayName, locale, newPassword } from "~/server/http/fields.server";
+import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards.server";
+import { localeCookie } from "~/server/http/locale.server";
+import { updateProfile } from "~/server/org/users.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "account.title");
 

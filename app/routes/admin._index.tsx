@@ -2,9 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { authorize, requireActor } from "~/server/http/guards";
-import { contentStatus } from "~/server/catalog/catalog";
-import { platformCounts } from "~/server/org/overview";
+import { authorize, requireActor } from "~/server/http/guards.server";
+import { contentStatus } from "~/server/catalog/catalog.server";
+import { platformCounts } from "~/server/org/overview.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "admin.title");
 

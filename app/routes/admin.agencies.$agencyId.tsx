@@ -5,10 +5,10 @@ import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/for
 import { useFormat, useT } from "~/components/i18n";
 import { agencyKindOptions, groupKindOptions } from "~/components/options";
 import { pageTitle } from "~/components/page-title";
-import { can } from "~/server/auth/policy";
-import { agencyKind, groupKind, parseIdParam, shortName } from "~/server/http/fields";
-import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards";
-import { createGroup, getAgency, listGroups, updateAgency } from "~/server/org/agencies";
+import { can } from "~/server/auth/policy.server";
+import { agencyKind, groupKind, parseIdParam, shortName } from "~/server/http/fields.server";
+import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
+import { createGroup, getAgency, listGroups, updateAgency } from "~/server/org/agencies.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "agency.title", { name: data?.agency.name ?? "" });

@@ -5,9 +5,9 @@ import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/for
 import { useFormat, useT } from "~/components/i18n";
 import { agencyKindOptions } from "~/components/options";
 import { pageTitle } from "~/components/page-title";
-import { agencyKind, shortName } from "~/server/http/fields";
-import { authorize, fromDomainError, invalid, readForm, requireActor } from "~/server/http/guards";
-import { createAgency, listAgencies } from "~/server/org/agencies";
+import { agencyKind, shortName } from "~/server/http/fields.server";
+import { authorize, fromDomainError, invalid, readForm, requireActor } from "~/server/http/guards.server";
+import { createAgency, listAgencies } from "~/server/org/agencies.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "admin.agencies");
 

@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { authorize, requireActor } from "~/server/http/guards";
-import { listOutbox } from "~/server/mail/mailer";
+import { authorize, requireActor } from "~/server/http/guards.server";
+import { listOutbox } from "~/server/mail/mailer.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "outbox.title");
 

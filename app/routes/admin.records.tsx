@@ -3,9 +3,9 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { audit } from "~/server/audit";
-import { authorize, requireActor } from "~/server/http/guards";
-import { countRecords, verifyChain } from "~/server/learning/records";
+import { audit } from "~/server/audit.server";
+import { authorize, requireActor } from "~/server/http/guards.server";
+import { countRecords, verifyChain } from "~/server/learning/records.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "records.title");
 

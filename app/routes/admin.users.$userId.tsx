@@ -6,11 +6,11 @@ import { ErrorSummary, SelectField, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { ROLES } from "../../db/schema";
-import { can } from "~/server/auth/policy";
-import { id, parseIdParam, role } from "~/server/http/fields";
-import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards";
-import { listAgencies, listGroups, setGroupMembership } from "~/server/org/agencies";
-import { getUser, moveUser, setDisabled, setRoles } from "~/server/org/users";
+import { can } from "~/server/auth/policy.server";
+import { id, parseIdParam, role } from "~/server/http/fields.server";
+import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
+import { listAgencies, listGroups, setGroupMembership } from "~/server/org/agencies.server";
+import { getUser, moveUser, setDisabled, setRoles } from "~/server/org/users.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "user.title", { name: data?.user.display_name ?? "" });

@@ -3,11 +3,11 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { can } from "~/server/auth/policy";
-import { listPendingInvitations } from "~/server/auth/invitations";
-import { invalid, authorize, requireActor } from "~/server/http/guards";
-import { listAgencies } from "~/server/org/agencies";
-import { listUsers } from "~/server/org/users";
+import { can } from "~/server/auth/policy.server";
+import { listPendingInvitations } from "~/server/auth/invitations.server";
+import { invalid, authorize, requireActor } from "~/server/http/guards.server";
+import { listAgencies } from "~/server/org/agencies.server";
+import { listUsers } from "~/server/org/users.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "users.title");
 

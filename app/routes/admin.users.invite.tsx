@@ -5,11 +5,11 @@ import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/for
 import { useT } from "~/components/i18n";
 import { professionOptions, roleOptions } from "~/components/options";
 import { pageTitle } from "~/components/page-title";
-import { invite } from "~/server/auth/invitations";
-import { can } from "~/server/auth/policy";
-import { email, id, profession, role } from "~/server/http/fields";
-import { authorize, fromDomainError, invalid, readForm, requireActor } from "~/server/http/guards";
-import { listAgencies } from "~/server/org/agencies";
+import { invite } from "~/server/auth/invitations.server";
+import { can } from "~/server/auth/policy.server";
+import { email, id, profession, role } from "~/server/http/fields.server";
+import { authorize, fromDomainError, invalid, readForm, requireActor } from "~/server/http/guards.server";
+import { listAgencies } from "~/server/org/agencies.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "invite.title");
 

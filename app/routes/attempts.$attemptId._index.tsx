@@ -6,10 +6,10 @@ import { useT } from "~/components/i18n";
 import { L, useLocalised } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
-import { nextStep, saveAnswer, submitAttempt } from "~/server/learning/attempts";
-import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards";
-import { parseIdParam } from "~/server/http/fields";
-import { isContentId } from "~/server/http/params";
+import { nextStep, saveAnswer, submitAttempt } from "~/server/learning/attempts.server";
+import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards.server";
+import { parseIdParam } from "~/server/http/fields.server";
+import { isContentId } from "~/server/http/params.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "learn.finalQuiz");
 

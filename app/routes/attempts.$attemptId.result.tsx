@@ -4,11 +4,11 @@ import { SubmitButton } from "~/components/forms";
 import { useFormat, useLocale, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
-import { reviewAttempt } from "~/server/learning/attempts";
-import { certificateFor } from "~/server/learning/certificates";
-import { misconceptionLabels } from "~/server/catalog/catalog";
-import { fromDomainError, notFound, requireUser } from "~/server/http/guards";
-import { parseIdParam } from "~/server/http/fields";
+import { reviewAttempt } from "~/server/learning/attempts.server";
+import { certificateFor } from "~/server/learning/certificates.server";
+import { misconceptionLabels } from "~/server/catalog/catalog.server";
+import { fromDomainError, notFound, requireUser } from "~/server/http/guards.server";
+import { parseIdParam } from "~/server/http/fields.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "quiz.resultTitle");
 

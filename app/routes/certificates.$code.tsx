@@ -1,9 +1,9 @@
 // The certificate PDF: for its holder, and for those allowed to see the holder's records.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { can } from "~/server/auth/policy";
-import { notFound, requireActor } from "~/server/http/guards";
-import { certificatePdf } from "~/server/learning/certificate-pdf";
-import { certificateDetails } from "~/server/learning/certificates";
+import { can } from "~/server/auth/policy.server";
+import { notFound, requireActor } from "~/server/http/guards.server";
+import { certificatePdf } from "~/server/learning/certificate-pdf.server";
+import { certificateDetails } from "~/server/learning/certificates.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);

@@ -2,13 +2,13 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Facts } from "~/components/facts";
 import { SubmitButton } from "~/components/forms";
-import { enrol, isEnrolled } from "~/server/learning/progress";
+import { enrol, isEnrolled } from "~/server/learning/progress.server";
 import { useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
-import { getCourse } from "~/server/catalog/catalog";
-import { fromDomainError, notFound, requireUser } from "~/server/http/guards";
-import { isSlug } from "~/server/http/params";
+import { getCourse } from "~/server/catalog/catalog.server";
+import { fromDomainError, notFound, requireUser } from "~/server/http/guards.server";
+import { isSlug } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "catalog.courseTitle", {

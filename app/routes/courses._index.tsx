@@ -5,9 +5,9 @@ import { useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
 import { professionOptions } from "~/components/options";
 import { pageTitle } from "~/components/page-title";
-import { listCourses } from "~/server/catalog/catalog";
-import { profession } from "~/server/http/fields";
-import { invalid } from "~/server/http/guards";
+import { listCourses } from "~/server/catalog/catalog.server";
+import { profession } from "~/server/http/fields.server";
+import { invalid } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "catalog.title");
 

@@ -4,9 +4,9 @@ import { z } from "zod";
 import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { requestPasswordReset } from "~/server/auth/password-reset";
-import { email } from "~/server/http/fields";
-import { invalid, readForm } from "~/server/http/guards";
+import { requestPasswordReset } from "~/server/auth/password-reset.server";
+import { email } from "~/server/http/fields.server";
+import { invalid, readForm } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "forgot.title");
 

@@ -7,9 +7,9 @@ import { localeOptions } from "~/components/options";
 import { useLocale, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
-import { acceptInvitation, inspectInvitation } from "~/server/auth/invitations";
-import { displayName, isTokenShaped, locale, newPassword } from "~/server/http/fields";
-import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
+import { acceptInvitation, inspectInvitation } from "~/server/auth/invitations.server";
+import { displayName, isTokenShaped, locale, newPassword } from "~/server/http/fields.server";
+import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "acceptInvite.title");
 

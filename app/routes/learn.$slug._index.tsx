@@ -6,10 +6,10 @@ import { useFormat, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
-import { startAttempt } from "~/server/learning/attempts";
-import { currentVersion, moduleState } from "~/server/learning/progress";
-import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards";
-import { isSlug } from "~/server/http/params";
+import { startAttempt } from "~/server/learning/attempts.server";
+import { currentVersion, moduleState } from "~/server/learning/progress.server";
+import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards.server";
+import { isSlug } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "catalog.moduleTitle", {

@@ -6,10 +6,10 @@ import { L } from "~/components/localised";
 import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
-import { completeLesson, lessonForTrainee } from "~/server/learning/progress";
-import { resolveLocale } from "~/server/http/locale";
-import { notFound, requireUser } from "~/server/http/guards";
-import { isContentId, isSlug } from "~/server/http/params";
+import { completeLesson, lessonForTrainee } from "~/server/learning/progress.server";
+import { resolveLocale } from "~/server/http/locale.server";
+import { notFound, requireUser } from "~/server/http/guards.server";
+import { isContentId, isSlug } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "catalog.moduleTitle", {

@@ -1,8 +1,8 @@
 import { redirect, type ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { setUserLocale } from "~/server/org/users";
-import { localeCookie } from "~/server/http/locale";
-import { invalid, readForm, safeRedirectPath } from "~/server/http/guards";
+import { setUserLocale } from "~/server/org/users.server";
+import { localeCookie } from "~/server/http/locale.server";
+import { invalid, readForm, safeRedirectPath } from "~/server/http/guards.server";
 
 const LocaleForm = z.object({
   locale: z.enum(["ja", "en"], { error: "errors.invalid" }),

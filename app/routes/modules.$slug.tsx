@@ -5,9 +5,9 @@ import { useFormat, useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
 import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
-import { getModule } from "~/server/catalog/catalog";
-import { notFound } from "~/server/http/guards";
-import { isSlug } from "~/server/http/params";
+import { getModule } from "~/server/catalog/catalog.server";
+import { notFound } from "~/server/http/guards.server";
+import { isSlug } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "catalog.moduleTitle", {

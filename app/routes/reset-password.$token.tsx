@@ -5,9 +5,9 @@ import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
-import { completePasswordReset, inspectReset } from "~/server/auth/password-reset";
-import { isTokenShaped, newPassword } from "~/server/http/fields";
-import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
+import { completePasswordReset, inspectReset } from "~/server/auth/password-reset.server";
+import { isTokenShaped, newPassword } from "~/server/http/fields.server";
+import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "reset.title");
 

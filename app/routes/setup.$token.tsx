@@ -6,7 +6,7 @@ import { useLocale, useT } from "~/components/i18n";
 import { agencyKindOptions, localeOptions, professionOptions } from "~/components/options";
 import { pageTitle } from "~/components/page-title";
 import { TokenProblem } from "~/components/token-problem";
-import { createFirstAdmin, inspectSetupToken } from "~/server/auth/first-admin";
+import { createFirstAdmin, inspectSetupToken } from "~/server/auth/first-admin.server";
 import {
   agencyKind,
   displayName,
@@ -16,8 +16,8 @@ import {
   newPassword,
   profession,
   shortName,
-} from "~/server/http/fields";
-import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards";
+} from "~/server/http/fields.server";
+import { fromDomainError, invalid, readForm, tokenPageStatus } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "setup.title");
 

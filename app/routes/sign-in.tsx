@@ -4,8 +4,8 @@ import { z } from "zod";
 import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { signIn } from "~/server/auth/accounts";
-import { invalid, readForm, safeRedirectPath } from "~/server/http/guards";
+import { signIn } from "~/server/auth/accounts.server";
+import { invalid, readForm, safeRedirectPath } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "signIn.title");
 

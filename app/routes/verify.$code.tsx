@@ -3,7 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
-import { verifyCertificate } from "~/server/learning/certificates";
+import { verifyCertificate } from "~/server/learning/certificates.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "verify.title");
 

@@ -9,11 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { connect } from "../../db/connect";
+import { connect } from "../../db/connect.server";
 import { freePort } from "../support/process";
 import { makeAgency, makeUser, PASSWORD } from "../support/fixtures";
-import { startAttempt, submitAttempt } from "../../app/server/learning/attempts";
-import { completeLesson, enrol } from "../../app/server/learning/progress";
+import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
+import { completeLesson, enrol } from "../../app/server/learning/progress.server";
 import { answerAll } from "../support/quiz-answers";
 
 const root = path.resolve(import.meta.dirname, "../..");

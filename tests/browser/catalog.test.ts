@@ -2,8 +2,8 @@
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { syncContentFrom } from "../../app/server/catalog/content-sync";
-import { createLogger } from "../../app/server/shared/log";
+import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
+import { createLogger } from "../../app/server/shared/log.server";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, newContext, screenshot } from "../support/browser";
 import { startTestServer, type TestServer } from "../support/http";

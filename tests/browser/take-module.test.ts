@@ -2,7 +2,7 @@
 // note), final quiz, result, certificate verification. Once without JavaScript, once with it.
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadQuestions } from "../../app/server/learning/attempts";
+import { loadQuestions } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
 import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type DatabaseHandle } from "../../db/connect";
+import { connect, type DatabaseHandle } from "../../db/connect.server";
 import { databaseUrl, engine, serverUrl, templateDatabase } from "../support/engine";
 import { testDatabase } from "../support/db";
 import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";

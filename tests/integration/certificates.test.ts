@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { certificatePdf } from "../../app/server/learning/certificate-pdf";
-import { startAttempt, submitAttempt } from "../../app/server/learning/attempts";
+import { certificatePdf } from "../../app/server/learning/certificate-pdf.server";
+import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { compiledQuery } from "../../db/compiled-query";
-import type { DatabaseHandle } from "../../db/connect";
+import { compiledQuery } from "../../db/compiled-query.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 

@@ -3,7 +3,7 @@
 // once and check that each behaved as if alone.
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../db/connect";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { makeAgency } from "../support/fixtures";
 

@@ -1,10 +1,10 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkContent } from "../../app/server/catalog/content-check";
-import { syncContent, syncContentFrom } from "../../app/server/catalog/content-sync";
-import { getCourse, getModule, listCourses } from "../../app/server/catalog/catalog";
-import { createLogger } from "../../app/server/shared/log";
-import type { DatabaseHandle } from "../../db/connect";
+import { checkContent } from "../../app/server/catalog/content-check.server";
+import { syncContent, syncContentFrom } from "../../app/server/catalog/content-sync.server";
+import { getCourse, getModule, listCourses } from "../../app/server/catalog/catalog.server";
+import { createLogger } from "../../app/server/shared/log.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, freshDatabase } from "../support/db";
 import { sampleCopy } from "../support/content-fixture";
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createFirstAdmin, inspectSetupToken, issueSetupToken } from "../../app/server/auth/first-admin";
-import type { DatabaseHandle } from "../../db/connect";
+import { createFirstAdmin, inspectSetupToken, issueSetupToken } from "../../app/server/auth/first-admin.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { testConfig } from "../support/fixtures";
 

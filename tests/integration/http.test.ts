@@ -2,9 +2,9 @@
 // forms posted as urlencoded bodies, cookies kept between requests.
 import { beforeAll, describe, expect, it } from "vitest";
 import { en } from "../../app/i18n/en";
-import { issueSetupToken } from "../../app/server/auth/first-admin";
-import { syncContentFrom } from "../../app/server/catalog/content-sync";
-import { createLogger } from "../../app/server/shared/log";
+import { issueSetupToken } from "../../app/server/auth/first-admin.server";
+import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
+import { createLogger } from "../../app/server/shared/log.server";
 import { sampleCopy } from "../support/content-fixture";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";

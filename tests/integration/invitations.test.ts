@@ -1,10 +1,15 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { acceptInvitation, inspectInvitation, invite, INVITATION_TTL_MS } from "../../app/server/auth/invitations";
-import { signIn } from "../../app/server/auth/accounts";
-import { createMailer } from "../../app/server/mail/mailer";
-import { createLogger } from "../../app/server/shared/log";
-import { DomainError } from "../../app/server/shared/errors";
-import type { DatabaseHandle } from "../../db/connect";
+import {
+  acceptInvitation,
+  inspectInvitation,
+  invite,
+  INVITATION_TTL_MS,
+} from "../../app/server/auth/invitations.server";
+import { signIn } from "../../app/server/auth/accounts.server";
+import { createMailer } from "../../app/server/mail/mailer.server";
+import { createLogger } from "../../app/server/shared/log.server";
+import { DomainError } from "../../app/server/shared/errors.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { makeAgency, makeUser, testConfig, type MadeUser } from "../support/fixtures";
 import { lastLinkTo } from "../support/mail";

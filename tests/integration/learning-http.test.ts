@@ -2,7 +2,7 @@
 // trainee's attempt, and the admin's verification of the completion records.
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts";
+import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestServer, type TestClient } from "../support/http";

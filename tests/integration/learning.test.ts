@@ -9,17 +9,17 @@ import {
   saveAnswer,
   startAttempt,
   submitAttempt,
-} from "../../app/server/learning/attempts";
-import { lessonForTrainee, moduleState } from "../../app/server/learning/progress";
-import { traineeDashboard } from "../../app/server/learning/dashboard";
-import { verifyChain } from "../../app/server/learning/records";
-import type { DatabaseHandle } from "../../db/connect";
+} from "../../app/server/learning/attempts.server";
+import { lessonForTrainee, moduleState } from "../../app/server/learning/progress.server";
+import { traineeDashboard } from "../../app/server/learning/dashboard.server";
+import { verifyChain } from "../../app/server/learning/records.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, freshDatabase } from "../support/db";
 import { makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 import { sampleCopy } from "../support/content-fixture";
-import { syncContentFrom } from "../../app/server/catalog/content-sync";
-import { createLogger } from "../../app/server/shared/log";
+import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
+import { createLogger } from "../../app/server/shared/log.server";
 
 let database: DatabaseHandle;
 let drop: () => Promise<void>;

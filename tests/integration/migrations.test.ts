@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { migrateToLatest } from "../../db/migrate";
+import { migrateToLatest } from "../../db/migrate.server";
 import { migrations } from "../../db/migrations";
 import { emptyDatabase, engine } from "../support/db";
 

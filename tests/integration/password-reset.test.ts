@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { changePassword, signIn } from "../../app/server/auth/accounts";
+import { changePassword, signIn } from "../../app/server/auth/accounts.server";
 import {
   completePasswordReset,
   inspectReset,
   requestPasswordReset,
   RESET_TTL_MS,
-} from "../../app/server/auth/password-reset";
-import { createSessions } from "../../app/server/auth/sessions";
-import { createMailer } from "../../app/server/mail/mailer";
-import { createLogger } from "../../app/server/shared/log";
-import type { DatabaseHandle } from "../../db/connect";
+} from "../../app/server/auth/password-reset.server";
+import { createSessions } from "../../app/server/auth/sessions.server";
+import { createMailer } from "../../app/server/mail/mailer.server";
+import { createLogger } from "../../app/server/shared/log.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, testConfig } from "../support/fixtures";
 import { lastLinkTo } from "../support/mail";

@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createSessions } from "../../app/server/auth/sessions";
-import { hashToken } from "../../app/server/shared/tokens";
-import { setDisabled } from "../../app/server/org/users";
-import type { DatabaseHandle } from "../../db/connect";
+import { createSessions } from "../../app/server/auth/sessions.server";
+import { hashToken } from "../../app/server/shared/tokens.server";
+import { setDisabled } from "../../app/server/org/users.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { makeAgency, makeUser } from "../support/fixtures";
 

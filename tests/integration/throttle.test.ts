@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { signIn } from "../../app/server/auth/accounts";
-import { ACCOUNT_RULE, ADDRESS_RULE, accountKey, lockedUntil, recordAttempt } from "../../app/server/auth/throttle";
-import type { DatabaseHandle } from "../../db/connect";
+import { signIn } from "../../app/server/auth/accounts.server";
+import {
+  ACCOUNT_RULE,
+  ADDRESS_RULE,
+  accountKey,
+  lockedUntil,
+  recordAttempt,
+} from "../../app/server/auth/throttle.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, testConfig } from "../support/fixtures";
 

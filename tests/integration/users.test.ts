@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createGroup, setGroupMembership } from "../../app/server/org/agencies";
-import { getUser, listUsers, moveUser, setDisabled, setRoles } from "../../app/server/org/users";
-import type { DatabaseHandle } from "../../db/connect";
+import { createGroup, setGroupMembership } from "../../app/server/org/agencies.server";
+import { getUser, listUsers, moveUser, setDisabled, setRoles } from "../../app/server/org/users.server";
+import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll } from "vitest";
-import { connect, type DatabaseHandle } from "../../db/connect";
+import { connect, type DatabaseHandle } from "../../db/connect.server";
 import { databaseUrl, engine, serverUrl, templateDatabase, templateDir } from "./engine";
 
 export { engine };

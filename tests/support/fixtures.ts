@@ -1,9 +1,9 @@
 // People and agencies for tests, made through the same code paths as the product where it matters
 // (passwords are real argon2id hashes).
 import type { Kysely } from "kysely";
-import { hashPassword } from "../../app/server/auth/passwords";
-import { setPassword } from "../../app/server/auth/accounts";
-import { loadConfig, type Config } from "../../app/server/config";
+import { hashPassword } from "../../app/server/auth/passwords.server";
+import { setPassword } from "../../app/server/auth/accounts.server";
+import { loadConfig, type Config } from "../../app/server/config.server";
 import type { AgencyKind, Database, Profession, Role } from "../../db/schema";
 
 export const PASSWORD = "correct horse battery staple";

@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { connect } from "../../db/connect";
-import { migrateToLatest } from "../../db/migrate";
+import { connect } from "../../db/connect.server";
+import { migrateToLatest } from "../../db/migrate.server";
 import { databaseUrl, serverUrl, templateDatabase, templateDir } from "./engine";
 
 const root = path.resolve(import.meta.dirname, "../..");

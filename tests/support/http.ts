@@ -4,8 +4,8 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll } from "vitest";
-import type { DatabaseHandle } from "../../db/connect";
-import { createLogger } from "../../app/server/shared/log";
+import type { DatabaseHandle } from "../../db/connect.server";
+import { createLogger } from "../../app/server/shared/log.server";
 import { testDatabase } from "./db";
 import { testConfig } from "./fixtures";
 

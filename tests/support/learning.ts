@@ -1,11 +1,11 @@
 // A trainee with the sample content synced, and helpers to answer quizzes right or wrong by
 // reading the stored questions (as only the server can).
 import type { Kysely } from "kysely";
-import { syncContentFrom } from "../../app/server/catalog/content-sync";
-import { startAttempt, submitAttempt } from "../../app/server/learning/attempts";
+import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
+import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { answerAll } from "./quiz-answers";
-import { completeLesson, currentVersion, enrol } from "../../app/server/learning/progress";
-import { createLogger } from "../../app/server/shared/log";
+import { completeLesson, currentVersion, enrol } from "../../app/server/learning/progress.server";
+import { createLogger } from "../../app/server/shared/log.server";
 import type { Database } from "../../db/schema";
 import { sampleCopy } from "./content-fixture";
 

@@ -1,7 +1,7 @@
 // Answering a quiz as a trainee would, right or wrong, by reading the stored questions (as only
 // the server can). Free of test-runner imports, so the benchmark can use it too.
 import type { Kysely } from "kysely";
-import { loadQuestions, nextStep, saveAnswer } from "../../app/server/learning/attempts";
+import { loadQuestions, nextStep, saveAnswer } from "../../app/server/learning/attempts.server";
 import type { Database } from "../../db/schema";
 
 /** Answers every step of an open attempt, rightly or wrongly, through the same calls as the pages. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../app/server/config";
+import { loadConfig } from "../../app/server/config.server";
 
 describe("configuration", () => {
   it("defaults to a 30-minute idle timeout and a 12-hour absolute session lifetime", () => {

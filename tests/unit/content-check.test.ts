@@ -2,7 +2,7 @@
 // broken copy must produce exactly the message that names its problem, with file and field.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkContent } from "../../app/server/catalog/content-check";
+import { checkContent } from "../../app/server/catalog/content-check.server";
 import { SAMPLE, sampleCopy } from "../support/content-fixture";
 
 const MODULE = "sample-module/module.yaml";

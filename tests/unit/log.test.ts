@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, redactPath } from "../../app/server/shared/log";
+import { createLogger, redactPath } from "../../app/server/shared/log.server";
 
 describe("logs", () => {
   it("never keep the secret part of single-use links in request paths", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashPassword, passwordProblem, verifyPassword } from "../../app/server/auth/passwords";
+import { hashPassword, passwordProblem, verifyPassword } from "../../app/server/auth/passwords.server";
 
 describe("password rules", () => {
   it("refuses fewer than 12 characters and more than 128", () => {

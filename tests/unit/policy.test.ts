@@ -1,7 +1,7 @@
 // The permission table of docs/architecture.md, checked cell by cell: every role against every
 // action, on its own agency's objects and on another agency's.
 import { describe, expect, it } from "vitest";
-import { ACTIONS, can, type Action, type Actor } from "../../app/server/auth/policy";
+import { ACTIONS, can, type Action, type Actor } from "../../app/server/auth/policy.server";
 import type { Role } from "../../db/schema";
 
 const OWN = "agency-own";

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
-import { PreparingPool } from "../../db/prepared-pool";
+import { PreparingPool } from "../../db/prepared-pool.server";
 
 /** A stand-in for pg's pool that records what each client is asked to run. */
 function fakePool() {

@@ -6,7 +6,7 @@ import {
   serve,
   shuffle,
   type StoredQuestion,
-} from "../../app/server/learning/quiz-engine";
+} from "../../app/server/learning/quiz-engine.server";
 
 const t = (en: string) => ({ en });
 const opt = (id: string, correct = false) => ({

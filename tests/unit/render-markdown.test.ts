@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { citedSources, renderLesson } from "../../app/server/catalog/render-markdown";
+import { citedSources, renderLesson } from "../../app/server/catalog/render-markdown.server";
 
 const render = (md: string) => renderLesson(md, { moduleSlug: "victim-not-offender" });
 

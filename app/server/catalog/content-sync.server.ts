@@ -4,9 +4,9 @@
 // to HTML here, once.
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
-import type { Logger } from "../shared/log";
-import { checkContent, type Content, type LoadedModule } from "./content-check";
-import { renderLesson } from "./render-markdown";
+import type { Logger } from "../shared/log.server";
+import { checkContent, type Content, type LoadedModule } from "./content-check.server";
+import { renderLesson } from "./render-markdown.server";
 
 const SYNC_LOCK_KEY = 72_130_419;
 

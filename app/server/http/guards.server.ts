@@ -2,9 +2,9 @@
 // input. Each failure becomes the right HTTP answer (redirect, 400, 403, 404), never a 500.
 import { data, redirect, type AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
-import type { SessionUser } from "../auth/sessions";
-import { can, type Action, type Actor, type Target } from "../auth/policy";
-import { DomainError } from "../shared/errors";
+import type { SessionUser } from "../auth/sessions.server";
+import { can, type Action, type Actor, type Target } from "../auth/policy.server";
+import { DomainError } from "../shared/errors.server";
 
 /** The signed-in person, or a redirect to the sign-in page that comes back here afterwards. */
 export function requireUser(context: AppLoadContext, request: Request): SessionUser {

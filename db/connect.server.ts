@@ -4,8 +4,8 @@ import { mkdirSync } from "node:fs";
 import { Kysely, PostgresDialect, sql, type LogEvent } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema";
-import { PGliteDialect } from "./pglite-dialect";
-import { PreparingPool } from "./prepared-pool";
+import { PGliteDialect } from "./pglite-dialect.server";
+import { PreparingPool } from "./prepared-pool.server";
 
 export type Engine = "postgres" | "pglite";
 

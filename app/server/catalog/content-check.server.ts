@@ -14,7 +14,7 @@ import {
   Recommendations,
   type Option,
   type Question,
-} from "./content-schema";
+} from "./content-schema.server";
 
 export interface ContentProblem {
   file: string;

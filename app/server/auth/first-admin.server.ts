@@ -2,11 +2,11 @@
 // admin and their agency. Once anyone exists, the link and the page refuse.
 import { sql, type Kysely } from "kysely";
 import type { AgencyKind, Database, Locale, Profession } from "../../../db/schema";
-import { audit } from "../audit";
-import { DomainError } from "../shared/errors";
-import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens";
-import { assertAcceptablePassword, setPassword } from "./accounts";
-import { hashPassword, type HashParams } from "./passwords";
+import { audit } from "../audit.server";
+import { DomainError } from "../shared/errors.server";
+import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens.server";
+import { assertAcceptablePassword, setPassword } from "./accounts.server";
+import { hashPassword, type HashParams } from "./passwords.server";
 
 export const SETUP_TTL_MS = 24 * 3_600_000;
 const SETUP_LOCK_KEY = 72_130_418;

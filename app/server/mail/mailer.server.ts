@@ -3,7 +3,7 @@
 // its link is logged, so that a first installation can still be used.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
-import type { Logger } from "../shared/log";
+import type { Logger } from "../shared/log.server";
 
 export interface Mail {
   to: string;

@@ -3,9 +3,9 @@
 // the page carries no correct answer and no feedback.
 import { sql, type Kysely } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
-import { DomainError, isUniqueViolation } from "../shared/errors";
-import { recordCompletions } from "./completions";
-import { pretestSubmitted } from "./progress";
+import { DomainError, isUniqueViolation } from "../shared/errors.server";
+import { recordCompletions } from "./completions.server";
+import { pretestSubmitted } from "./progress.server";
 import {
   answerFits,
   followUpApplies,
@@ -16,7 +16,7 @@ import {
   type Random,
   type ServedQuestion,
   type StoredQuestion,
-} from "./quiz-engine";
+} from "./quiz-engine.server";
 
 export type Stage = "pretest" | "final";
 

@@ -3,7 +3,7 @@
 // and each round trip costs the server more than the query itself.
 import type { Kysely } from "kysely";
 import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
-import { compiledQuery } from "../../../db/compiled-query";
+import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, LocalisedText } from "../../../db/schema";
 
 export interface CourseProgress {

@@ -1,13 +1,13 @@
 // Everything a request needs that lives longer than a request: configuration, the database, the
 // session store, the mailer, the logger. Made once per process and handed to Remix as load context.
 import type { Kysely } from "kysely";
-import { connect, type DatabaseHandle } from "../../db/connect";
-import { migrateToLatest } from "../../db/migrate";
+import { connect, type DatabaseHandle } from "../../db/connect.server";
+import { migrateToLatest } from "../../db/migrate.server";
 import type { Database } from "../../db/schema";
-import { createSessions, type SessionUser, type Sessions } from "./auth/sessions";
-import type { Config } from "./config";
-import { createMailer, type Mailer } from "./mail/mailer";
-import type { Logger } from "./shared/log";
+import { createSessions, type SessionUser, type Sessions } from "./auth/sessions.server";
+import type { Config } from "./config.server";
+import { createMailer, type Mailer } from "./mail/mailer.server";
+import type { Logger } from "./shared/log.server";
 
 export interface AppContext {
   config: Config;

@@ -2,14 +2,14 @@
 // role and profession; the invitee follows a single-use link, sets name and password, and is in.
 import type { Kysely } from "kysely";
 import type { Database, Locale, Profession, Role } from "../../../db/schema";
-import { audit } from "../audit";
-import type { Mailer } from "../mail/mailer";
-import { invitationMail } from "../mail/messages";
-import { DomainError, isUniqueViolation } from "../shared/errors";
-import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens";
-import { assertAcceptablePassword, setPassword } from "./accounts";
-import { hashPassword, type HashParams } from "./passwords";
-import { can, type Actor } from "./policy";
+import { audit } from "../audit.server";
+import type { Mailer } from "../mail/mailer.server";
+import { invitationMail } from "../mail/messages.server";
+import { DomainError, isUniqueViolation } from "../shared/errors.server";
+import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens.server";
+import { assertAcceptablePassword, setPassword } from "./accounts.server";
+import { hashPassword, type HashParams } from "./passwords.server";
+import { can, type Actor } from "./policy.server";
 
 export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
 

@@ -5,8 +5,8 @@
 import { Lucia, TimeSpan, type Adapter, type Cookie, type DatabaseSession, type DatabaseUser } from "lucia";
 import { sql, type Kysely } from "kysely";
 import type { Database, Locale, Profession, Role } from "../../../db/schema";
-import { compiledQuery } from "../../../db/compiled-query";
-import { hashToken, newToken } from "../shared/tokens";
+import { compiledQuery } from "../../../db/compiled-query.server";
+import { hashToken, newToken } from "../shared/tokens.server";
 
 export interface SessionUser {
   id: string;

@@ -1,9 +1,9 @@
 // Signing in and keeping a password: the rules of who gets a session.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
-import { audit } from "../audit";
-import { DomainError } from "../shared/errors";
-import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords";
+import { audit } from "../audit.server";
+import { DomainError } from "../shared/errors.server";
+import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords.server";
 import {
   ACCOUNT_RULE,
   ADDRESS_RULE,
@@ -12,7 +12,7 @@ import {
   clearFailures,
   lockedUntil,
   recordAttempt,
-} from "./throttle";
+} from "./throttle.server";
 
 export type SignInResult =
   { ok: true; userId: string } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAt: Date };

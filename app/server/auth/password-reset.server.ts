@@ -2,14 +2,14 @@
 // thing whether or not the e-mail has an account.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
-import { audit } from "../audit";
-import type { Mailer } from "../mail/mailer";
-import { resetMail } from "../mail/messages";
-import { DomainError } from "../shared/errors";
-import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens";
-import { assertAcceptablePassword, endAllSessions, setPassword } from "./accounts";
-import { hashPassword, type HashParams } from "./passwords";
-import { RESET_REQUEST_RULE, lockedUntil, recordAttempt, resetKey } from "./throttle";
+import { audit } from "../audit.server";
+import type { Mailer } from "../mail/mailer.server";
+import { resetMail } from "../mail/messages.server";
+import { DomainError } from "../shared/errors.server";
+import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens.server";
+import { assertAcceptablePassword, endAllSessions, setPassword } from "./accounts.server";
+import { hashPassword, type HashParams } from "./passwords.server";
+import { RESET_REQUEST_RULE, lockedUntil, recordAttempt, resetKey } from "./throttle.server";
 
 export const RESET_TTL_MS = 60 * 60_000;
 

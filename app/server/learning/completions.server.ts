@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
-import { appendRecord, lockChain } from "./records";
+import { appendRecord, lockChain } from "./records.server";
 
 const DEFAULT_VALIDITY_MONTHS = 24;
 // Crockford's base32: no I, L, O or U, so a code read aloud or typed is not mistaken.

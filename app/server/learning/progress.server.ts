@@ -1,11 +1,11 @@
 // Where a trainee stands in a module (pre-test, lessons, final quiz, completion) and what they
 // read in it. Progress is saved on the server at every step.
 import { sql, type Kysely } from "kysely";
-import { compiledQuery } from "../../../db/compiled-query";
+import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, Locale } from "../../../db/schema";
-import { citedSources } from "../catalog/render-markdown";
-import { completeCourseIfDone } from "./completions";
-import { DomainError } from "../shared/errors";
+import { citedSources } from "../catalog/render-markdown.server";
+import { completeCourseIfDone } from "./completions.server";
+import { DomainError } from "../shared/errors.server";
 
 /** The version of a module that trainees take now: the latest one. */
 export async function currentVersion(db: Kysely<Database>, slug: string) {

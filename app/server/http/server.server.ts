@@ -7,14 +7,14 @@ import { createRequestHandler } from "@remix-run/express";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { issueSetupToken } from "../auth/first-admin";
-import { syncContentFrom } from "../catalog/content-sync";
-import { loadConfig, type Config } from "../config";
-import { createAppContext, type AppContext, type RequestContext } from "../context";
-import { createLogger, type Logger } from "../shared/log";
-import { isConnectionError } from "../../../db/connect";
-import { unavailablePage } from "./unavailable";
-import { sameOriginOnly, securityHeaders } from "./security";
+import { issueSetupToken } from "../auth/first-admin.server";
+import { syncContentFrom } from "../catalog/content-sync.server";
+import { loadConfig, type Config } from "../config.server";
+import { createAppContext, type AppContext, type RequestContext } from "../context.server";
+import { createLogger, type Logger } from "../shared/log.server";
+import { isConnectionError } from "../../../db/connect.server";
+import { unavailablePage } from "./unavailable.server";
+import { sameOriginOnly, securityHeaders } from "./security.server";
 
 export interface ServerOptions {
   getBuild: () => Promise<ServerBuild> | ServerBuild;

@@ -2,9 +2,9 @@
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import type { Database, Locale, Role } from "../../../db/schema";
-import { endAllSessions } from "../auth/accounts";
-import { audit } from "../audit";
-import { DomainError } from "../shared/errors";
+import { endAllSessions } from "../auth/accounts.server";
+import { audit } from "../audit.server";
+import { DomainError } from "../shared/errors.server";
 
 export const PAGE_SIZE = 50;
 

@@ -2,8 +2,8 @@
 // training cohorts.
 import type { Kysely } from "kysely";
 import type { AgencyKind, Database, GroupKind } from "../../../db/schema";
-import { audit } from "../audit";
-import { DomainError, isUniqueViolation } from "../shared/errors";
+import { audit } from "../audit.server";
+import { DomainError, isUniqueViolation } from "../shared/errors.server";
 
 export async function listAgencies(db: Kysely<Database>) {
   return db

@@ -1,7 +1,7 @@
 // The building blocks of every form's schema; each refusal names an i18n key.
 import { z } from "zod";
 import { AGENCY_KINDS, GROUP_KINDS, LOCALES, PROFESSIONS, ROLES } from "../../../db/schema";
-import { PASSWORD_MAX, passwordProblem } from "../auth/passwords";
+import { PASSWORD_MAX, passwordProblem } from "../auth/passwords.server";
 
 export const email = z
   .string()

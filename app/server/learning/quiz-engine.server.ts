@@ -1,7 +1,7 @@
 // The quiz engine's rules, as pure functions: which questions an attempt serves and in what
 // order, and how an answer is graded. Nothing here reaches the browser before submission.
 import { randomInt } from "node:crypto";
-import type { Localised, Option, Question } from "../catalog/content-schema";
+import type { Localised, Option, Question } from "../catalog/content-schema.server";
 
 export type QuestionKind = Question["kind"];
 
