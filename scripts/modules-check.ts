@@ -15,6 +15,19 @@ for (const [id, slugs] of result.coverage) {
   console.log(`${mark} ${id.padEnd(14)} ${slugs.length ? slugs.join(", ") : "— no module"}${scope}`);
 }
 
+if (result.cues.size) {
+  console.log("\nWhat the final-quiz pools give away (single-answer questions whose correct option is the longest;");
+  console.log("attempts passed by always picking the longest or the most hedged option):\n");
+  for (const [slug, reports] of result.cues)
+    for (const r of reports) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
+      const longest = `${r.longestCorrect}/${r.singleAnswer}`.padStart(6);
+      console.log(
+        `  ${slug.padEnd(30)} ${r.locale}  longest correct ${longest} ${pct(r.longestCorrect / r.singleAnswer)}   pass: longest ${pct(r.passRate.longest)}, hedged ${pct(r.passRate.hedged)}`,
+      );
+    }
+}
+
 if (result.warnings.length) {
   console.log(`\n${result.warnings.length} warning(s):`);
   for (const w of result.warnings) console.log(`  ${w.file} ${w.field}: ${w.message}`);

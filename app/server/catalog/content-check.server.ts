@@ -15,6 +15,7 @@ import {
   type Option,
   type Question,
 } from "./content-schema.server";
+import { CUE_LIMITS, measureCues, type CueReport } from "./answer-cues.server";
 
 export interface ContentProblem {
   file: string;
@@ -48,9 +49,13 @@ export interface CheckResult {
   /** Recommendation id → slugs of the modules that address it. */
   coverage: Map<string, string[]>;
   recommendations: z.infer<typeof Recommendations>;
+  /** Module slug → how much its final-quiz pool gives away, per language. */
+  cues: Map<string, CueReport[]>;
 }
 
-export const QUIZ_RULES = { pretest: 5, minPool: 12, minScenarios: 4 };
+// A pool at least 2.5 times the draw, so that two attempts share few questions; each objective
+// with a few questions of its own, so that the one drawn for it varies.
+export const QUIZ_RULES = { pretest: 5, minPool: 12, minScenarios: 4, poolPerDraw: 2.5, perObjective: 3 };
 const WORDS = { min: 500, max: 1400 };
 
 const LINK = /\]\((lesson|source):([^)\s]+)\)/g;
@@ -77,6 +82,7 @@ export function checkContent(root: string): CheckResult {
   }
 
   const modules: LoadedModule[] = [];
+  const cues = new Map<string, CueReport[]>();
   // Coverage counts every module whose module.yaml reads, even when its quiz or lessons have problems.
   const metas: ModuleMeta[] = [];
   let unreadableMeta = false;
@@ -89,6 +95,7 @@ export function checkContent(root: string): CheckResult {
       recIds: recommendations ? recIds : null,
       problem,
       warn: (f, field, m) => warnings.push({ file: f, field, message: m }),
+      cues,
     });
     if (meta) metas.push(meta);
     else unreadableMeta = true;
@@ -136,7 +143,7 @@ export function checkContent(root: string): CheckResult {
         hash: sha256(JSON.stringify([catalog, recommendations, misconceptions, modules.map((m) => m.hash)])),
       }
     : null;
-  return { content, problems, warnings, coverage, recommendations: recommendations ?? [] };
+  return { content, problems, warnings, coverage, recommendations: recommendations ?? [], cues };
 }
 
 interface ModuleContext {
@@ -144,6 +151,7 @@ interface ModuleContext {
   recIds: Set<string> | null;
   problem: (file: string, field: string, message: string) => void;
   warn: (file: string, field: string, message: string) => void;
+  cues: Map<string, CueReport[]>;
 }
 
 function checkModule(
@@ -228,12 +236,18 @@ function checkModule(
   }
   for (const s of sourceIds) if (!cited.has(s)) ctx.warn(metaFile, "sources", `source ${s} is never cited in a lesson`);
 
-  if (quiz) checkQuiz(quiz, meta, quizFile, ctx);
+  if (quiz) checkQuiz(quiz, meta, quizFile, lessonIds, ctx);
   if (!quiz || Object.keys(lessons).length !== meta.lessons.length) return { meta, loaded: null };
   return { meta, loaded: { meta, quiz, lessons, hash: sha256(JSON.stringify([meta, quiz, lessons])) } };
 }
 
-function checkQuiz(quiz: Quiz, meta: ModuleMeta, file: string, { tags, problem }: ModuleContext) {
+function checkQuiz(
+  quiz: Quiz,
+  meta: ModuleMeta,
+  file: string,
+  lessonIds: Set<string>,
+  { tags, problem, cues }: ModuleContext,
+) {
   if (quiz.pretest.length !== QUIZ_RULES.pretest)
     problem(file, "pretest", `the pre-test has ${quiz.pretest.length} questions; it must have ${QUIZ_RULES.pretest}`);
   if (quiz.pool.length < QUIZ_RULES.minPool)
@@ -247,6 +261,16 @@ function checkQuiz(quiz: Quiz, meta: ModuleMeta, file: string, { tags, problem }
       "quiz.questions",
       `draws ${meta.quiz.questions} questions from a pool of ${quiz.pool.length}`,
     );
+
+  const needed = Math.ceil(meta.quiz.questions * QUIZ_RULES.poolPerDraw);
+  if (quiz.pool.length < needed)
+    problem(
+      file,
+      "pool",
+      `the pool has ${quiz.pool.length} questions; drawing ${meta.quiz.questions} needs at least ${needed} (${QUIZ_RULES.poolPerDraw}×)`,
+    );
+  checkObjectives(quiz, meta, file, lessonIds, problem);
+  checkCues(quiz, meta, file, problem, cues);
 
   const seen = new Set<string>();
   const all: [string, Question][] = [
@@ -267,6 +291,70 @@ function checkQuiz(quiz: Quiz, meta: ModuleMeta, file: string, { tags, problem }
         if (!first.has(a)) problem(file, `${at}.followUp.after[${i}]`, `${a} is not an option of the first step`);
       });
     }
+  }
+}
+
+function checkObjectives(
+  quiz: Quiz,
+  meta: ModuleMeta,
+  file: string,
+  lessonIds: Set<string>,
+  problem: ModuleContext["problem"],
+) {
+  const metaFile = `${meta.slug}/module.yaml`;
+  const objectives = new Map(meta.objectives.map((o) => [o.id, 0]));
+  if (objectives.size !== meta.objectives.length) problem(metaFile, "objectives", "objective ids must be unique");
+  if (meta.objectives.length > meta.quiz.questions)
+    problem(
+      metaFile,
+      "objectives",
+      `${meta.objectives.length} objectives cannot each be tested by ${meta.quiz.questions} questions`,
+    );
+  quiz.pool.forEach((q, i) => {
+    if (q.objective === undefined)
+      problem(file, `pool[${i}].objective`, "a final-quiz question names the objective it tests");
+    else if (!objectives.has(q.objective)) problem(file, `pool[${i}].objective`, `unknown objective ${q.objective}`);
+    else objectives.set(q.objective, objectives.get(q.objective)! + 1);
+    if (q.lesson === undefined)
+      problem(file, `pool[${i}].lesson`, "a final-quiz question names the lesson that teaches it");
+    else if (!lessonIds.has(q.lesson)) problem(file, `pool[${i}].lesson`, `unknown lesson ${q.lesson}`);
+  });
+  quiz.pretest.forEach((q, i) => {
+    if (q.objective !== undefined || q.lesson !== undefined)
+      problem(file, `pretest[${i}]`, "pre-test questions are not graded: they take no objective or lesson");
+  });
+  for (const [id, count] of objectives)
+    if (count < QUIZ_RULES.perObjective)
+      problem(file, "pool", `objective ${id} has ${count} questions; it needs at least ${QUIZ_RULES.perObjective}`);
+}
+
+function checkCues(
+  quiz: Quiz,
+  meta: ModuleMeta,
+  file: string,
+  problem: ModuleContext["problem"],
+  cues: ModuleContext["cues"],
+) {
+  // Measured only on a complete pool: the measure reads every option in each language.
+  if (meta.locales.includes("ja") && quiz.pool.some((q) => missingJapanese(q).length > 0)) return;
+  const reports = meta.locales.map((locale) =>
+    measureCues(quiz.pool, { ...meta.quiz, passMark: meta.passMark }, locale),
+  );
+  cues.set(meta.slug, reports);
+  for (const r of reports) {
+    if (r.longestCorrect > r.singleAnswer * CUE_LIMITS.longestCorrect)
+      problem(
+        file,
+        `pool (${r.locale})`,
+        `the correct option is the longest in ${r.longestCorrect} of ${r.singleAnswer} single-answer questions; at most ${CUE_LIMITS.longestCorrect * 100}% may be`,
+      );
+    for (const [name, rate] of Object.entries(r.passRate))
+      if (rate > CUE_LIMITS.strategyPass)
+        problem(
+          file,
+          `pool (${r.locale})`,
+          `always picking the ${name === "longest" ? "longest" : "most hedged"} option passes ${(rate * 100).toFixed(1)}% of attempts; at most ${CUE_LIMITS.strategyPass * 100}% may`,
+        );
   }
 }
 

@@ -75,10 +75,22 @@ export const ModuleMeta = z.strictObject({
   professions: z.array(z.enum(PROFESSIONS)).min(1),
   minutes: z.number().int().min(5).max(1000),
   passMark: z.number().int().min(1).max(100),
+  /** What the module teaches; every final-quiz attempt tests each of them at least once. */
+  objectives: z
+    .array(z.strictObject({ id, text: Localised }))
+    .min(1)
+    .max(6),
   quiz: z.strictObject({
     questions: z.number().int().min(1),
     maxAttempts: z.number().int().min(1).nullable(),
-    cooldownMinutes: z.number().int().min(0),
+    /** Wait after a failed final attempt before the next one may start. */
+    cooldownMinutes: z.number().int().min(0).default(60),
+    /** Final attempts a person may start in one day (Japan time). */
+    maxAttemptsPerDay: z.number().int().min(1).default(3),
+    /** From this many failures on, the lessons covering missed questions must be read again first. */
+    revisitAfterFailures: z.number().int().min(1).default(2),
+    /** When a trainee sees the correct options: only once they have passed, or after every attempt. */
+    review: z.enum(["after-pass", "always"]).default("after-pass"),
   }),
   recommendations: z.array(z.string()).min(1),
   sources: z.array(Source).min(1),
@@ -100,6 +112,10 @@ export const Step = z.strictObject({ prompt: Localised, options: z.array(Option)
 export const Question = z.strictObject({
   id,
   kind: z.enum(["single", "multiple", "true_false", "scenario"]),
+  /** Final-quiz questions: the learning objective tested (module.yaml objectives). */
+  objective: id.optional(),
+  /** Final-quiz questions: the lesson that teaches the answer, shown with the feedback. */
+  lesson: id.optional(),
   case: Localised.optional(),
   prompt: Localised,
   options: z.array(Option).min(2).max(6),

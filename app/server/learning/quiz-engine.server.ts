@@ -9,6 +9,10 @@ export type QuestionKind = Question["kind"];
 export interface StoredQuestion {
   id: string;
   kind: QuestionKind;
+  /** The learning objective a final-quiz question tests. */
+  objective?: string;
+  /** The lesson that teaches its answer. */
+  lesson?: string;
   case?: Localised;
   prompt: Localised;
   options: Option[];
@@ -41,13 +45,30 @@ export function shuffle<T>(items: readonly T[], random: Random = cryptoRandom): 
   return out;
 }
 
+/**
+ * Draws `count` questions: one for each learning objective first (while the count allows), then
+ * the rest at random, so that every attempt tests every objective and two attempts share few items.
+ */
+export function draw<Q extends Pick<StoredQuestion, "objective">>(
+  pool: readonly Q[],
+  count: number,
+  random: Random = cryptoRandom,
+): Q[] {
+  const shuffled = shuffle(pool, random);
+  const first = new Map<string, Q>();
+  for (const q of shuffled) if (q.objective !== undefined && !first.has(q.objective)) first.set(q.objective, q);
+  const chosen = new Set(shuffle([...first.values()], random).slice(0, count));
+  for (const q of shuffled) if (chosen.size < count) chosen.add(q);
+  return shuffle([...chosen], random);
+}
+
 /** Serves `count` questions from the pool (all of them, in order, when `count` is null), options shuffled. */
 export function serve(
   pool: readonly StoredQuestion[],
   count: number | null,
   random: Random = cryptoRandom,
 ): ServedQuestion[] {
-  const chosen = count === null ? [...pool] : shuffle(pool, random).slice(0, count);
+  const chosen = count === null ? [...pool] : draw(pool, count, random);
   return chosen.map((q) => {
     // True/false keeps its natural order: "True" before "False" reads better than a coin toss.
     const order = (options: Option[]) =>
