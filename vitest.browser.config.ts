@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["tests/browser/**/*.test.ts"],
     globalSetup: ["tests/support/global-setup.ts"],
+    setupFiles: ["tests/support/cleanup.ts"],
     pool: "forks",
     fileParallelism: false,
     testTimeout: 60_000,

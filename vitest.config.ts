@@ -1,16 +1,38 @@
 import { defineConfig } from "vitest/config";
 
-// Unit and integration tests. With DATABASE_URL set they run on that Postgres server (a database
-// per test file, copied from a migrated template); without it, on embedded PGlite (a data folder
-// per test file, copied from a migrated template).
+const alias = { "~": new URL("./app", import.meta.url).pathname };
+
+// `npm test`: unit tests (no database, no build) and integration tests. With DATABASE_URL set the
+// integration tests run on that Postgres server (a database per test file, made from the run's
+// migrated template); without it, on embedded PGlite (an in-memory database per test file, loaded
+// from the run's migrated image). Each file's databases go when the file ends, the run's when the
+// run ends (tests/support/cleanup.ts, global-setup.ts).
 export default defineConfig({
-  resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
+  resolve: { alias },
   test: {
-    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
-    globalSetup: ["tests/support/global-setup.ts"],
-    pool: "forks",
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    reporters: ["default"],
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          globalSetup: ["tests/support/global-setup.ts"],
+          setupFiles: ["tests/support/cleanup.ts"],
+          pool: "threads",
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/support/global-setup.ts"],
+          setupFiles: ["tests/support/cleanup.ts"],
+          pool: "forks",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

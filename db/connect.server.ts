@@ -22,6 +22,8 @@ export interface DatabaseHandle {
 export interface ConnectOptions {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
+  /** An embedded database in memory, started from a copy of this image (PGlite's dumpDataDir): tests. */
+  image?: Blob | undefined;
   poolSize?: number | undefined;
 }
 
@@ -77,9 +79,13 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     );
   }
   const { PGlite } = await import("@electric-sql/pglite");
-  const dataDir = options.dataDir ?? "./data";
-  mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  let pglite;
+  if (options.image) pglite = await PGlite.create({ loadDataDir: options.image });
+  else {
+    const dataDir = options.dataDir ?? "./data";
+    mkdirSync(dataDir, { recursive: true });
+    pglite = await PGlite.create(dataDir);
+  }
   return handle((log) => new Kysely<Database>({ dialect: new PGliteDialect(pglite), log }), "pglite");
 }
 

@@ -1,10 +1,9 @@
 // When the database cannot be reached: /readyz says 503, pages say so clearly (in both
 // languages), and the platform recovers by itself when the database returns.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type DatabaseHandle } from "../../db/connect.server";
-import { databaseUrl, engine, serverUrl, templateDatabase } from "../support/engine";
+import { adminQuery, databaseUrl, engine, runDatabaseName, serverUrl, templateDatabase } from "../support/engine";
 import { testDatabase } from "../support/db";
 import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
@@ -15,17 +14,11 @@ let database: DatabaseHandle;
 let proxy: Proxy | undefined;
 let cleanup: () => Promise<void> = async () => {};
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  await c.query(sql).finally(() => c.end());
-}
-
 beforeAll(async () => {
   if (serverUrl) {
     // The app reaches its own database through a relay the test can cut.
-    const name = `mamoru_avail_${randomBytes(4).toString("hex")}`;
-    await admin(`create database ${name} template ${templateDatabase()}`);
+    const name = runDatabaseName(`avail_${randomBytes(4).toString("hex")}`);
+    await adminQuery(`create database ${name} template ${templateDatabase()}`);
     const target = new URL(databaseUrl(name));
     proxy = await startProxy(target.hostname, Number(target.port || 5432));
     target.hostname = "127.0.0.1";
@@ -34,7 +27,7 @@ beforeAll(async () => {
     cleanup = async () => {
       await database.close();
       await proxy!.close();
-      await admin(`drop database if exists ${name} with (force)`);
+      await adminQuery(`drop database if exists ${name} with (force)`);
     };
   } else {
     database = await testDatabase();

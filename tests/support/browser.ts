@@ -3,7 +3,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
+import { disposeAfterFile } from "./cleanup";
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");
 
@@ -21,7 +22,7 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-sync",
     ],
   });
-  afterAll(() => browser.close());
+  disposeAfterFile(() => browser.close());
   return browser;
 }
 

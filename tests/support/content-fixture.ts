@@ -1,15 +1,15 @@
 // A copy of the sample content in a temporary folder, to be broken one way at a time.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
+import { disposeAfterFile } from "./cleanup";
+import { runDir } from "./engine";
 
 export const SAMPLE = path.resolve(import.meta.dirname, "../fixtures/content");
 
 export function sampleCopy() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "mamoru-content-"));
+  const dir = mkdtempSync(path.join(runDir(), "content-"));
   cpSync(SAMPLE, dir, { recursive: true });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  disposeAfterFile(() => rmSync(dir, { recursive: true, force: true }));
   return {
     dir,
     /** Rewrites one file with a text replacement; fails loudly when the text is not there. */

@@ -1,70 +1,67 @@
-// A database of its own for one test file, copied from the migrated template: a data folder on
-// PGlite, a database on the Postgres server. Dropped when the file's tests end.
+// A database of its own for a test file (or a test), copied from the run's migrated template: an
+// in-memory embedded database loaded from the template's image on PGlite, a database made from the
+// template on the Postgres server. Nothing outlives the file: see cleanup.ts.
 import { randomBytes } from "node:crypto";
-import { cpSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
-import { afterAll } from "vitest";
 import { connect, type DatabaseHandle } from "../../db/connect.server";
-import { databaseUrl, engine, serverUrl, templateDatabase, templateDir } from "./engine";
+import { disposeAfterFile } from "./cleanup";
+import { adminQuery, databaseUrl, engine, runDatabaseName, runDir, serverUrl, templateDatabase } from "./engine";
+import { PGLITE_IMAGES } from "./run";
 
 export { engine };
 
-/** A fresh, migrated database, closed and removed after the current file. */
-export async function testDatabase(): Promise<DatabaseHandle> {
-  const { handle, drop } = await freshDatabase();
-  afterAll(drop);
-  return handle;
+const images = new Map<string, Blob>();
+function image(kind: keyof typeof PGLITE_IMAGES): Blob {
+  let blob = images.get(kind);
+  if (!blob) {
+    blob = new Blob([readFileSync(path.join(runDir(), PGLITE_IMAGES[kind]))]);
+    images.set(kind, blob);
+  }
+  return blob;
 }
 
-/** A fresh, migrated database and the means to remove it (for tests that need one each). */
+/** A fresh, migrated database for the current file, closed and removed when the file ends. */
+export async function testDatabase(): Promise<DatabaseHandle> {
+  return (await freshDatabase()).handle;
+}
+
+/**
+ * A fresh, migrated database and the means to remove it earlier (for tests that need one each);
+ * removed when the file ends in any case.
+ */
 export async function freshDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
-  const suffix = randomBytes(6).toString("hex");
-  if (!serverUrl) {
-    const dir = path.join(os.tmpdir(), `mamoru-test-${suffix}`);
-    cpSync(templateDir(), dir, { recursive: true });
-    const handle = await connect({ dataDir: dir });
-    return {
-      handle,
-      drop: async () => {
-        await handle.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `mamoru_test_${suffix}`;
+  if (!serverUrl) return disposable(await connect({ image: image("migrated") }), async () => {});
+  const name = runDatabaseName(`db_${randomBytes(6).toString("hex")}`);
   await adminQuery(`create database ${name} template ${templateDatabase()}`);
-  const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 10 });
+  return disposable(await connect({ databaseUrl: databaseUrl(name), poolSize: 10 }), () =>
+    adminQuery(`drop database if exists ${name} with (force)`),
+  );
+}
+
+/**
+ * An empty (unmigrated) database, for the migration tests. On the server `open` may be called
+ * several times for several instances of the app; the embedded engine has one owner, so once.
+ */
+export async function emptyDatabase(): Promise<{ open: () => Promise<DatabaseHandle> }> {
+  if (!serverUrl) {
+    return { open: async () => (await disposable(await connect({ image: image("empty") }), async () => {})).handle };
+  }
+  const name = runDatabaseName(`empty_${randomBytes(6).toString("hex")}`);
+  await adminQuery(`create database ${name}`);
+  disposeAfterFile(() => adminQuery(`drop database if exists ${name} with (force)`));
   return {
-    handle,
-    drop: async () => {
-      await handle.close();
-      await adminQuery(`drop database if exists ${name} with (force)`);
+    open: async () => {
+      const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 5 });
+      disposeAfterFile(() => handle.close());
+      return handle;
     },
   };
 }
 
-/** An empty (unmigrated) database, for the migration tests. */
-export async function emptyDatabase(): Promise<{ open: () => Promise<DatabaseHandle> }> {
-  const suffix = randomBytes(6).toString("hex");
-  if (!serverUrl) {
-    const dir = path.join(os.tmpdir(), `mamoru-empty-${suffix}`);
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    return { open: () => connect({ dataDir: dir }) };
-  }
-  const name = `mamoru_empty_${suffix}`;
-  await adminQuery(`create database ${name}`);
-  afterAll(() => adminQuery(`drop database if exists ${name} with (force)`));
-  return { open: () => connect({ databaseUrl: databaseUrl(name), poolSize: 5 }) };
-}
-
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function disposable(handle: DatabaseHandle, remove: () => Promise<void>) {
+  let dropped: Promise<void> | undefined;
+  const drop = () => (dropped ??= handle.close().then(remove));
+  disposeAfterFile(drop);
+  return { handle, drop };
 }

@@ -1,28 +1,24 @@
-// Where the test databases live. Shared by the global setup and every test file.
-import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+// Where a test run keeps its databases. Every run has an id: its folders live under one run
+// folder and its server databases share one name prefix, so the global teardown removes
+// everything the run made, whatever a test file left behind.
+// Only what runs inside test files here; what the global setup needs too is in run.ts.
+import { inject } from "vitest";
+import { serverUrl } from "./run";
 
-export const serverUrl = process.env.DATABASE_URL || undefined;
-export const engine = serverUrl ? "postgres" : "pglite";
+export { adminQuery, databaseUrl, engine, serverUrl } from "./run";
 
-const root = path.resolve(import.meta.dirname, "../..");
-
-/** Changes whenever a migration changes, so a stale template is never reused. */
-export function migrationsFingerprint(): string {
-  const dir = path.join(root, "db/migrations");
-  const hash = createHash("sha256");
-  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(path.join(dir, name)));
-  return hash.digest("hex").slice(0, 12);
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** This run's folder (PGlite templates, data folders of platform processes, content copies). */
+    runDir: string;
+    /** Prefix of this run's databases on the Postgres server. */
+    runPrefix: string;
+  }
 }
 
-export const templateDir = () => path.join(os.tmpdir(), `mamoru-test-template-${migrationsFingerprint()}`);
-export const templateDatabase = () => `mamoru_template_${migrationsFingerprint()}`;
+export const runDir = () => inject("runDir");
+export const runPrefix = () => inject("runPrefix");
 
-/** The URL of another database on the same server. */
-export function databaseUrl(name: string): string {
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+/** A database name of this run's: removed at the end of the run if not before. */
+export const runDatabaseName = (what: string) => `${runPrefix()}_${what}`;
+export const templateDatabase = () => runDatabaseName("template");

@@ -1,38 +1,50 @@
-// Runs once before the test files: prepares a migrated template database for the engine in use,
-// and the production build the HTTP tests serve.
+// Runs once per test run, before the test files: makes the run's folder, the migrated template
+// for the engine in use, and the production build the HTTP tests serve. Its teardown removes the
+// run's folder and every database of the run, whatever the test files left behind.
 import { spawnSync } from "node:child_process";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { Kysely } from "kysely";
 import { connect } from "../../db/connect.server";
+import { PGliteDialect } from "../../db/pglite-dialect.server";
 import { migrateToLatest } from "../../db/migrate.server";
-import { databaseUrl, serverUrl, templateDatabase, templateDir } from "./engine";
+import { adminQuery, databaseUrl, PGLITE_IMAGES, serverUrl } from "./run";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-async function preparePgliteTemplate() {
-  const dir = templateDir();
-  if (existsSync(path.join(dir, "PG_VERSION"))) return;
-  const building = `${dir}.${process.pid}`;
-  rmSync(building, { recursive: true, force: true });
-  const handle = await connect({ dataDir: building });
-  await migrateToLatest(handle.db);
-  await handle.close();
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(building, dir);
+async function preparePgliteImages(runDir: string) {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const pglite = await PGlite.create();
+  const save = async (file: string) =>
+    writeFileSync(path.join(runDir, file), Buffer.from(await (await pglite.dumpDataDir("none")).arrayBuffer()));
+  await save(PGLITE_IMAGES.empty);
+  const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+  await migrateToLatest(db);
+  await save(PGLITE_IMAGES.migrated);
+  await db.destroy();
 }
 
-async function preparePostgresTemplate() {
+async function preparePostgresTemplate(name: string) {
+  await adminQuery(`create database ${name}`);
+  const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 1 });
+  await migrateToLatest(handle.db);
+  await handle.close();
+}
+
+/** Drops every database whose name starts with the run's prefix. */
+async function dropRunDatabases(prefix: string) {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  const name = templateDatabase();
   try {
-    const exists = await admin.query("select 1 from pg_database where datname = $1", [name]);
-    if (exists.rowCount) return;
-    await admin.query(`create database ${name}`);
-    const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 1 });
-    await migrateToLatest(handle.db);
-    await handle.close();
+    const { rows } = await admin.query<{ datname: string }>(
+      "select datname from pg_database where starts_with(datname, $1)",
+      [`${prefix}_`],
+    );
+    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
   } finally {
     await admin.end();
   }
@@ -52,8 +64,24 @@ function ensureBuild() {
   if (result.status !== 0) throw new Error(`build failed:\n${result.stderr}`);
 }
 
-export default async function setup() {
-  ensureBuild();
-  if (serverUrl) await preparePostgresTemplate();
-  else await preparePgliteTemplate();
+export default async function setup(project: TestProject) {
+  const runDir = mkdtempSync(path.join(os.tmpdir(), "mamoru-test-"));
+  const runPrefix = `mamoru_t_${randomBytes(4).toString("hex")}`;
+  project.provide("runDir", runDir);
+  project.provide("runPrefix", runPrefix);
+  const teardown = async () => {
+    rmSync(runDir, { recursive: true, force: true });
+    if (serverUrl) await dropRunDatabases(runPrefix);
+  };
+  try {
+    // Unit tests need the run's folder only: no build, no database.
+    if (project.name === "unit") return teardown;
+    ensureBuild();
+    if (serverUrl) await preparePostgresTemplate(`${runPrefix}_template`);
+    else await preparePgliteImages(runDir);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }

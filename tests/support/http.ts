@@ -3,9 +3,9 @@
 import type { Server } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll } from "vitest";
 import type { DatabaseHandle } from "../../db/connect.server";
 import { createLogger } from "../../app/server/shared/log.server";
+import { disposeAfterFile } from "./cleanup";
 import { testDatabase } from "./db";
 import { testConfig } from "./fixtures";
 
@@ -37,7 +37,13 @@ export async function startTestServer(
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  disposeAfterFile(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url, database: handle, logs, client: () => new TestClient(url) };
 }
 

@@ -3,10 +3,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { databaseUrl, serverUrl } from "./engine";
+import { disposeAfterFile } from "./cleanup";
+import { adminQuery, databaseUrl, runDatabaseName, runDir, serverUrl } from "./engine";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -42,17 +41,12 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
   };
   let cleanup = async () => {};
   if (serverUrl) {
-    const name = `mamoru_proc_${suffix}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(sql).finally(() => c.end());
-    };
-    await admin(`create database ${name}`);
+    const name = runDatabaseName(`proc_${suffix}`);
+    await adminQuery(`create database ${name}`);
     env.DATABASE_URL = databaseUrl(name);
-    cleanup = () => admin(`drop database if exists ${name} with (force)`);
+    cleanup = () => adminQuery(`drop database if exists ${name} with (force)`);
   } else {
-    const dir = path.join(os.tmpdir(), `mamoru-proc-${suffix}`);
+    const dir = path.join(runDir(), `proc-${suffix}`);
     delete env.DATABASE_URL;
     env.DATA_DIR = dir;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
@@ -101,6 +95,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
       return code;
     },
   };
+  disposeAfterFile(() => platform.stop());
   await platform.waitFor(/"msg":"listening"/);
   return platform;
 }

@@ -157,7 +157,12 @@ describe("content check", () => {
     },
     {
       name: "a pool with too few scenarios",
-      breakIt: (c) => c.edit(QUIZ, /(- id: q-4\n {4})kind: scenario\n {4}case: \{[^\n]*\n/, "$1kind: single\n"),
+      breakIt: (c) =>
+        c.edit(
+          QUIZ,
+          /(- id: q-4\n {4})kind: scenario\n((?: {4}(?:objective|lesson): \S+\n)*) {4}case: \{[^\n]*\n/,
+          "$1kind: single\n$2",
+        ),
       file: QUIZ,
       field: "pool",
       message: /the pool has 3 scenarios; it needs at least 4/,
@@ -195,6 +200,34 @@ describe("content check", () => {
       field: "line 6",
       message: /a Japanese paragraph is broken across lines/,
     },
+    {
+      name: "a pool smaller than 2.5 times the questions drawn",
+      breakIt: (c) => c.edit(MODULE, "questions: 4,", "questions: 5,"),
+      file: QUIZ,
+      field: "pool",
+      message: /the pool has 12 questions; drawing 5 needs at least 13/,
+    },
+    {
+      name: "a final-quiz question testing an objective the module does not have",
+      breakIt: (c) => c.edit(QUIZ, "objective: o1", "objective: o9"),
+      file: QUIZ,
+      field: "pool[0].objective",
+      message: /unknown objective o9/,
+    },
+    {
+      name: "a final-quiz question that does not say which lesson teaches it",
+      breakIt: (c) => c.edit(QUIZ, /\n {4}lesson: 01-first/, ""),
+      file: QUIZ,
+      field: "pool[0].lesson",
+      message: /names the lesson that teaches it/,
+    },
+    {
+      name: "an objective too few questions test",
+      breakIt: (c) => c.edit(MODULE, "quiz: {", '  - id: o3\n    text: { en: "Untested", ja: "未出題" }\nquiz: {'),
+      file: QUIZ,
+      field: "pool",
+      message: /objective o3 has 0 questions; it needs at least 3/,
+    },
   ];
 
   for (const c of cases) {
@@ -208,6 +241,32 @@ describe("content check", () => {
       expect(result.problems[0]!.message).toMatch(c.message);
     });
   }
+
+  it("refuses a pool whose correct options are the longest and the most hedged, in each language", () => {
+    const copy = sampleCopy();
+    copy.edit(
+      QUIZ,
+      /text: \{ en: "Option (\w+)", ja: "選択肢 \1" \}\n(\s+)correct: true/g,
+      'text: { en: "Option $1, after you assess it carefully and check", ja: "選択肢 $1（慎重に確認し、配慮する）" }\n$2correct: true',
+    );
+    const result = checkContent(copy.dir);
+    expect(result.content).toBeNull();
+    const messages = result.problems.map((p) => `${p.field}: ${p.message}`);
+    for (const locale of ["en", "ja"]) {
+      expect(messages).toContain(
+        `pool (${locale}): the correct option is the longest in 8 of 8 single-answer questions; at most 40% may be`,
+      );
+      expect(messages).toContainEqual(
+        expect.stringMatching(new RegExp(`^pool \\(${locale}\\): always picking the longest option passes`)),
+      );
+      expect(messages).toContainEqual(
+        expect.stringMatching(new RegExp(`^pool \\(${locale}\\): always picking the most hedged option passes`)),
+      );
+    }
+    const [en] = result.cues.get("sample-module")!;
+    expect(en).toMatchObject({ locale: "en", singleAnswer: 8, longestCorrect: 8 });
+    expect(en!.passRate.longest).toBeGreaterThan(0.5);
+  });
 
   it("reports every problem at once", () => {
     const copy = sampleCopy();
