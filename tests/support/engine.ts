@@ -3,7 +3,6 @@
 // everything the run made, whatever a test file left behind.
 // Only what runs inside test files here; what the global setup needs too is in run.ts.
 import { inject } from "vitest";
-import { serverUrl } from "./run";
 
 export { adminQuery, databaseUrl, engine, serverUrl } from "./run";
 
