@@ -1,15 +1,12 @@
-import { Writable } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
-import { renderToPipeableStream } from "react-dom/server";
+import { renderToString } from "react-dom/server";
 import { NonceContext } from "./components/nonce";
 
 // The process entry (scripts/start.mjs) starts the server through the built bundle, so that the
 // server and the routes share one copy of every module.
 export { createHttpApp, startServer, stopOnSignals } from "./server/http/server.server";
 export { createAppContextFromDatabase } from "./server/context.server";
-
-const ABORT_DELAY = 5_000;
 
 export default function handleRequest(
   request: Request,
@@ -18,46 +15,18 @@ export default function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
-  // The pages defer nothing, so streaming gains nothing: the whole document is gathered and goes
-  // out as one body, which measured markedly faster than React's many small chunks passed one by
-  // one through web streams and compression.
+  // The pages defer nothing, so a whole document is rendered at once and sent as one body.
+  // Not React 18's streaming renderer: it cuts its output into fixed-size buffers and can split a
+  // multi-byte character at a buffer's edge, leaving NUL bytes inside Japanese words (react issue
+  // 31134). A string has whole characters; Node encodes it once.
   const nonce = loadContext.nonce;
-  return new Promise((resolve, reject) => {
-    let shellRendered = false;
-    const chunks: Buffer[] = [];
-    const document = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk);
-        done();
-      },
-      final(done) {
-        clearTimeout(timer);
-        responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-        resolve(new Response(Buffer.concat(chunks), { headers: responseHeaders, status: responseStatusCode }));
-        done();
-      },
-    });
-    const { pipe, abort } = renderToPipeableStream(
-      <NonceContext.Provider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
-      </NonceContext.Provider>,
-      {
-        nonce,
-        onAllReady() {
-          shellRendered = true;
-          pipe(document);
-        },
-        onShellError(error: unknown) {
-          reject(error);
-        },
-        onError(error: unknown) {
-          responseStatusCode = 500;
-          if (shellRendered) loadContext.app.log.error("render error", { requestId: loadContext.requestId, error });
-        },
-      },
-    );
-    const timer = setTimeout(abort, ABORT_DELAY);
-  });
+  const html = renderToString(
+    <NonceContext.Provider value={nonce}>
+      <RemixServer context={remixContext} url={request.url} nonce={nonce} />
+    </NonceContext.Provider>,
+  );
+  responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+  return new Response(`<!DOCTYPE html>${html}`, { headers: responseHeaders, status: responseStatusCode });
 }
 
 export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
