@@ -240,7 +240,7 @@ export interface LessonsTable {
   position: number;
   title: Json<LocalisedText>;
   minutes: number;
-  content_note: Json<LocalisedText | null>;
+  content_note: Json<LocalisedText> | null;
   html: Json<{ en: string; ja?: string }>;
 }
 
