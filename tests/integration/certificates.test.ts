@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { certificatePdf } from "../../app/server/learning/certificate-pdf.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
+import { certificateFor } from "../../app/server/learning/certificates.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
@@ -10,6 +11,7 @@ import { pdfText } from "../support/pdf-text";
 let server: TestServer;
 let holder: MadeUser;
 let code: string;
+let passing: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -22,6 +24,7 @@ beforeAll(async () => {
   const attempt = await startAttempt(db, { userId: holder.id, moduleVersionId: mv, stage: "final" });
   await answerAll(db, holder.id, attempt, true);
   await submitAttempt(db, holder.id, attempt);
+  passing = attempt;
   code = (
     await db
       .selectFrom("completion_records")
@@ -32,6 +35,27 @@ beforeAll(async () => {
 });
 
 describe(`certificates (${engine})`, () => {
+  it("are found from the attempt that earned them through the course record's link to its module record", async () => {
+    const db = server.database.db;
+    expect(await certificateFor(db, holder.id, passing)).toEqual({ code, course: "sample-course" });
+    // Another person's attempt earns them nothing, and the link is the record id, not a time:
+    // a course record completed at the same moment that rests on other records is not it.
+    const stranger = await makeUser(db, { agencyId: holder.agencyId });
+    expect(await certificateFor(db, stranger.id, passing)).toBeNull();
+    const moduleRecord = await db
+      .selectFrom("completion_records")
+      .select(["id", "completed_at"])
+      .where("attempt_id", "=", passing)
+      .executeTakeFirstOrThrow();
+    const course = await db
+      .selectFrom("completion_records")
+      .select("details")
+      .where("kind", "=", "course")
+      .where("user_id", "=", holder.id)
+      .executeTakeFirstOrThrow();
+    expect(course.details).toMatchObject({ modules: [{ record: moduleRecord.id }] });
+  });
+
   it("render a Japanese name, the course, modules with versions, dates and the code in an A4 PDF", async () => {
     const pdf = await certificatePdf({
       name: "田中 恵子",

@@ -178,5 +178,16 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     expect(broken).toMatch(
       /Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 records before it are intact./,
     );
+    // Each check is audited with who ran it and what it found.
+    const audited = await db
+      .selectFrom("audit_events")
+      .select(["actor_id", "details"])
+      .where("action", "=", "records.verified")
+      .orderBy("at")
+      .execute();
+    expect(audited).toEqual([
+      { actor_id: admin.id, details: { ok: true, checked: 2 } },
+      { actor_id: admin.id, details: expect.objectContaining({ ok: false, checked: 1, reason: "content changed" }) },
+    ]);
   });
 });

@@ -1,25 +1,30 @@
 // Certificates: the course completion records seen from outside. The public verification says
 // who, which course, when and whether it is still valid — nothing more.
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 
 export const CERTIFICATE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
-/** The certificate a passing attempt earned, if it completed a course. */
+/**
+ * The certificate a passing attempt earned, if it completed a course: the course record that names
+ * the attempt's module record among the records it rests on.
+ */
 export async function certificateFor(db: Kysely<Database>, userId: string, attemptId: string) {
-  const moduleRecord = await db
-    .selectFrom("completion_records")
-    .select(["completed_at"])
-    .where("attempt_id", "=", attemptId)
-    .where("user_id", "=", userId)
-    .executeTakeFirst();
-  if (!moduleRecord) return null;
   const course = await db
-    .selectFrom("completion_records")
-    .select(["certificate_code", "course_slug"])
-    .where("user_id", "=", userId)
-    .where("kind", "=", "course")
-    .where("completed_at", "=", moduleRecord.completed_at)
+    .selectFrom("completion_records as m")
+    .innerJoin("completion_records as c", (j) =>
+      j
+        .onRef("c.user_id", "=", "m.user_id")
+        .on("c.kind", "=", "course")
+        .on(
+          sql<boolean>`c.details @> jsonb_build_object('modules', jsonb_build_array(jsonb_build_object('record', m.id)))`,
+        ),
+    )
+    .select(["c.certificate_code", "c.course_slug"])
+    .where("m.attempt_id", "=", attemptId)
+    .where("m.user_id", "=", userId)
+    .where("m.kind", "=", "module")
+    .orderBy("c.seq")
     .executeTakeFirst();
   return course?.certificate_code ? { code: course.certificate_code, course: course.course_slug! } : null;
 }

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Selectable } from "kysely";
 import type { CompletionRecordsTable, Database } from "../../../db/schema";
+import { audit } from "../audit.server";
 
 export const GENESIS = "0".repeat(64);
 const CHAIN_LOCK_KEY = 72_130_420;
@@ -105,6 +106,13 @@ export async function verifyChain(db: Kysely<Database>): Promise<ChainReport> {
       after = row.seq;
     }
   }
+}
+
+/** An integrity check someone asked for: the chain verified, and who asked and what they saw audited. */
+export async function checkRecordsFor(db: Kysely<Database>, actorId: string): Promise<ChainReport & { at: Date }> {
+  const report = await verifyChain(db);
+  await audit(db, { actorId, action: "records.verified", subjectType: "completion_records", details: { ...report } });
+  return { ...report, at: new Date() };
 }
 
 export async function countRecords(db: Kysely<Database>) {
