@@ -9,7 +9,7 @@ export default defineConfig({
     setupFiles: ["tests/support/cleanup.ts"],
     pool: "forks",
     fileParallelism: false,
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 90_000,
   },
 });

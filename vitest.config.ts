@@ -19,6 +19,7 @@ export default defineConfig({
           globalSetup: ["tests/support/global-setup.ts"],
           setupFiles: ["tests/support/cleanup.ts"],
           pool: "threads",
+          testTimeout: 30_000,
         },
       },
       {

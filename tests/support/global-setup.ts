@@ -66,7 +66,8 @@ function ensureBuild() {
 
 export default async function setup(project: TestProject) {
   const runDir = mkdtempSync(path.join(os.tmpdir(), "mamoru-test-"));
-  const runPrefix = `mamoru_t_${randomBytes(4).toString("hex")}`;
+  // CI names the prefix's start, to find anything a run leaves; each run adds its own part.
+  const runPrefix = `${process.env.TEST_RUN_PREFIX ?? "mamoru_t"}_${randomBytes(4).toString("hex")}`;
   project.provide("runDir", runDir);
   project.provide("runPrefix", runPrefix);
   const teardown = async () => {

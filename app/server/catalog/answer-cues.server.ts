@@ -24,33 +24,33 @@ export function hedgeCount(text: string, locale: Locale): number {
   return text.match(HEDGES[locale])?.length ?? 0;
 }
 
-type Strategy = (options: readonly Option[], locale: Locale, multiple: boolean, random: Random) => string[];
+/** How a strategy scores an option: it picks the option that scores highest. */
+type Score = (option: Option, locale: Locale) => number;
 
-/** Picks the longest option; in a "choose all" question, every option longer than the average. */
-const pickLongest: Strategy = (options, locale, multiple, random) =>
-  pickBy(options, (o) => o.text[locale]!.length, multiple, random);
-/** Picks the option with the most hedging words; ties are broken at random. */
-const pickHedged: Strategy = (options, locale, multiple, random) =>
-  pickBy(options, (o) => hedgeCount(o.text[locale]!, locale), multiple, random);
+export const STRATEGIES = {
+  /** Picks the longest option; in a "choose all" question, every option longer than the average. */
+  longest: (o, locale) => o.text[locale]!.length,
+  /** Picks the option with the most hedging words. */
+  hedged: (o, locale) => hedgeCount(o.text[locale]!, locale),
+} satisfies Record<string, Score>;
+export type StrategyName = keyof typeof STRATEGIES;
 
-function pickBy(options: readonly Option[], score: (o: Option) => number, multiple: boolean, random: Random): string[] {
-  const scores = options.map(score);
+/** One step's options with a strategy's scores, worked out once for all the draws. */
+interface Scored {
+  ids: string[];
+  scores: number[];
+}
+
+/** The strategy's answer to one step; ties are broken at random. */
+function pick({ ids, scores }: Scored, multiple: boolean, random: Random): string[] {
   if (multiple) {
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-    const above = options.filter((_, i) => scores[i]! > mean).map((o) => o.id);
+    const above = ids.filter((_, i) => scores[i]! > mean);
     if (above.length > 0) return above;
   }
   const best = Math.max(...scores);
-  const tied = options.filter((_, i) => scores[i] === best);
-  return [tied[random(tied.length)]!.id];
-}
-
-export const STRATEGIES = { longest: pickLongest, hedged: pickHedged } as const;
-export type StrategyName = keyof typeof STRATEGIES;
-
-function answerBy(q: Question, locale: Locale, strategy: Strategy, random: Random): Answer {
-  const choice = strategy(q.options, locale, q.kind === "multiple", random);
-  return q.followUp ? { choice, followUp: strategy(q.followUp.options, locale, false, random) } : { choice };
+  const tied = ids.filter((_, i) => scores[i] === best);
+  return [tied[random(tied.length)]!];
 }
 
 /** A small, seeded generator (mulberry32): the same seed gives the same draws on every machine. */
@@ -91,12 +91,24 @@ export function measureCues(
   const single = pool.filter((q) => q.kind === "single" || q.kind === "scenario");
   const longestCorrect = single.filter((q) => strictlyLongest(q.options, locale)).length;
   const passRate = {} as Record<StrategyName, number>;
-  for (const [name, strategy] of Object.entries(STRATEGIES) as [StrategyName, Strategy][]) {
+  for (const [name, score] of Object.entries(STRATEGIES) as [StrategyName, Score][]) {
+    const scored = (options: readonly Option[]): Scored => ({
+      ids: options.map((o) => o.id),
+      scores: options.map((o) => score(o, locale)),
+    });
+    const steps = new Map(
+      pool.map((q) => [q, { first: scored(q.options), followUp: q.followUp && scored(q.followUp.options) }]),
+    );
+    const answer = (q: Question, random: Random): Answer => {
+      const { first, followUp } = steps.get(q)!;
+      const choice = pick(first, q.kind === "multiple", random);
+      return followUp ? { choice, followUp: pick(followUp, false, random) } : { choice };
+    };
     let passed = 0;
     for (let seed = 1; seed <= draws; seed++) {
       const random = seededRandom(seed);
       const drawn = draw(pool, settings.questions, random);
-      const right = drawn.filter((q) => isCorrect(q as StoredQuestion, answerBy(q, locale, strategy, random))).length;
+      const right = drawn.filter((q) => isCorrect(q as StoredQuestion, answer(q, random))).length;
       if (Math.floor((right * 100) / drawn.length) >= settings.passMark) passed++;
     }
     passRate[name] = passed / draws;
