@@ -16,6 +16,7 @@ import type { ReactNode } from "react";
 import { useNonce } from "./components/nonce";
 import { translate, type Locale } from "./i18n";
 import { can } from "./server/auth/policy.server";
+import { scopeFor } from "./server/auth/scope.server";
 import { resolveLocale } from "./server/http/locale.server";
 import stylesheet from "./styles/app.css?url";
 
@@ -29,13 +30,13 @@ export const meta: MetaFunction = () => [{ title: "Mamoru" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = context.user;
   const locale = resolveLocale(request, user?.locale);
-  const actor = user ? { id: user.id, agencyId: user.agencyId, roles: user.roles } : null;
+  const actor = user ? { id: user.id, agencyId: user.agencyId, roles: user.roles, trainerOf: user.trainerOf } : null;
   return {
     locale,
     user: user ? { displayName: user.displayName, roles: user.roles, agencyId: user.agencyId } : null,
     nav: {
       admin: actor ? can(actor, "agency.manage") : false,
-      people: actor ? can(actor, "progress.view", { agencyId: actor.agencyId }) : false,
+      people: actor ? scopeFor(actor, "progress.view").kind !== "none" : false,
       agency: actor ? can(actor, "group.manage", { agencyId: actor.agencyId }) : false,
     },
   };

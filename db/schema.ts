@@ -56,6 +56,14 @@ export interface GroupMembersTable {
   added_at: CreatedAt;
 }
 
+/** A trainer of a group: trains its members (not a member of it). */
+export interface GroupTrainersTable {
+  group_id: string;
+  user_id: string;
+  added_at: CreatedAt;
+  added_by: string | null;
+}
+
 export interface UsersTable {
   id: Generated<string>;
   email: string;
@@ -150,6 +158,7 @@ export interface Database {
   agencies: AgenciesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  group_trainers: GroupTrainersTable;
   users: UsersTable;
   user_roles: UserRolesTable;
   password_credentials: PasswordCredentialsTable;

@@ -401,6 +401,7 @@ export const en = {
     group: {
       nameTaken: "This agency already has a group with this name.",
       otherAgency: "The group belongs to another agency.",
+      notATrainer: "Only a person with the trainer role can train a group.",
     },
     invite: { emailTaken: "An account with this e-mail address already exists." },
     user: {

@@ -406,6 +406,7 @@ export const ja: typeof en = {
     group: {
       nameTaken: "この機関には同じ名前のグループがすでにあります。",
       otherAgency: "このグループは別の機関に属しています。",
+      notATrainer: "グループを担当できるのは、研修担当者の役割を持つ人だけです。",
     },
     invite: { emailTaken: "このメールアドレスのアカウントはすでに存在します。" },
     user: {

@@ -6,6 +6,7 @@ import { L, useLocalised } from "~/components/localised";
 import { ProgressBar } from "~/components/progress";
 import { pageTitle } from "~/components/page-title";
 import { requireActor } from "~/server/http/guards.server";
+import { scopeFor } from "~/server/auth/scope.server";
 import { can } from "~/server/auth/policy.server";
 import { traineeDashboard } from "~/server/learning/dashboard.server";
 
@@ -23,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     profession: actor.user.profession,
     agencyName: actor.user.agencyName,
     canInvite: can(actor, "user.invite", { agencyId: actor.agencyId, role: "trainee" }),
-    canSeePeople: can(actor, "progress.view", { agencyId: actor.agencyId }),
+    canSeePeople: scopeFor(actor, "progress.view").kind !== "none",
     isAdmin: can(actor, "agency.manage"),
   };
 }

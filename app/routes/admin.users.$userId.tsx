@@ -24,7 +24,11 @@ async function loadUser(params: { userId?: string }, context: LoaderFunctionArgs
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   const user = await loadUser(params, context);
-  authorize(actor, "progress.view", { agencyId: user.agency_id, userId: user.id });
+  authorize(actor, "progress.view", {
+    agencyId: user.agency_id,
+    userId: user.id,
+    groupIds: user.groups.map((g) => g.id),
+  });
   const canManage = can(actor, "user.manage");
   const canGroups = can(actor, "group.manage", { agencyId: user.agency_id });
   const db = context.app.db;

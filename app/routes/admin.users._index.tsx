@@ -5,7 +5,8 @@ import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { can } from "~/server/auth/policy.server";
 import { listPendingInvitations } from "~/server/auth/invitations.server";
-import { invalid, authorize, requireActor } from "~/server/http/guards.server";
+import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
+import { scopeFor } from "~/server/auth/scope.server";
 import { listAgencies } from "~/server/org/agencies.server";
 import { listUsers } from "~/server/org/users.server";
 
@@ -23,13 +24,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const parsed = Query.safeParse(Object.fromEntries([...url.searchParams].filter(([, v]) => v !== "")));
   if (!parsed.success) throw invalid({ _form: "errors.invalid" });
   const isAdmin = can(actor, "agency.manage");
-  // Everyone but an admin sees their own agency only, whatever the URL asks for.
+  const scope = scopeFor(actor, "progress.view");
+  if (scope.kind === "none") forbidden();
+  // Only an admin chooses the agency; everyone else sees the people of their scope, whatever the URL asks.
   const agencyId = isAdmin ? parsed.data.agency : actor.agencyId;
-  if (agencyId) authorize(actor, "progress.view", { agencyId });
-  else authorize(actor, "agency.manage");
   const db = context.app.db;
   const [list, invitations, agencies] = await Promise.all([
-    listUsers(db, { agencyId, query: parsed.data.q, page: parsed.data.page }),
+    listUsers(db, { scope, agencyId, query: parsed.data.q, page: parsed.data.page }),
     can(actor, "user.invite", { agencyId: agencyId ?? actor.agencyId })
       ? listPendingInvitations(db, agencyId)
       : Promise.resolve([]),

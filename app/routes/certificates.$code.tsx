@@ -9,7 +9,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   const found = (await certificateDetails(context.app.db, (params.code ?? "").toUpperCase())) ?? notFound();
   // Someone else's certificate is as absent as an unknown one.
-  if (found.userId !== actor.id && !can(actor, "records.view", { agencyId: found.agencyId })) notFound();
+  if (found.userId !== actor.id && !can(actor, "records.view", { agencyId: found.agencyId, groupIds: found.groupIds }))
+    notFound();
   const pdf = await certificatePdf({
     ...found.data,
     verifyUrl: `${context.app.config.publicUrl}/verify/${found.data.code}`,

@@ -173,10 +173,20 @@ describe(`HTTP (${engine})`, () => {
     expect((await client.get("/no/such/page")).status).toBe(404);
   });
 
-  it("keeps a trainer to their own agency, whatever id is typed into the URL", async () => {
-    const outsider = await makeUser(server.database.db, { agencyId: otherAgencyId });
+  it("keeps a trainer to the groups they train, whatever id is typed into the URL", async () => {
+    const db = server.database.db;
+    const outsider = await makeUser(db, { agencyId: otherAgencyId });
+    const colleague = await makeUser(db, { agencyId }); // same agency, in no group the trainer trains
+    const unit = await db
+      .insertInto("groups")
+      .values({ agency_id: agencyId, name: "Juvenile Division", kind: "unit" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db.insertInto("group_members").values({ group_id: unit.id, user_id: trainee.id }).execute();
+    await db.insertInto("group_trainers").values({ group_id: unit.id, user_id: trainer.id }).execute();
     const client = await signedIn(trainer);
     expect((await client.get(`/admin/users/${trainee.id}`)).status).toBe(200);
+    expect((await client.get(`/admin/users/${colleague.id}`)).status).toBe(403);
     expect((await client.get(`/admin/users/${outsider.id}`)).status).toBe(403);
     expect((await client.get(`/admin/agencies/${otherAgencyId}`)).status).toBe(403);
     // Asking for another agency's list still shows one's own agency only.

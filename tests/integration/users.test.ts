@@ -78,11 +78,11 @@ describe(`managing people (${engine})`, () => {
   it("lists people by agency and search, treating % and _ literally", async () => {
     await makeUser(database.db, { agencyId: otherAgencyId, displayName: "Sato 100% Hanako" });
     await makeUser(database.db, { agencyId: otherAgencyId, displayName: "Suzuki Ichiro" });
-    const all = await listUsers(database.db, { agencyId: otherAgencyId });
+    const all = await listUsers(database.db, { scope: { kind: "all" }, agencyId: otherAgencyId });
     expect(all.users.every((u) => u.agency_name === "Other agency")).toBe(true);
-    const percent = await listUsers(database.db, { agencyId: otherAgencyId, query: "100%" });
+    const percent = await listUsers(database.db, { scope: { kind: "all" }, agencyId: otherAgencyId, query: "100%" });
     expect(percent.users.map((u) => u.display_name)).toEqual(["Sato 100% Hanako"]);
-    const none = await listUsers(database.db, { agencyId: otherAgencyId, query: "%" });
+    const none = await listUsers(database.db, { scope: { kind: "all" }, agencyId: otherAgencyId, query: "%" });
     expect(none.users.map((u) => u.display_name)).toEqual(["Sato 100% Hanako"]);
   });
 });

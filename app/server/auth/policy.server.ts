@@ -7,14 +7,17 @@ export interface Actor {
   id: string;
   agencyId: string;
   roles: readonly Role[];
-  /** The groups (cohorts) the actor belongs to; needed only for trainers' record access. */
-  groupIds?: readonly string[];
+  /** The groups the actor trains (group_trainers): a trainer's reach over people and records. */
+  trainerOf?: readonly string[];
 }
 
-/** What an action is done to: the agency it belongs to, and for some actions a group or role. */
+/** What an action is done to: the agency it belongs to, and for some actions a group, a person or a role. */
 export interface Target {
   agencyId: string;
+  /** A group the action is about (assign to a group, see a group's progress). */
   groupId?: string;
+  /** The groups the person the action is about belongs to. */
+  groupIds?: readonly string[];
   /** For user.invite: the role the invitee would receive. */
   role?: Role;
   userId?: string;
@@ -50,20 +53,26 @@ export function can(actor: Actor, action: Action, target?: Target): boolean {
   if (action === "learning.take") return target === undefined || target.userId === actor.id;
   if (!target) return false;
   const ownAgency = target.agencyId === actor.agencyId;
+  if (!ownAgency) return false;
   switch (action) {
     case "progress.view":
-      return ownAgency && (has("trainer") || has("reviewer"));
+    case "records.view":
+      return has("reviewer") || (has("trainer") && trains(actor, target));
     case "course.assign":
+      return has("trainer") && trains(actor, target);
     case "group.manage":
-      return ownAgency && has("trainer");
+      // The agency's trainers keep its groups: members, and who trains each.
+      return has("trainer");
     case "user.invite":
       // Trainers bring trainees into their own agency; other roles are granted by admins.
-      return ownAgency && has("trainer") && (target.role ?? "trainee") === "trainee";
-    case "records.view":
-      if (ownAgency && has("reviewer")) return true;
-      return (
-        ownAgency && has("trainer") && target.groupId !== undefined && (actor.groupIds ?? []).includes(target.groupId)
-      );
+      return has("trainer") && (target.role ?? "trainee") === "trainee";
   }
   return false;
+}
+
+/** Whether the target (a group, or a person in groups) is within the groups the actor trains. */
+function trains(actor: Actor, target: Target): boolean {
+  const mine = actor.trainerOf ?? [];
+  if (target.groupId !== undefined) return mine.includes(target.groupId);
+  return (target.groupIds ?? []).some((g) => mine.includes(g));
 }

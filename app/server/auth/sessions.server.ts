@@ -17,6 +17,8 @@ export interface SessionUser {
   agencyId: string;
   agencyName: string;
   roles: Role[];
+  /** The groups this person trains (see group_trainers). */
+  trainerOf: string[];
 }
 
 interface UserAttributes {
@@ -27,6 +29,7 @@ interface UserAttributes {
   agency_id: string;
   agency_name: string;
   roles: Role[];
+  trainer_of: string[];
 }
 
 declare module "lucia" {
@@ -54,6 +57,9 @@ const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
       "u.agency_id",
       sql<string>`(select a.name from agencies a where a.id = u.agency_id)`.as("agency_name"),
       sql<Role[]>`array(select r.role from user_roles r where r.user_id = u.id order by r.role)`.as("roles"),
+      sql<string[]>`array(select t.group_id from group_trainers t where t.user_id = u.id order by t.group_id)`.as(
+        "trainer_of",
+      ),
     ])
     .where("s.id", "=", p.id),
 );
@@ -84,6 +90,7 @@ export class KyselySessionAdapter implements Adapter {
           agency_id: row.agency_id!,
           agency_name: row.agency_name ?? "",
           roles: row.roles ?? [],
+          trainer_of: row.trainer_of ?? [],
         },
       },
     ];
@@ -166,6 +173,7 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
       agencyId: a.agency_id,
       agencyName: a.agency_name,
       roles: a.roles,
+      trainerOf: a.trainer_of,
     }),
   });
 

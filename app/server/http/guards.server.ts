@@ -17,7 +17,7 @@ export function requireUser(context: AppLoadContext, request: Request): SessionU
 /** The person as the policy sees them. */
 export async function requireActor(context: AppLoadContext, request: Request): Promise<Actor & { user: SessionUser }> {
   const user = requireUser(context, request);
-  return { id: user.id, agencyId: user.agencyId, roles: user.roles, user };
+  return { id: user.id, agencyId: user.agencyId, roles: user.roles, trainerOf: user.trainerOf, user };
 }
 
 export function forbidden(): never {

@@ -65,6 +65,7 @@ export async function certificateDetails(db: Kysely<Database>, code: string) {
       "r.expires_at",
       "r.details",
       "r.certificate_code",
+      sql<string[]>`array(select m.group_id from group_members m where m.user_id = r.user_id)`.as("group_ids"),
     ])
     .where("r.kind", "=", "course")
     .where("r.certificate_code", "=", code)
@@ -81,6 +82,8 @@ export async function certificateDetails(db: Kysely<Database>, code: string) {
   return {
     userId: row.user_id,
     agencyId: row.agency_id,
+    /** The holder's groups: their trainers may see the certificate. */
+    groupIds: row.group_ids,
     data: {
       name: row.display_name,
       course: row.title,

@@ -4,11 +4,15 @@ import { sql } from "kysely";
 import type { Database, Locale, Role } from "../../../db/schema";
 import { endAllSessions } from "../auth/accounts.server";
 import { audit } from "../audit.server";
+import { personInScope, type Scope } from "../auth/scope.server";
 import { DomainError } from "../shared/errors.server";
 
 export const PAGE_SIZE = 50;
 
 export interface UserListFilter {
+  /** Whose people may be listed at all (scopeFor the reader and "progress.view"). */
+  scope: Scope;
+  /** Narrows the list to one agency within the scope. */
   agencyId?: string | undefined;
   query?: string | undefined;
   page?: number | undefined;
@@ -34,7 +38,7 @@ function peopleQuery(db: Kysely<Database>) {
 }
 
 export async function listUsers(db: Kysely<Database>, filter: UserListFilter) {
-  let q = peopleQuery(db);
+  let q = peopleQuery(db).where(personInScope(filter.scope));
   if (filter.agencyId) q = q.where("u.agency_id", "=", filter.agencyId);
   if (filter.query) {
     const like = `%${filter.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,0 +1,69 @@
+// Whose rows a person may list for an action: the one place that turns (person, action) into a
+// scope that list queries take, so no page decides for itself "everyone but an admin sees their
+// own agency". It says the same as the policy (`can`), for many rows at once.
+import type { ExpressionBuilder, Expression, SqlBool } from "kysely";
+import type { Database } from "../../../db/schema";
+import type { Action, Actor } from "./policy.server";
+
+export type Scope =
+  | { kind: "all" }
+  | { kind: "agency"; agencyId: string }
+  | { kind: "groups"; agencyId: string; groupIds: readonly string[] }
+  | { kind: "none" };
+
+export function scopeFor(
+  actor: Actor,
+  action: Extract<Action, "progress.view" | "records.view" | "course.assign">,
+): Scope {
+  const has = (role: Actor["roles"][number]) => actor.roles.includes(role);
+  if (has("admin")) return { kind: "all" };
+  if (has("reviewer") && action !== "course.assign") return { kind: "agency", agencyId: actor.agencyId };
+  if (has("trainer")) return { kind: "groups", agencyId: actor.agencyId, groupIds: actor.trainerOf ?? [] };
+  return { kind: "none" };
+}
+
+/** The condition on a query over `users as u` that keeps the people in the scope. */
+export function personInScope(
+  scope: Scope,
+): (eb: ExpressionBuilder<Database & { u: Database["users"] }, "u">) => Expression<SqlBool> {
+  return (eb) => {
+    switch (scope.kind) {
+      case "all":
+        return eb.lit(true);
+      case "none":
+        return eb.lit(false);
+      case "agency":
+        return eb("u.agency_id", "=", scope.agencyId);
+      case "groups":
+        if (scope.groupIds.length === 0) return eb.lit(false);
+        return eb.and([
+          eb("u.agency_id", "=", scope.agencyId),
+          eb.exists(
+            eb
+              .selectFrom("group_members as gm")
+              .select("gm.user_id")
+              .whereRef("gm.user_id", "=", "u.id")
+              .where("gm.group_id", "in", [...scope.groupIds]),
+          ),
+        ]);
+    }
+  };
+}
+
+/** The condition on a query over `groups as g` that keeps the groups in the scope. */
+export function groupInScope(
+  scope: Scope,
+): (eb: ExpressionBuilder<Database & { g: Database["groups"] }, "g">) => Expression<SqlBool> {
+  return (eb) => {
+    switch (scope.kind) {
+      case "all":
+        return eb.lit(true);
+      case "none":
+        return eb.lit(false);
+      case "agency":
+        return eb("g.agency_id", "=", scope.agencyId);
+      case "groups":
+        return scope.groupIds.length === 0 ? eb.lit(false) : eb("g.id", "in", [...scope.groupIds]);
+    }
+  };
+}
