@@ -22,6 +22,9 @@ export const PROFESSIONS = [
   "social_worker",
   "child_guidance",
   "juvenile_protection",
+  "teacher",
+  "lawyer",
+  "media",
   "other",
 ] as const;
 export type Profession = (typeof PROFESSIONS)[number];

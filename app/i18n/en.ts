@@ -53,6 +53,9 @@ export const en = {
     social_worker: "Social worker",
     child_guidance: "Child guidance centre staff",
     juvenile_protection: "Juvenile protection staff",
+    teacher: "Teacher or school staff",
+    lawyer: "Lawyer",
+    media: "Media professional",
     other: "Other professional working with children",
   },
   agencyKinds: {

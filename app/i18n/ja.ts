@@ -54,6 +54,9 @@ export const ja: typeof en = {
     social_worker: "ソーシャルワーカー",
     child_guidance: "児童相談所職員",
     juvenile_protection: "少年保護関係職員",
+    teacher: "教員・学校職員",
+    lawyer: "弁護士",
+    media: "報道関係者",
     other: "子どもに関わるその他の専門職",
   },
   agencyKinds: {

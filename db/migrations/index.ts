@@ -4,10 +4,12 @@ import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_catalog";
 import * as m0003 from "./0003_learning";
 import * as m0005 from "./0005_group_trainers";
+import * as m0006 from "./0006_more_professions";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_catalog": m0002,
   "0003_learning": m0003,
   "0005_group_trainers": m0005,
+  "0006_more_professions": m0006,
 };
