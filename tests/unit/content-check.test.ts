@@ -7,6 +7,7 @@ import { SAMPLE, sampleCopy } from "../support/content-fixture";
 
 const MODULE = "sample-module/module.yaml";
 const QUIZ = "sample-module/quiz.yaml";
+const LESSON_JA = "sample-module/lessons/01-first.ja.md";
 
 describe("content check", () => {
   it("accepts the sample content and the real modules/ folder", () => {
@@ -222,6 +223,61 @@ describe("content check", () => {
       message: /names the lesson that teaches it/,
     },
     {
+      name: "a lesson heading that differs from the lesson's title in module.yaml",
+      breakIt: (c) => c.edit("sample-module/lessons/02-second.en.md", "# Second lesson", "# The second lesson"),
+      file: "sample-module/lessons/02-second.en.md",
+      field: "line 1",
+      message: /the heading "The second lesson" does not match the title in module.yaml, "Second lesson"/,
+    },
+    {
+      name: "a retired term in a Japanese lesson",
+      breakIt: (c) => c.edit(LESSON_JA, "本文です。", "出会いカフェで見つかった子どもの本文です。"),
+      file: LESSON_JA,
+      field: "line 5",
+      message: /"出会いカフェ" is retired: use 出会い系喫茶/,
+    },
+    {
+      name: "a retired English term in a quiz text",
+      breakIt: (c) =>
+        c.edit(QUIZ, 'prompt: { en: "Question q-3?"', 'prompt: { en: "Question q-3 about the Customers?"'),
+      file: QUIZ,
+      field: "pool[2].prompt.en",
+      message: /"Customers" is retired: use buyer\(s\), adult men/,
+    },
+    {
+      name: "客 for the adults who buy, in a text of module.yaml",
+      breakIt: (c) => c.edit(MODULE, 'ja: "テスト用のモジュール。"', 'ja: "客が子どもに金銭を払う場面のモジュール。"'),
+      file: MODULE,
+      field: "summary.ja",
+      message: /"客" is retired: use 買春者、大人の男性/,
+    },
+    {
+      name: "a term allowed only in brackets, outside them",
+      breakIt: (c) => c.edit(LESSON_JA, "本文です。", "協同面接（代表者聴取）の本文です。"),
+      file: LESSON_JA,
+      field: "line 5",
+      message: /"協同面接" is retired: use 代表者聴取/,
+    },
+    {
+      name: "an invalid pattern in terms.yaml",
+      breakIt: (c) => c.edit("terms.yaml", "pattern: \\bcustomers?\\b", "pattern: \\bcustomers?(\\b"),
+      file: "terms.yaml",
+      field: "terms[2].pattern",
+      message: /is not a valid regular expression/,
+    },
+    {
+      name: "an allowed quotation of a term that is not retired",
+      breakIt: (c) =>
+        c.edit(
+          "terms.yaml",
+          "allow: []",
+          `allow:\n  - { file: ${LESSON_JA}, retired: 出会い喫茶, quote: 本文, reason: "a test" }`,
+        ),
+      file: "terms.yaml",
+      field: "allow[0].retired",
+      message: /出会い喫茶 is not a retired term/,
+    },
+    {
       name: "an objective too few questions test",
       breakIt: (c) => c.edit(MODULE, "quiz: {", '  - id: o3\n    text: { en: "Untested", ja: "未出題" }\nquiz: {'),
       file: QUIZ,
@@ -241,6 +297,41 @@ describe("content check", () => {
       expect(result.problems[0]!.message).toMatch(c.message);
     });
   }
+
+  it("accepts a retired term inside another word, in a listed exception, inside brackets or in the other language", () => {
+    const copy = sampleCopy();
+    copy.edit(LESSON_JA, "本文です。", "観客、客観、乗客、客の接待、代表者聴取（協同面接）、(協同面接) の本文です。");
+    copy.edit(
+      "sample-module/lessons/01-first.en.md",
+      "# First lesson\n",
+      "# First lesson\n\n客 and 出会いカフェ, customs.\n",
+    );
+    const result = checkContent(copy.dir);
+    expect(result.problems).toEqual([]);
+  });
+
+  it("accepts a deliberate quotation that terms.yaml allows, and warns about an allowance nothing uses", () => {
+    const copy = sampleCopy();
+    copy.edit(LESSON_JA, "本文です。", "「出会いカフェ」ではなく出会い系喫茶と書きます。");
+    copy.edit(
+      "terms.yaml",
+      "allow: []",
+      [
+        "allow:",
+        `  - { file: ${LESSON_JA}, retired: 出会いカフェ, quote: 「出会いカフェ」ではなく, reason: "quoted to correct it" }`,
+        `  - { file: ${QUIZ}, retired: customer, quote: the customer, reason: "quoted to correct it" }`,
+      ].join("\n"),
+    );
+    const result = checkContent(copy.dir);
+    expect(result.problems).toEqual([]);
+    expect(result.warnings).toContainEqual({
+      file: "terms.yaml",
+      field: "allow[1]",
+      message: `allows customer in ${QUIZ}, but no line or field there quotes "the customer" with it`,
+    });
+    copy.edit(LESSON_JA, "「出会いカフェ」ではなく", "出会いカフェではなく");
+    expect(checkContent(copy.dir).problems).toMatchObject([{ file: LESSON_JA, field: "line 5" }]);
+  });
 
   it("refuses a pool whose correct options are the longest and the most hedged, in each language", () => {
     const copy = sampleCopy();

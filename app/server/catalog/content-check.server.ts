@@ -12,6 +12,7 @@ import {
   ModuleMeta,
   Quiz,
   Recommendations,
+  Terms,
   type Option,
   type Question,
 } from "./content-schema.server";
@@ -70,6 +71,8 @@ export function checkContent(root: string): CheckResult {
   const misconceptions = readYaml("misconceptions.yaml", Misconceptions);
   const recommendations = readYaml("recommendations.yaml", Recommendations);
   const catalog = readYaml("catalog.yaml", Catalog);
+  const terms = readYaml("terms.yaml", Terms);
+  const retired = terms ? new RetiredTerms(terms, problem) : null;
   const tags = new Set(misconceptions?.map((m) => m.id) ?? []);
   const recIds = new Set<string>();
   for (const [i, r] of (recommendations ?? []).entries()) {
@@ -96,6 +99,7 @@ export function checkContent(root: string): CheckResult {
       problem,
       warn: (f, field, m) => warnings.push({ file: f, field, message: m }),
       cues,
+      retired,
     });
     if (meta) metas.push(meta);
     else unreadableMeta = true;
@@ -114,6 +118,13 @@ export function checkContent(root: string): CheckResult {
         problem("catalog.yaml", `[${i}].modules[${j}]`, `module ${m} is listed twice in course ${course.slug}`);
     });
   }
+  for (const [i, a] of retired?.unusedAllows() ?? [])
+    warnings.push({
+      file: "terms.yaml",
+      field: `allow[${i}]`,
+      message: `allows ${a.retired} in ${a.file}, but no line or field there quotes "${a.quote}" with it`,
+    });
+
   const inCourses = new Set((catalog ?? []).flatMap((c) => c.modules));
   for (const m of modules)
     if (!inCourses.has(m.meta.slug))
@@ -152,6 +163,8 @@ interface ModuleContext {
   problem: (file: string, field: string, message: string) => void;
   warn: (file: string, field: string, message: string) => void;
   cues: Map<string, CueReport[]>;
+  /** Null when terms.yaml could not be read: its own problem says why. */
+  retired: RetiredTerms | null;
 }
 
 function checkModule(
@@ -173,6 +186,8 @@ function checkModule(
       if (!ctx.recIds!.has(r)) problem(metaFile, `recommendations[${i}]`, `unknown recommendation ${r}`);
     });
   }
+  ctx.retired?.scanLocalised(metaFile, meta);
+  if (quiz) ctx.retired?.scanLocalised(quizFile, quiz);
   const bilingual = meta.locales.includes("ja");
   if (bilingual)
     for (const field of missingJapanese(meta))
@@ -194,7 +209,9 @@ function checkModule(
 
   const lessons: LoadedModule["lessons"] = {};
   const cited = new Set<string>();
-  for (const lesson of meta.lessons) {
+  for (const [i, lesson] of meta.lessons.entries()) {
+    // A duplicate id is its own problem, above; its files are the first lesson's.
+    if (meta.lessons.findIndex((l) => l.id === lesson.id) !== i) continue;
     const texts: { en?: string; ja?: string } = {};
     for (const locale of meta.locales) {
       const file = `${folder}/lessons/${lesson.id}.${locale}.md`;
@@ -205,7 +222,15 @@ function checkModule(
       }
       const markdown = readFileSync(full, "utf8");
       texts[locale] = markdown;
+      const heading = markdown.split("\n", 1)[0]!;
       if (!/^# \S/.test(markdown)) problem(file, "line 1", "a lesson starts with '# ' and its title");
+      else if (lesson.title[locale] !== undefined && heading !== `# ${lesson.title[locale]}`)
+        problem(
+          file,
+          "line 1",
+          `the heading "${heading.slice(2)}" does not match the title in module.yaml, "${lesson.title[locale]}"`,
+        );
+      markdown.split("\n").forEach((line, i) => ctx.retired?.scan(file, `line ${i + 1}`, locale, line));
       for (const [, kind, target] of markdown.matchAll(LINK)) {
         if (kind === "lesson" && !lessonIds.has(target!)) problem(file, "-", `broken link to lesson ${target}`);
         if (kind === "source") {
@@ -386,6 +411,110 @@ function checkOptions(
   }
   if (kind === "true_false" && [...ids].sort().join() !== "false,true")
     problem(file, at, "a true/false question has exactly the options true and false");
+}
+
+/**
+ * The retired variants of modules/terms.yaml (docs/glossary.md): every occurrence in a text is a
+ * problem naming the variant found and the term to use, unless it stands in one of the term's
+ * `except` phrases, inside brackets where the term allows that, or in a line or field that an
+ * `allow` entry names as a deliberate quotation.
+ */
+class RetiredTerms {
+  private readonly rules: {
+    retired: string;
+    use: string;
+    note: string;
+    locale?: "en" | "ja";
+    regex: RegExp;
+    except: string[];
+    bracketed: boolean;
+  }[];
+  private readonly allow: Terms["allow"];
+  private readonly used = new Set<number>();
+
+  constructor(
+    terms: Terms,
+    private readonly problem: ModuleContext["problem"],
+  ) {
+    this.rules = terms.terms.map((t) => ({
+      retired: t.retired,
+      use: t.use,
+      note: t.note,
+      locale: t.locale,
+      regex: new RegExp(t.pattern ?? escapeRegExp(t.retired), "giu"),
+      except: t.except ?? [],
+      bracketed: t.bracketed === "allowed",
+    }));
+    this.allow = terms.allow;
+    const known = new Set(this.rules.map((r) => r.retired));
+    terms.allow.forEach((a, i) => {
+      if (!known.has(a.retired)) problem("terms.yaml", `allow[${i}].retired`, `${a.retired} is not a retired term`);
+    });
+  }
+
+  /** One text of one locale: a lesson line or a localised field. */
+  scan(file: string, field: string, locale: "en" | "ja", text: string) {
+    for (const rule of this.rules) {
+      if (rule.locale && rule.locale !== locale) continue;
+      for (const m of text.matchAll(rule.regex)) {
+        const start = m.index;
+        const end = start + m[0].length;
+        if (rule.except.some((phrase) => covers(text, phrase, start, end))) continue;
+        if (rule.bracketed && bracketDepth(text, start) > 0) continue;
+        const allowed = this.allow.findIndex(
+          (a) => a.file === file && a.retired === rule.retired && text.includes(a.quote),
+        );
+        if (allowed >= 0) {
+          this.used.add(allowed);
+          continue;
+        }
+        this.problem(file, field, `"${m[0]}" is retired: use ${rule.use} (${rule.note})`);
+      }
+    }
+  }
+
+  /** Every localised text of a parsed module.yaml or quiz.yaml. */
+  scanLocalised(file: string, value: unknown) {
+    for (const [field, locale, text] of localisedTexts(value)) this.scan(file, field, locale, text);
+  }
+
+  /** Allow entries that excused nothing: the quotation has gone, or the entry names the wrong file. */
+  unusedAllows(): [number, Terms["allow"][number]][] {
+    return this.allow.flatMap((a, i) => (this.used.has(i) ? [] : [[i, a] as [number, typeof a]]));
+  }
+}
+
+/** Whether an occurrence of `phrase` in `text` spans the range start..end. */
+function covers(text: string, phrase: string, start: number, end: number): boolean {
+  for (let at = text.indexOf(phrase); at >= 0; at = text.indexOf(phrase, at + 1))
+    if (at <= start && at + phrase.length >= end) return true;
+  return false;
+}
+
+/** How many brackets, （ or (, are open at a position of a text. */
+function bracketDepth(text: string, position: number): number {
+  let depth = 0;
+  for (const ch of text.slice(0, position)) {
+    if (ch === "（" || ch === "(") depth++;
+    else if ((ch === "）" || ch === ")") && depth > 0) depth--;
+  }
+  return depth;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Every localised text ({ en, ja? }) in a value, with its field and locale. */
+function localisedTexts(value: unknown, at = ""): [string, "en" | "ja", string][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => localisedTexts(v, `${at}[${i}]`));
+  if (typeof value !== "object" || value === null) return [];
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.en === "string" && Object.keys(obj).every((k) => k === "en" || k === "ja"))
+    return (["en", "ja"] as const).flatMap((l) =>
+      typeof obj[l] === "string" ? [[at ? `${at}.${l}` : l, l, obj[l]] as [string, "en" | "ja", string]] : [],
+    );
+  return Object.entries(obj).flatMap(([k, v]) => localisedTexts(v, at ? `${at}.${k}` : k));
 }
 
 /** Every localised text ({ en, ja? }) in a value that lacks its Japanese. */

@@ -48,6 +48,40 @@ export const Catalog = z
   )
   .min(1);
 
+const regExp = text.refine((p) => {
+  try {
+    new RegExp(p, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}, "is not a valid regular expression");
+
+/**
+ * modules/terms.yaml: the variants the course has retired (docs/glossary.md), which the check refuses
+ * in every lesson and localised text, and the texts allowed to quote one in order to correct it.
+ */
+export const Terms = z.strictObject({
+  terms: z
+    .array(
+      z.strictObject({
+        retired: text,
+        /** When the plain text would also match other words (客 inside 観客, say). */
+        pattern: regExp.optional(),
+        /** Phrases in which the variant is right, such as a statute's own wording. */
+        except: z.array(text).optional(),
+        /** The variant may stand inside brackets, （…） or (…), and nowhere else. */
+        bracketed: z.literal("allowed").optional(),
+        use: text,
+        locale: z.enum(["en", "ja"]).optional(),
+        note: text,
+      }),
+    )
+    .min(1),
+  allow: z.array(z.strictObject({ file: text, retired: text, quote: text, reason: text })).default([]),
+});
+export type Terms = z.infer<typeof Terms>;
+
 export const Source = z.strictObject({
   id,
   title: text,
