@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { certificatePdf } from "../../app/server/learning/certificate-pdf.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
-import { certificateFor } from "../../app/server/learning/certificates.server";
+import { certificateFor, verifyCertificate } from "../../app/server/learning/certificates.server";
+import { updateProfile } from "../../app/server/org/users.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
@@ -97,6 +98,31 @@ describe(`certificates (${engine})`, () => {
     await other.signIn(stranger.email, PASSWORD);
     expect((await other.get(`/certificates/${code}`)).status).toBe(404);
     expect((await server.client().get(`/certificates/${code}`)).status).toBe(302);
+  });
+
+  it("name the holder as they were named at issue, whatever they are called later; the change is audited", async () => {
+    const db = server.database.db;
+    const record = await db
+      .selectFrom("completion_records")
+      .select("details")
+      .where("certificate_code", "=", code)
+      .executeTakeFirstOrThrow();
+    expect(record.details).toMatchObject({ holderName: "山田 花子" });
+    await updateProfile(db, holder.id, { displayName: "Someone Else", locale: "en" });
+    try {
+      const page = await (await fetch(`${server.url}/verify/${code}`, { headers: { "accept-language": "en" } })).text();
+      expect(page).toContain("山田 花子");
+      expect(page).not.toContain("Someone Else");
+      expect((await verifyCertificate(db, code))!.name).toBe("山田 花子");
+      const audited = await db
+        .selectFrom("audit_events")
+        .select(["actor_id", "details"])
+        .where("action", "=", "user.name_changed")
+        .execute();
+      expect(audited).toEqual([{ actor_id: holder.id, details: { from: "山田 花子", to: "Someone Else" } }]);
+    } finally {
+      await updateProfile(db, holder.id, { displayName: "山田 花子", locale: "en" });
+    }
   });
 
   it("are verified publicly with name, course, dates and validity only", async () => {

@@ -29,19 +29,23 @@ export async function certificateFor(db: Kysely<Database>, userId: string, attem
   return course?.certificate_code ? { code: course.certificate_code, course: course.course_slug! } : null;
 }
 
+/** The name fixed in the record at issue; records issued before names were fixed fall back to today's. */
+const issuedTo = (row: { details: Record<string, unknown>; display_name: string }) =>
+  typeof row.details.holderName === "string" ? row.details.holderName : row.display_name;
+
 export async function verifyCertificate(db: Kysely<Database>, code: string) {
   if (!CERTIFICATE_CODE.test(code)) return null;
   const row = await db
     .selectFrom("completion_records as r")
     .innerJoin("users as u", "u.id", "r.user_id")
     .innerJoin("courses as c", "c.slug", "r.course_slug")
-    .select(["u.display_name", "c.title", "r.completed_at", "r.expires_at"])
+    .select(["u.display_name", "c.title", "r.completed_at", "r.expires_at", "r.details"])
     .where("r.kind", "=", "course")
     .where("r.certificate_code", "=", code)
     .executeTakeFirst();
   if (!row) return null;
   return {
-    name: row.display_name,
+    name: issuedTo(row),
     course: row.title,
     completedAt: row.completed_at,
     expiresAt: row.expires_at,
@@ -85,7 +89,7 @@ export async function certificateDetails(db: Kysely<Database>, code: string) {
     /** The holder's groups: their trainers may see the certificate. */
     groupIds: row.group_ids,
     data: {
-      name: row.display_name,
+      name: issuedTo(row),
       course: row.title,
       modules: listed.map((m) => ({
         title: title(m.module, m.version),

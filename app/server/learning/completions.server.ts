@@ -63,10 +63,24 @@ export async function recordCompletions(
     completed_at: completedAt,
     expires_at: addMonths(completedAt, months),
     certificate_code: null,
-    details: { module: version.module_slug, version: version.version, passMark: version.pass_mark },
+    details: {
+      module: version.module_slug,
+      version: version.version,
+      passMark: version.pass_mark,
+      holderName: await holderName(trx, userId),
+    },
   });
 
   for (const course of courses) await completeCourseIfDone(trx, userId, course, completedAt);
+}
+
+/**
+ * The name the record is issued to, fixed in it at issue and covered by its hash: a certificate
+ * names the person as they were named when they earned it, whatever they are called later.
+ */
+async function holderName(trx: Kysely<Database>, userId: string): Promise<string> {
+  const user = await trx.selectFrom("users").select("display_name").where("id", "=", userId).executeTakeFirstOrThrow();
+  return user.display_name;
 }
 
 interface ModuleRecord {
@@ -138,6 +152,7 @@ export async function completeCourseIfDone(
     expires_at: expiresAt,
     certificate_code: newCertificateCode(),
     details: {
+      holderName: await holderName(trx, userId),
       modules: records.map((r) => ({
         module: r.module_slug,
         version: r.version,

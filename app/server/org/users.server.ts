@@ -167,16 +167,34 @@ export async function setDisabled(db: Kysely<Database>, actorId: string, userId:
   });
 }
 
+/** A person's own name and language. A change of name is audited: records name the holder as issued. */
 export async function updateProfile(
   db: Kysely<Database>,
   userId: string,
   input: { displayName: string; locale: Locale },
 ) {
-  await db
-    .updateTable("users")
-    .set({ display_name: input.displayName, locale: input.locale })
-    .where("id", "=", userId)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const before = await trx
+      .selectFrom("users")
+      .select(["display_name", "agency_id"])
+      .where("id", "=", userId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable("users")
+      .set({ display_name: input.displayName, locale: input.locale })
+      .where("id", "=", userId)
+      .execute();
+    if (before.display_name !== input.displayName)
+      await audit(trx, {
+        actorId: userId,
+        agencyId: before.agency_id,
+        action: "user.name_changed",
+        subjectType: "user",
+        subjectId: userId,
+        details: { from: before.display_name, to: input.displayName },
+      });
+  });
 }
 
 export async function setUserLocale(db: Kysely<Database>, userId: string, locale: Locale) {
