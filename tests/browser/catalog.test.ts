@@ -50,7 +50,12 @@ describe(`catalogue pages (${engine})`, () => {
     await expectNoAxeViolations(page); // axe runs in the page, so it needs JavaScript
     await page.goto(`${server.url}/courses/police`);
     expect(await page.locator("h1").textContent()).toBe("Police: child victims of sexual exploitation");
-    expect(await page.locator(".module-list > li").count()).toBe(8);
+    const modules = await server.database.db
+      .selectFrom("course_modules")
+      .select("module_slug")
+      .where("course_slug", "=", "police")
+      .execute();
+    expect(await page.locator(".module-list > li").count()).toBe(modules.length);
     await page.locator(".module-list details summary").first().click();
     expect(await page.locator(".module-list details").first().textContent()).toContain("§1.1.1");
     await expectNoAxeViolations(page);
