@@ -251,7 +251,13 @@ export const en = {
     sources: "Sources",
     inCourses: "Part of these courses",
   },
-  time: { minutes: "{{m}} min", hours: "{{h}} h", hoursMinutes: "{{h}} h {{m}} min" },
+  time: {
+    minutes: "{{m}} min",
+    hours: "{{h}} h",
+    hoursMinutes: "{{h}} h {{m}} min",
+    seconds: "{{s}} s",
+    minutesSeconds: "{{m}} min {{s}} s",
+  },
   learn: {
     progress: "Progress: {{percent}}%",
     pretest: "Pre-test",

@@ -252,7 +252,13 @@ export const ja: typeof en = {
     sources: "出典",
     inCourses: "このモジュールを含むコース",
   },
-  time: { minutes: "{{m}}分", hours: "{{h}}時間", hoursMinutes: "{{h}}時間{{m}}分" },
+  time: {
+    minutes: "{{m}}分",
+    hours: "{{h}}時間",
+    hoursMinutes: "{{h}}時間{{m}}分",
+    seconds: "{{s}}秒",
+    minutesSeconds: "{{m}}分{{s}}秒",
+  },
   learn: {
     progress: "進捗：{{percent}}%",
     pretest: "事前テスト",
