@@ -138,11 +138,14 @@ export function SubmitButton({
   name,
   value,
   className,
+  describedBy,
 }: {
   children: ReactNode;
   name?: string;
   value?: string;
   className?: string;
+  /** The id of a message about this button (why it was refused). */
+  describedBy?: string | undefined;
 }) {
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" && (!name || navigation.formData?.get(name) === value);
@@ -153,6 +156,7 @@ export function SubmitButton({
       value={value}
       className={className ?? "button"}
       aria-disabled={busy || undefined}
+      aria-describedby={describedBy}
       disabled={busy}
     >
       {children}

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { FormAlert, SubmitButton } from "~/components/forms";
-import { useLocale, useT } from "~/components/i18n";
+import { useLocale, useMessage, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
@@ -83,6 +83,7 @@ export default function Lesson() {
   const { version, lesson, sources, index, total, previous, next, done, contentNoteFirst, reading } =
     useLoaderData<typeof loader>();
   const refusal = useActionData<typeof action>();
+  const message = useMessage();
   const base = `/learn/${version.module_slug}`;
   const locale = useLocale();
 
@@ -117,6 +118,9 @@ export default function Lesson() {
         label={t("learn.lessonOf", { n: index + 1, total })}
       />
       <L as="h1" text={lesson.title} />
+      {/* A refused confirmation: announced here, at the top of the page a browser without
+          JavaScript shows after the post, and repeated beside the button. */}
+      <FormAlert state={refusal ?? undefined} />
       {/* Rendered from the module's Markdown at sync, with raw HTML escaped: safe to insert. */}
       <div
         className="lesson-body"
@@ -130,8 +134,14 @@ export default function Lesson() {
       {reading?.needed ? (
         <Form method="post" className="done-form">
           {reading.again ? <p className="alert alert-info">{t("learn.readAgainNote")}</p> : null}
-          <FormAlert state={refusal ?? undefined} />
-          <SubmitButton>{reading.again ? t("learn.markAgain") : t("learn.markDone")}</SubmitButton>
+          {refusal?.errors._form ? (
+            <p className="field-error" id="mark-read-error">
+              {message(refusal.errors._form, refusal.params)}
+            </p>
+          ) : null}
+          <SubmitButton describedBy={refusal?.errors._form ? "mark-read-error" : undefined}>
+            {reading.again ? t("learn.markAgain") : t("learn.markDone")}
+          </SubmitButton>
         </Form>
       ) : done ? (
         <p className="alert alert-success">{t("learn.alreadyDone")}</p>
