@@ -279,6 +279,7 @@ export const en = {
     revisitTitle: "Read again before your next attempt",
     revisitLead:
       "These lessons teach the questions you missed in your last attempt. Open each one, read it, and confirm it again.",
+    revisitFirst: "Read again the lessons listed above; then you can start your next attempt.",
     rulesCooldown: "After an attempt that does not pass, the next one can start {{time}} later.",
     rulesPerDay: "At most {{n}} attempts can be started in one day (Japan time).",
     rulesRevisit:

@@ -280,6 +280,7 @@ export const ja: typeof en = {
     revisitTitle: "次の受験の前にもう一度読むレッスン",
     revisitLead:
       "前回の受験で間違えた問題を扱うレッスンです。それぞれを開いて読み、もう一度「読み終えた」ことを確認してください。",
+    revisitFirst: "上に表示されたレッスンをもう一度読むと、次の受験を始められます。",
     rulesCooldown: "不合格の後、次の受験は{{time}}後から始められます。",
     rulesPerDay: "1日（日本時間）に始められる受験は{{n}}回までです。",
     rulesRevisit:

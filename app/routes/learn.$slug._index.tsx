@@ -128,14 +128,16 @@ export default function ModuleLearning() {
         <li className={state.completion ? "step done" : "step"}>
           <h2>{t("learn.finalQuiz")}</h2>
           <p>{t("learn.finalLead", { questions: settings.questions, mark: version.pass_mark })}</p>
-          <ul className="hint">
-            {settings.cooldownMinutes > 0 ? (
-              <li>{t("learn.rulesCooldown", { time: format.duration(settings.cooldownMinutes * 60) })}</li>
-            ) : null}
-            <li>{t("learn.rulesPerDay", { n: settings.maxAttemptsPerDay })}</li>
-            <li>{t("learn.rulesRevisit", { n: settings.revisitAfterFailures })}</li>
-            {settings.maxAttempts !== null ? <li>{t("learn.rulesMax", { n: settings.maxAttempts })}</li> : null}
-          </ul>
+          {state.completion ? null : (
+            <ul className="hint">
+              {settings.cooldownMinutes > 0 ? (
+                <li>{t("learn.rulesCooldown", { time: format.duration(settings.cooldownMinutes * 60) })}</li>
+              ) : null}
+              <li>{t("learn.rulesPerDay", { n: settings.maxAttemptsPerDay })}</li>
+              <li>{t("learn.rulesRevisit", { n: settings.revisitAfterFailures })}</li>
+              {settings.maxAttempts !== null ? <li>{t("learn.rulesMax", { n: settings.maxAttempts })}</li> : null}
+            </ul>
+          )}
           {state.completion ? (
             <p className="alert alert-success">
               {t("learn.completed", {
@@ -145,7 +147,9 @@ export default function ModuleLearning() {
             </p>
           ) : state.step === "quiz" && gate && !gate.open ? (
             <p className="alert alert-info" role="status">
-              {message(gate.messageKey, gate.at ? { at: gate.at } : undefined)}
+              {gate.reason === "revisit"
+                ? t("learn.revisitFirst")
+                : message(gate.messageKey, gate.at ? { at: gate.at } : undefined)}
             </p>
           ) : state.step === "quiz" ? (
             <Form method="post">

@@ -143,8 +143,12 @@ describe(`results and the module page after a failure over HTTP (${engine})`, ()
     const page = await (await client.get("/learn/sample-module")).text();
     expect(page).toContain("Read again before your next attempt");
     expect(page).toContain('href="/learn/sample-module/lessons/01-first"');
-    expect(page).toContain("Before your next attempt, read again the lessons listed on the module page");
+    expect(page).toContain("Read again the lessons listed above; then you can start your next attempt.");
     expect(page).not.toContain("Start the final quiz");
+    // Starting anyway is refused with the same reason.
+    const start = await client.post("/learn/sample-module", { stage: "final" });
+    expect(start.status).toBe(409);
+    expect(await start.text()).toContain("Before your next attempt, read again the lessons listed on the module page");
     // The lesson page asks for the reading again.
     expect(await (await client.get("/learn/sample-module/lessons/01-first")).text()).toContain(
       "I have read this lesson again",
