@@ -3,9 +3,10 @@
 // docs/decisions/001-minimum-reading-time.md; the confirmation itself is completeLesson
 // (progress.server.ts).
 import type { Kysely } from "kysely";
+import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, Locale } from "../../../db/schema";
 import { DomainError } from "../shared/errors.server";
-import { lessonsToRevisit, pretestSubmitted, quizSettings } from "./rules.server";
+import { lessonsToRevisit, quizSettings } from "./rules.server";
 
 /** A slow reading pace for English: words per minute. */
 export const ENGLISH_WORDS_PER_MINUTE = 150;
@@ -119,7 +120,7 @@ function reading(done: boolean, open: { served_at: Date; min_seconds: number }):
   return { needed: true, again: done, servedAt: open.served_at, minSeconds: open.min_seconds };
 }
 
-export function openReading(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
+function openReading(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
   return db
     .selectFrom("lesson_reads")
     .select(["id", "served_at", "min_seconds"])
@@ -130,48 +131,79 @@ export function openReading(db: Kysely<Database>, userId: string, moduleVersionI
     .executeTakeFirst();
 }
 
+const lessonStateQuery = compiledQuery(
+  ["userId", "moduleVersionId", "lessonId"],
+  (db, { userId, moduleVersionId, lessonId }: { userId: string; moduleVersionId: string; lessonId: string }) =>
+    db
+      .selectFrom("module_versions as v")
+      .innerJoin("lessons as l", (j) => j.onRef("l.module_version_id", "=", "v.id").on("l.lesson_id", "=", lessonId))
+      // At most one reading in progress (a unique index).
+      .leftJoin("lesson_reads as r", (j) =>
+        j
+          .onRef("r.module_version_id", "=", "v.id")
+          .onRef("r.lesson_id", "=", "l.lesson_id")
+          .on("r.user_id", "=", userId)
+          .on("r.confirmed_at", "is", null),
+      )
+      .select((eb) => [
+        "v.quiz_settings",
+        "r.id as open_id",
+        "r.served_at as open_served_at",
+        "r.min_seconds as open_min_seconds",
+        eb
+          .exists(
+            eb
+              .selectFrom("quiz_attempts as a")
+              .select("a.id")
+              .where("a.user_id", "=", userId)
+              .whereRef("a.module_version_id", "=", "v.id")
+              .where("a.stage", "=", "pretest")
+              .where("a.submitted_at", "is not", null),
+          )
+          .as("pretest"),
+        eb
+          .exists(
+            eb
+              .selectFrom("lesson_progress as p")
+              .select("p.lesson_id")
+              .where("p.user_id", "=", userId)
+              .whereRef("p.module_version_id", "=", "v.id")
+              .whereRef("p.lesson_id", "=", "l.lesson_id"),
+          )
+          .as("done"),
+        eb
+          .exists(
+            eb
+              .selectFrom("quiz_attempts as a")
+              .select("a.id")
+              .where("a.user_id", "=", userId)
+              .whereRef("a.module_version_id", "=", "v.id")
+              .where("a.stage", "=", "final")
+              .where("a.passed", "=", false),
+          )
+          .as("failed"),
+      ])
+      .where("v.id", "=", moduleVersionId),
+);
+
 /**
  * Where a person stands with one lesson: whether the pre-test is done, whether the lesson is,
- * the reading in progress, and, when the lesson is to be read again, since when.
+ * the reading in progress, and, when the lesson is to be read again, since when. One statement,
+ * compiled once (the lesson page asks on every view), unless failed attempts may ask for a
+ * reading again.
  */
 export async function lessonState(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
-  const row = await db
-    .selectFrom("module_versions as v")
-    .innerJoin("lessons as l", (j) => j.onRef("l.module_version_id", "=", "v.id").on("l.lesson_id", "=", lessonId))
-    .select((eb) => [
-      "v.quiz_settings",
-      eb
-        .exists(
-          eb
-            .selectFrom("lesson_progress as p")
-            .select("p.lesson_id")
-            .where("p.user_id", "=", userId)
-            .whereRef("p.module_version_id", "=", "v.id")
-            .where("p.lesson_id", "=", lessonId),
-        )
-        .as("done"),
-      eb
-        .exists(
-          eb
-            .selectFrom("quiz_attempts as a")
-            .select("a.id")
-            .where("a.user_id", "=", userId)
-            .whereRef("a.module_version_id", "=", "v.id")
-            .where("a.stage", "=", "final")
-            .where("a.passed", "=", false),
-        )
-        .as("failed"),
-    ])
-    .where("v.id", "=", moduleVersionId)
-    .executeTakeFirst();
+  const [row] = await lessonStateQuery(db, { userId, moduleVersionId, lessonId });
   if (!row) throw new DomainError("not_found", "errors.notFound");
-  const pretest = await pretestSubmitted(db, userId, moduleVersionId);
   let revisitSince: Date | null = null;
   // Only a failed attempt can send a person back to a lesson they have read.
   if (row.done && row.failed) {
     const revisit = await lessonsToRevisit(db, userId, moduleVersionId, quizSettings(row.quiz_settings));
     if (revisit?.pending.includes(lessonId)) revisitSince = revisit.since;
   }
-  const open = await openReading(db, userId, moduleVersionId, lessonId);
-  return { pretest, done: Boolean(row.done), open: open ?? null, revisitSince };
+  const open =
+    row.open_id && row.open_served_at && row.open_min_seconds !== null
+      ? { id: row.open_id, served_at: row.open_served_at, min_seconds: row.open_min_seconds }
+      : null;
+  return { pretest: Boolean(row.pretest), done: Boolean(row.done), open, revisitSince };
 }
