@@ -1,6 +1,6 @@
 // Reading a lesson: when its text was first served to the person (for this reading), and the
 // minimum time that must pass before they can confirm it. The rule and its reasons are in
-// docs/decisions/001-minimum-reading-time.md; the confirmation itself is completeLesson
+// docs/decisions/011-minimum-reading-time.md; the confirmation itself is completeLesson
 // (progress.server.ts).
 import type { Kysely } from "kysely";
 import { compiledQuery } from "../../../db/compiled-query.server";
