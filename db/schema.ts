@@ -184,6 +184,7 @@ export interface Database {
   enrollments: EnrollmentsTable;
   lesson_progress: LessonProgressTable;
   quiz_attempts: QuizAttemptsTable;
+  lesson_reads: LessonReadsTable;
   completion_records: CompletionRecordsTable;
 }
 
@@ -223,10 +224,21 @@ export interface ContentSource {
   url?: string | null;
 }
 
+/**
+ * A module version's final-quiz settings as stored. Versions synced before a setting existed lack
+ * it: read them through quizSettings() (app/server/learning/rules.server.ts), which fills the defaults.
+ */
 export interface QuizSettings {
   questions: number;
   maxAttempts: number | null;
+  /** Wait after a failed final attempt, in minutes. */
   cooldownMinutes: number;
+  /** Final attempts a person may start in one day, Japan time. */
+  maxAttemptsPerDay?: number;
+  /** From this many failed attempts on, the lessons covering the missed questions are read again first. */
+  revisitAfterFailures?: number;
+  /** When a trainee sees the correct options of a final attempt: once they have passed, or always. */
+  review?: "after-pass" | "always";
 }
 
 export interface ModuleVersionsTable {
@@ -303,6 +315,21 @@ export interface LessonProgressTable {
   module_version_id: string;
   lesson_id: string;
   completed_at: CreatedAt;
+}
+
+/** One reading of a lesson (db/migrations/0004_lesson_reads.ts): served, then confirmed. */
+export interface LessonReadsTable {
+  id: Generated<string>;
+  user_id: string;
+  module_version_id: string;
+  lesson_id: string;
+  /** The edition served, whose text set the minimum. */
+  locale: Locale;
+  /** When the lesson's text was first served to the person for this reading. */
+  served_at: Timestamp;
+  /** The minimum reading time that applied, in seconds. */
+  min_seconds: number;
+  confirmed_at: Timestamp | null;
 }
 
 export interface QuizAttemptsTable {

@@ -2,11 +2,14 @@
 // together for screen readers (aria-invalid, aria-describedby).
 import { useNavigation } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { useT } from "./i18n";
+import type { MessageParams } from "~/i18n";
+import { useMessage, useT } from "./i18n";
 
 export interface FormState {
   errors?: Record<string, string>;
   values?: Record<string, string>;
+  /** What the form-wide message is filled with (a time, a length of time). */
+  params?: MessageParams;
 }
 
 interface FieldProps {
@@ -99,12 +102,12 @@ export function SelectField({ name, label, options, state, defaultValue, hint, r
 
 /** The form-wide message (not tied to one field), announced when it appears. */
 export function FormAlert({ state }: { state?: FormState | undefined }) {
-  const t = useT();
-  const message = state?.errors?._form;
-  if (!message) return null;
+  const message = useMessage();
+  const key = state?.errors?._form;
+  if (!key) return null;
   return (
     <div className="alert alert-error" role="alert">
-      {t(message)}
+      {message(key, state.params)}
     </div>
   );
 }
@@ -112,6 +115,7 @@ export function FormAlert({ state }: { state?: FormState | undefined }) {
 /** A summary at the top of a form with errors, so keyboard and screen-reader users find them. */
 export function ErrorSummary({ state }: { state?: FormState | undefined }) {
   const t = useT();
+  const message = useMessage();
   const fields = Object.keys(state?.errors ?? {}).filter((k) => k !== "_form");
   if (fields.length === 0) return <FormAlert state={state} />;
   return (
@@ -124,7 +128,7 @@ export function ErrorSummary({ state }: { state?: FormState | undefined }) {
           </li>
         ))}
       </ul>
-      {state?.errors?._form ? <p>{t(state.errors._form)}</p> : null}
+      {state?.errors?._form ? <p>{message(state.errors._form, state.params)}</p> : null}
     </div>
   );
 }
@@ -134,11 +138,14 @@ export function SubmitButton({
   name,
   value,
   className,
+  describedBy,
 }: {
   children: ReactNode;
   name?: string;
   value?: string;
   className?: string;
+  /** The id of a message about this button (why it was refused). */
+  describedBy?: string | undefined;
 }) {
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" && (!name || navigation.formData?.get(name) === value);
@@ -149,6 +156,7 @@ export function SubmitButton({
       value={value}
       className={className ?? "button"}
       aria-disabled={busy || undefined}
+      aria-describedby={describedBy}
       disabled={busy}
     >
       {children}

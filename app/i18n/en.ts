@@ -254,7 +254,13 @@ export const en = {
     sources: "Sources",
     inCourses: "Part of these courses",
   },
-  time: { minutes: "{{m}} min", hours: "{{h}} h", hoursMinutes: "{{h}} h {{m}} min" },
+  time: {
+    minutes: "{{m}} min",
+    hours: "{{h}} h",
+    hoursMinutes: "{{h}} h {{m}} min",
+    seconds: "{{s}} s",
+    minutesSeconds: "{{m}} min {{s}} s",
+  },
   learn: {
     progress: "Progress: {{percent}}%",
     pretest: "Pre-test",
@@ -271,6 +277,17 @@ export const en = {
     finalContinue: "Continue the final quiz",
     attempts: "Your attempts",
     attemptLine: "{{date}}: {{score}}%",
+    attemptResult: "({{outcome}}, took {{time}})",
+    readFor: "(time on the lesson: {{time}})",
+    revisitTitle: "Read again before your next attempt",
+    revisitLead:
+      "These lessons teach the questions you missed in your last attempt. Open each one, read it, and confirm it again.",
+    revisitFirst: "Read again the lessons listed above; then you can start your next attempt.",
+    rulesCooldown: "After an attempt that does not pass, the next one can start {{time}} later.",
+    rulesPerDay: "At most {{n}} attempts can be started in one day (Japan time).",
+    rulesRevisit:
+      "After {{n}} attempts that do not pass, you read again the lessons that teach the questions you missed before each further attempt.",
+    rulesMax: "At most {{n}} attempts in all.",
     passed: "passed",
     failed: "not passed",
     review: "Review",
@@ -287,6 +304,8 @@ export const en = {
     nextLessonLink: "Next lesson",
     markDone: "I have read this lesson",
     alreadyDone: "You have read this lesson.",
+    markAgain: "I have read this lesson again",
+    readAgainNote: "Your last attempt missed a question this lesson teaches: read it again, then confirm.",
     backToModule: "Back to the module",
     sources: "Sources for this lesson",
     myCourses: "My courses",
@@ -330,6 +349,9 @@ export const en = {
     backToModule: "Back to the module",
     tryAgain: "Try the final quiz again",
     submittedAt: "Submitted {{date}}",
+    keyAfterPass:
+      "The correct answers are shown once you pass. For each question you missed, read the feedback on your answer and the lesson that teaches it.",
+    taughtIn: "Taught in the lesson:",
   },
   verify: {
     title: "Certificate verification",
@@ -419,12 +441,22 @@ export const en = {
       notReady: "Take the pre-test and read every lesson first.",
       pretestTaken: "You have already taken the pre-test for this module.",
       noAttemptsLeft: "You have used every attempt this module allows. Ask your trainer.",
-      coolingDown: "Please wait before trying the final quiz again.",
+      coolingDown: "You can try the final quiz again from {{at}}.",
+      dailyLimit:
+        "You have started as many final attempts today as one day allows. You can try again from {{at}} (Japan time).",
+      revisitFirst:
+        "Before your next attempt, read again the lessons listed on the module page: they teach the questions you missed.",
       notServed: "This question is not part of your attempt.",
       invalidAnswer: "Choose an answer from the list.",
       submitted: "This attempt has been submitted; its answers cannot change.",
       unanswered: "Answer every question before you submit.",
       notSubmitted: "This attempt has not been submitted yet.",
+    },
+    lesson: {
+      pretestFirst: "Take the pre-test before the lessons.",
+      notOpened: "Open the lesson and read it before you confirm that you have read it.",
+      tooEarly:
+        "This lesson takes at least {{minimum}} to read, and you opened it {{elapsed}} ago. You can confirm it in {{left}}; your place is kept in the meantime.",
     },
     token: {
       unknown: "This link is not valid.",

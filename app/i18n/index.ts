@@ -25,6 +25,46 @@ function lookup(dict: Dictionary, key: string): string | undefined {
 
 export type Params = Record<string, string | number>;
 
+/**
+ * What a message from the server may be filled with: text, a number, a moment (shown as a date and
+ * time in Japan's time zone) or a length of time.
+ */
+export type MessageParam = string | number | Date | { seconds: number };
+export type MessageParams = Record<string, MessageParam>;
+
+/** Message parameters as text in the reader's language. */
+export function formatMessageParams(locale: Locale, params: MessageParams | undefined): Params | undefined {
+  if (!params) return undefined;
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [
+      name,
+      value instanceof Date
+        ? formatDate(locale, value, true)
+        : typeof value === "object"
+          ? formatDuration(locale, value.seconds)
+          : value,
+    ]),
+  );
+}
+
+/** "1 h 5 min", "3 min 20 s", "45 s" / "1時間5分", "3分20秒", "45秒". */
+export function formatDuration(locale: Locale, totalSeconds: number): string {
+  const seconds = Math.max(0, Math.ceil(totalSeconds));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) {
+    // Whole minutes are precise enough once the wait is an hour or more.
+    const rounded = m + (s > 0 ? 1 : 0);
+    if (rounded === 60) return translate(locale, "time.hours", { h: h + 1 });
+    return rounded === 0
+      ? translate(locale, "time.hours", { h })
+      : translate(locale, "time.hoursMinutes", { h, m: rounded });
+  }
+  if (m === 0) return translate(locale, "time.seconds", { s });
+  return s === 0 ? translate(locale, "time.minutes", { m }) : translate(locale, "time.minutesSeconds", { m, s });
+}
+
 /** The text for `key`, with `{{name}}` placeholders filled in; the key itself when missing. */
 export function translate(locale: Locale, key: string, params?: Params): string {
   const text = lookup(dictionaries[locale], key) ?? lookup(dictionaries.en, key) ?? key;

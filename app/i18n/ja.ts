@@ -255,7 +255,13 @@ export const ja: typeof en = {
     sources: "出典",
     inCourses: "このモジュールを含むコース",
   },
-  time: { minutes: "{{m}}分", hours: "{{h}}時間", hoursMinutes: "{{h}}時間{{m}}分" },
+  time: {
+    minutes: "{{m}}分",
+    hours: "{{h}}時間",
+    hoursMinutes: "{{h}}時間{{m}}分",
+    seconds: "{{s}}秒",
+    minutesSeconds: "{{m}}分{{s}}秒",
+  },
   learn: {
     progress: "進捗：{{percent}}%",
     pretest: "事前テスト",
@@ -272,6 +278,17 @@ export const ja: typeof en = {
     finalContinue: "修了テストを続ける",
     attempts: "受験履歴",
     attemptLine: "{{date}}:{{score}}%",
+    attemptResult: "（{{outcome}}、所要時間{{time}}）",
+    readFor: "（学習時間：{{time}}）",
+    revisitTitle: "次の受験の前にもう一度読むレッスン",
+    revisitLead:
+      "前回の受験で間違えた問題を扱うレッスンです。それぞれを開いて読み、もう一度「読み終えた」ことを確認してください。",
+    revisitFirst: "上に表示されたレッスンをもう一度読むと、次の受験を始められます。",
+    rulesCooldown: "不合格の後、次の受験は{{time}}後から始められます。",
+    rulesPerDay: "1日（日本時間）に始められる受験は{{n}}回までです。",
+    rulesRevisit:
+      "不合格が{{n}}回になると、それ以降は受験の前に、間違えた問題を扱うレッスンをもう一度読む必要があります。",
+    rulesMax: "受験できるのは合計{{n}}回までです。",
     passed: "合格",
     failed: "不合格",
     review: "振り返る",
@@ -288,6 +305,8 @@ export const ja: typeof en = {
     nextLessonLink: "次のレッスン",
     markDone: "このレッスンを読み終えました",
     alreadyDone: "このレッスンは読み終えています。",
+    markAgain: "このレッスンを読み直しました",
+    readAgainNote: "前回の受験で、このレッスンで扱う問題を間違えました。もう一度読んでから確認してください。",
     backToModule: "モジュールに戻る",
     sources: "このレッスンの出典",
     myCourses: "受講中のコース",
@@ -331,6 +350,9 @@ export const ja: typeof en = {
     backToModule: "モジュールに戻る",
     tryAgain: "修了テストにもう一度挑戦する",
     submittedAt: "{{date}} に提出",
+    keyAfterPass:
+      "正しい答えは合格後に表示されます。間違えた問題については、あなたの回答へのフィードバックと、その内容を扱うレッスンを確認してください。",
+    taughtIn: "扱っているレッスン：",
   },
   verify: {
     title: "修了証の確認",
@@ -424,12 +446,21 @@ export const ja: typeof en = {
       notReady: "先に事前テストを受け、すべてのレッスンを読んでください。",
       pretestTaken: "このモジュールの事前テストはすでに受けています。",
       noAttemptsLeft: "このモジュールで受けられる回数を使い切りました。研修担当者にご相談ください。",
-      coolingDown: "修了テストに再挑戦するまで、しばらくお待ちください。",
+      coolingDown: "修了テストには {{at}} から再挑戦できます。",
+      dailyLimit: "本日（日本時間）に始められる修了テストの回数に達しました。{{at}} から再挑戦できます。",
+      revisitFirst:
+        "次の受験の前に、モジュールのページに表示されたレッスンをもう一度読んでください。間違えた問題を扱っています。",
       notServed: "この問題はあなたの受験には含まれていません。",
       invalidAnswer: "選択肢から回答を選んでください。",
       submitted: "この受験は提出済みのため、回答は変更できません。",
       unanswered: "すべての問題に回答してから提出してください。",
       notSubmitted: "この受験はまだ提出されていません。",
+    },
+    lesson: {
+      pretestFirst: "レッスンの前に事前テストを受けてください。",
+      notOpened: "レッスンを開いて読んでから、読み終えたことを確認してください。",
+      tooEarly:
+        "このレッスンを読むには少なくとも{{minimum}}かかります。開いてから{{elapsed}}です。あと{{left}}で確認できます。それまでの進捗は保存されています。",
     },
     token: {
       unknown: "このリンクは無効です。",

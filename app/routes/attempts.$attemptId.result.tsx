@@ -16,7 +16,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = requireUser(context, request);
   const attemptId = parseIdParam(params.attemptId) ?? notFound();
   try {
-    const { attempt, items } = await reviewAttempt(context.app.db, user.id, attemptId);
+    const { attempt, items, keyShown } = await reviewAttempt(context.app.db, user.id, attemptId);
     const [labels, certificate] = await Promise.all([
       misconceptionLabels(context.app.db),
       attempt.passed ? certificateFor(context.app.db, user.id, attempt.id) : Promise.resolve(null),
@@ -35,6 +35,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
         moduleTitle: attempt.module_title,
       },
       items,
+      keyShown,
       labels,
       certificate,
     };
@@ -46,7 +47,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export default function AttemptResult() {
   const t = useT();
   const format = useFormat();
-  const { attempt, items, labels, certificate } = useLoaderData<typeof loader>();
+  const { attempt, items, keyShown, labels, certificate } = useLoaderData<typeof loader>();
   const final = attempt.stage === "final";
   return (
     <div>
@@ -89,6 +90,7 @@ export default function AttemptResult() {
           <SubmitButton className="button button-secondary">{t("quiz.tryAgain")}</SubmitButton>
         </Form>
       ) : null}
+      {keyShown ? null : <p className="hint">{t("quiz.keyAfterPass")}</p>}
       <ol className="review-list">
         {items.map((item) => (
           <li key={item.id} className="panel">
@@ -106,6 +108,14 @@ export default function AttemptResult() {
                 <Options options={item.followUp.options} labels={labels} />
               </>
             ) : null}
+            {item.lesson ? (
+              <p className="hint">
+                {t("quiz.taughtIn")}{" "}
+                <Link to={`/learn/${attempt.moduleSlug}/lessons/${item.lesson.id}`}>
+                  <L text={item.lesson.title} />
+                </Link>
+              </p>
+            ) : null}
           </li>
         ))}
       </ol>
@@ -113,7 +123,15 @@ export default function AttemptResult() {
   );
 }
 
-type ReviewOption = ReturnType<typeof useLoaderData<typeof loader>>["items"][number]["options"][number];
+/** An option as reviewed: `correct` only where the key is shown, feedback only where it may be read. */
+interface ReviewOption {
+  id: string;
+  text: { en: string; ja?: string };
+  chosen: boolean;
+  correct?: boolean;
+  feedback: { en: string; ja?: string } | null;
+  misconception: string | null;
+}
 
 function Options({ options, labels }: { options: ReviewOption[]; labels: Record<string, { en: string; ja: string }> }) {
   const t = useT();
@@ -130,7 +148,7 @@ function Options({ options, labels }: { options: ReviewOption[]; labels: Record<
             {o.chosen ? <span className="tag">{t("quiz.yourAnswer")}</span> : null}
             {o.correct ? <span className="tag tag-done">{t("quiz.correctAnswer")}</span> : null}
           </p>
-          <L as="p" className="feedback" text={o.feedback} />
+          {o.feedback ? <L as="p" className="feedback" text={o.feedback} /> : null}
           {o.misconception && labels[o.misconception] ? (
             <p className="hint">{t("quiz.misconception", { label: labels[o.misconception]![locale] })}</p>
           ) : null}

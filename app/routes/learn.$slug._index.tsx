@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { FormAlert, SubmitButton } from "~/components/forms";
-import { useFormat, useT } from "~/components/i18n";
+import { useFormat, useMessage, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
@@ -46,10 +46,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function ModuleLearning() {
   const t = useT();
+  const message = useMessage();
   const format = useFormat();
   const { version, state } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
-  const settings = version.quiz_settings;
+  const settings = state.settings;
+  const gate = state.gate;
   return (
     <div>
       <p className="breadcrumb">
@@ -94,9 +96,27 @@ export default function ModuleLearning() {
                 <span className={l.done ? "tag tag-done" : "tag"}>
                   {l.done ? t("learn.lessonDone") : t("learn.lessonTodo")}
                 </span>
+                {l.readSeconds !== null ? (
+                  <span className="hint"> {t("learn.readFor", { time: format.duration(l.readSeconds) })}</span>
+                ) : null}
               </li>
             ))}
           </ol>
+          {state.revisit.length > 0 ? (
+            <section className="alert alert-info" aria-labelledby="revisit-heading">
+              <h3 id="revisit-heading">{t("learn.revisitTitle")}</h3>
+              <p>{t("learn.revisitLead")}</p>
+              <ul className="link-list">
+                {state.revisit.map((l) => (
+                  <li key={l.lesson_id}>
+                    <Link to={`/learn/${version.module_slug}/lessons/${l.lesson_id}`}>
+                      <L text={l.title} />
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
           {state.step === "lessons" && state.nextLesson ? (
             <p>
               <Link className="button" to={`/learn/${version.module_slug}/lessons/${state.nextLesson}`}>
@@ -108,12 +128,28 @@ export default function ModuleLearning() {
         <li className={state.completion ? "step done" : "step"}>
           <h2>{t("learn.finalQuiz")}</h2>
           <p>{t("learn.finalLead", { questions: settings.questions, mark: version.pass_mark })}</p>
+          {state.completion ? null : (
+            <ul className="hint">
+              {settings.cooldownMinutes > 0 ? (
+                <li>{t("learn.rulesCooldown", { time: format.duration(settings.cooldownMinutes * 60) })}</li>
+              ) : null}
+              <li>{t("learn.rulesPerDay", { n: settings.maxAttemptsPerDay })}</li>
+              <li>{t("learn.rulesRevisit", { n: settings.revisitAfterFailures })}</li>
+              {settings.maxAttempts !== null ? <li>{t("learn.rulesMax", { n: settings.maxAttempts })}</li> : null}
+            </ul>
+          )}
           {state.completion ? (
             <p className="alert alert-success">
               {t("learn.completed", {
                 date: format.date(state.completion.completed_at),
                 until: format.date(state.completion.expires_at),
               })}
+            </p>
+          ) : state.step === "quiz" && gate && !gate.open ? (
+            <p className="alert alert-info" role="status">
+              {gate.reason === "revisit"
+                ? t("learn.revisitFirst")
+                : message(gate.messageKey, gate.at ? { at: gate.at } : undefined)}
             </p>
           ) : state.step === "quiz" ? (
             <Form method="post">
@@ -129,9 +165,12 @@ export default function ModuleLearning() {
               <ul className="link-list">
                 {state.finals.map((a) => (
                   <li key={a.id}>
-                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })} (
-                    {a.passed ? t("learn.passed") : t("learn.failed")}) ·{" "}
-                    <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
+                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })}{" "}
+                    {t("learn.attemptResult", {
+                      outcome: a.passed ? t("learn.passed") : t("learn.failed"),
+                      time: format.duration(a.seconds),
+                    })}{" "}
+                    · <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
                   </li>
                 ))}
               </ul>

@@ -1,14 +1,15 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { SubmitButton } from "~/components/forms";
-import { useLocale, useT } from "~/components/i18n";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { FormAlert, SubmitButton } from "~/components/forms";
+import { useLocale, useMessage, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { SourceList } from "~/components/source-list";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
 import { completeLesson, lessonForTrainee } from "~/server/learning/progress.server";
+import { openLesson } from "~/server/learning/reading.server";
 import { resolveLocale } from "~/server/http/locale.server";
-import { notFound, requireUser } from "~/server/http/guards.server";
+import { fromDomainError, notFound, requireUser } from "~/server/http/guards.server";
 import { isContentId, isSlug } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
@@ -32,12 +33,24 @@ async function load(
       resolveLocale(request, user.locale),
     )) ?? notFound();
   // The pre-test comes first: it shows the trainee, and later the trainer, where they started.
+  // The server refuses a lesson before it (openLesson, completeLesson); the page leads to it.
   if (!found.pretestDone) throw redirect(`/learn/${found.version.module_slug}`);
   return { user, ...found };
 }
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const { version, lesson, sources, index, total, previous, next, done } = await load(request, params, context);
+  const { user, version, lesson, sources, index, total, previous, next, done } = await load(request, params, context);
+  // A content note comes first on the first reading; the lesson's text is served after it.
+  const contentNoteFirst = Boolean(lesson.content_note) && !done && !new URL(request.url).searchParams.has("continue");
+  // Serving the text starts the reading's clock (the minimum reading time counts from here).
+  const reading = contentNoteFirst
+    ? null
+    : await openLesson(context.app.db, {
+        userId: user.id,
+        moduleVersionId: version.id,
+        lessonId: lesson.lesson_id,
+        locale: lesson.lang,
+      });
   return {
     version: { module_slug: version.module_slug, title: version.title },
     lesson,
@@ -47,23 +60,34 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     previous,
     next,
     done,
+    contentNoteFirst,
+    reading: reading ? { needed: reading.needed, again: reading.again } : null,
   };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { user, version, lesson, next } = await load(request, params, context);
-  await completeLesson(context.app.db, user.id, version.id, lesson.lesson_id);
-  return redirect(next ? `/learn/${version.module_slug}/lessons/${next}` : `/learn/${version.module_slug}`);
+  let outcome;
+  try {
+    outcome = await completeLesson(context.app.db, user.id, version.id, lesson.lesson_id);
+  } catch (error) {
+    return fromDomainError(error);
+  }
+  // A lesson read again goes back to the module page, where the rest of the list is.
+  const base = `/learn/${version.module_slug}`;
+  return redirect(outcome !== "readAgain" && next ? `${base}/lessons/${next}` : base);
 }
 
 export default function Lesson() {
   const t = useT();
-  const { version, lesson, sources, index, total, previous, next, done } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
+  const { version, lesson, sources, index, total, previous, next, done, contentNoteFirst, reading } =
+    useLoaderData<typeof loader>();
+  const refusal = useActionData<typeof action>();
+  const message = useMessage();
   const base = `/learn/${version.module_slug}`;
   const locale = useLocale();
 
-  if (lesson.content_note && !done && !params.has("continue")) {
+  if (contentNoteFirst && lesson.content_note) {
     return (
       <div className="narrow">
         <L as="h1" text={lesson.title} />
@@ -94,6 +118,9 @@ export default function Lesson() {
         label={t("learn.lessonOf", { n: index + 1, total })}
       />
       <L as="h1" text={lesson.title} />
+      {/* A refused confirmation: announced here, at the top of the page a browser without
+          JavaScript shows after the post, and repeated beside the button. */}
+      <FormAlert state={refusal ?? undefined} />
       {/* Rendered from the module's Markdown at sync, with raw HTML escaped: safe to insert. */}
       <div
         className="lesson-body"
@@ -104,13 +131,21 @@ export default function Lesson() {
         <h2 id="sources-heading">{t("learn.sources")}</h2>
         <SourceList sources={sources} />
       </section>
-      {done ? (
-        <p className="alert alert-success">{t("learn.alreadyDone")}</p>
-      ) : (
+      {reading?.needed ? (
         <Form method="post" className="done-form">
-          <SubmitButton>{t("learn.markDone")}</SubmitButton>
+          {reading.again ? <p className="alert alert-info">{t("learn.readAgainNote")}</p> : null}
+          {refusal?.errors._form ? (
+            <p className="field-error" id="mark-read-error">
+              {message(refusal.errors._form, refusal.params)}
+            </p>
+          ) : null}
+          <SubmitButton describedBy={refusal?.errors._form ? "mark-read-error" : undefined}>
+            {reading.again ? t("learn.markAgain") : t("learn.markDone")}
+          </SubmitButton>
         </Form>
-      )}
+      ) : done ? (
+        <p className="alert alert-success">{t("learn.alreadyDone")}</p>
+      ) : null}
       <nav className="pager" aria-label={t("learn.lessons")}>
         {previous ? <Link to={`${base}/lessons/${previous}`}>{t("learn.previousLesson")}</Link> : null}
         <Link to={base}>{t("learn.backToModule")}</Link>

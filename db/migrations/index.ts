@@ -3,6 +3,7 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_catalog";
 import * as m0003 from "./0003_learning";
+import * as m0004 from "./0004_lesson_reads";
 import * as m0005 from "./0005_group_trainers";
 import * as m0006 from "./0006_more_professions";
 
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_catalog": m0002,
   "0003_learning": m0003,
+  "0004_lesson_reads": m0004,
   "0005_group_trainers": m0005,
   "0006_more_professions": m0006,
 };

@@ -14,6 +14,7 @@ import { freePort } from "../support/process";
 import { makeAgency, makeUser, PASSWORD } from "../support/fixtures";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { completeLesson, enrol } from "../../app/server/learning/progress.server";
+import { openLesson } from "../../app/server/learning/reading.server";
 import { answerAll } from "../support/quiz-answers";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -116,8 +117,18 @@ async function main() {
         const pretest = await startAttempt(db, { userId: user.id, moduleVersionId: v.id, stage: "pretest" });
         await answerAll(db, user.id, pretest, false);
         await submitAttempt(db, user.id, pretest);
-        for (const l of lessons.filter((x) => x.module_version_id === v.id))
+        // Each lesson served an hour ago (the injectable clock), so its minimum reading time has passed.
+        const servedAt = new Date(Date.now() - 3_600_000);
+        for (const l of lessons.filter((x) => x.module_version_id === v.id)) {
+          await openLesson(db, {
+            userId: user.id,
+            moduleVersionId: v.id,
+            lessonId: l.lesson_id,
+            locale: "en",
+            now: servedAt,
+          });
           await completeLesson(db, user.id, v.id, l.lesson_id);
+        }
         const final = await startAttempt(db, { userId: user.id, moduleVersionId: v.id, stage: "final" });
         await answerAll(db, user.id, final, true);
         submissions.push({ attemptId: final, userIndex });

@@ -1,5 +1,6 @@
 // A trainee completes a whole module in Chromium: enrol, pre-test, lessons (with a content
 // note), final quiz, result, certificate verification. Once without JavaScript, once with it.
+import { sql } from "kysely";
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadQuestions } from "../../app/server/learning/attempts.server";
@@ -19,6 +20,13 @@ beforeAll(async () => {
   agencyId = (await makeAgency(server.database.db, "Hokkaido Juvenile Protection", "juvenile_protection")).id;
   moduleVersionId = (await syncSample(server.database.db)).id;
 });
+
+/** Moves the trainee's readings in progress an hour back: their minimum reading time has passed. */
+async function letTimePass(userId: string) {
+  await sql`update lesson_reads set served_at = served_at - interval '1 hour' where user_id = ${userId} and confirmed_at is null`.execute(
+    server.database.db,
+  );
+}
 
 /** Answers the open attempt page by page; `right` picks the correct options, read from the server's store. */
 async function answerQuiz(page: Page, right: boolean, js: boolean) {
@@ -66,6 +74,7 @@ async function completeModule(js: boolean) {
   // Pre-test.
   await page.getByRole("button", { name: "Start the pre-test" }).click();
   await page.waitForURL(/\/attempts\//);
+  await page.locator("form.question").waitFor();
   if (js) await expectNoAxeViolations(page);
   step("await answerQuiz(page, false, js);");
   await answerQuiz(page, false, js);
@@ -75,23 +84,52 @@ async function completeModule(js: boolean) {
   await expect.poll(() => page.getByRole("status").textContent()).toContain("Pre-test (not graded): 0%");
 
   step("// Lessons: the second");
-  // Lessons: the second carries a content note first.
+  // Lessons: the second carries a content note first. Confirming a lesson at once is refused
+  // with the time left; then the reading is moved an hour back, as if the trainee had read.
   await page.goto(`${server.url}/learn/sample-module`);
   await page.getByRole("link", { name: "Continue" }).click();
   await page.waitForURL(/lessons\/01-first$/);
   if (js) await expectNoAxeViolations(page);
   await screenshot(page, js ? "lesson-js" : "lesson-nojs");
   await page.getByRole("button", { name: "I have read this lesson" }).click();
+  await expect.poll(() => page.getByRole("alert").count()).toBe(1);
+  expect(await page.getByRole("alert").textContent()).toMatch(
+    /^This lesson takes at least 1 min \d+ s to read, and you opened it \d+ s ago\. You can confirm it in 1 min \d+ s/,
+  );
+  expect(page.url()).toMatch(/lessons\/01-first$/);
+  if (js) await expectNoAxeViolations(page);
+  await screenshot(page, js ? "lesson-too-early-js" : "lesson-too-early-nojs");
+  await letTimePass(user.id);
+  await page.getByRole("button", { name: "I have read this lesson" }).click();
   await page.waitForURL(/lessons\/02-second$/);
   await expect.poll(() => page.getByRole("heading", { name: "Before you read" }).count()).toBe(1);
   await page.getByRole("link", { name: "Continue to the lesson" }).click();
+  await expect.poll(() => page.getByRole("button", { name: "I have read this lesson" }).count()).toBe(1);
+  await letTimePass(user.id);
   await page.getByRole("button", { name: "I have read this lesson" }).click();
   await page.waitForURL(/\/learn\/sample-module$/);
 
-  step("// Final quiz, answered right.");
-  // Final quiz, answered right.
+  step("// Final quiz, answered wrong: the key stays hidden.");
+  // Final quiz, answered wrong first: the result keeps the correct options to itself.
   await page.getByRole("button", { name: "Start the final quiz" }).click();
   await page.waitForURL(/\/attempts\//);
+  await page.locator("form.question").waitFor();
+  await answerQuiz(page, false, js);
+  await page.getByRole("button", { name: "Submit my answers" }).click();
+  await page.waitForURL(/\/result$/);
+  await expect.poll(() => page.getByRole("status").textContent()).toContain("Not passed this time.");
+  expect(await page.getByText("The correct answers are shown once you pass.").count()).toBe(1);
+  expect(await page.locator(".is-correct").count()).toBe(0);
+  expect(await page.getByText("correct answer", { exact: true }).count()).toBe(0);
+  if (js) await expectNoAxeViolations(page);
+  await screenshot(page, js ? "result-failed-js" : "result-failed-nojs");
+
+  step("// Final quiz, answered right.");
+  // Final quiz, answered right (the sample module has no cool-down).
+  await page.getByRole("button", { name: "Try the final quiz again" }).click();
+  await page.waitForURL(/\/attempts\/[0-9a-f-]+$/);
+  // With JavaScript the address changes as the new page renders: wait for its first question.
+  await page.locator("form.question").waitFor();
   // No answer or feedback in the page before submission.
   const html = await page.content();
   expect(html).not.toMatch(/Because [abc]|correct|misconception/);

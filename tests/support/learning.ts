@@ -5,6 +5,7 @@ import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { answerAll } from "./quiz-answers";
 import { completeLesson, currentVersion, enrol } from "../../app/server/learning/progress.server";
+import { openLesson } from "../../app/server/learning/reading.server";
 import { createLogger } from "../../app/server/shared/log.server";
 import type { Database } from "../../db/schema";
 import { sampleCopy } from "./content-fixture";
@@ -17,12 +18,29 @@ export async function syncSample(db: Kysely<Database>, change?: (copy: ReturnTyp
   return (await currentVersion(db, "sample-module"))!;
 }
 
+/**
+ * Reads a lesson as the lesson page does, without waiting for its minimum reading time: the text is
+ * served (the reading's clock starts) an hour before `now`, through the same injectable clock the
+ * server functions take, then confirmed at `now`. Returns what completeLesson recorded.
+ */
+export async function readLesson(
+  db: Kysely<Database>,
+  userId: string,
+  moduleVersionId: string,
+  lessonId: string,
+  now = new Date(),
+) {
+  const servedAt = new Date(now.getTime() - 3_600_000);
+  await openLesson(db, { userId, moduleVersionId, lessonId, locale: "en", now: servedAt });
+  return completeLesson(db, userId, moduleVersionId, lessonId, now);
+}
+
 /** Takes the pre-test and reads every lesson: the trainee is then ready for the final quiz. */
-export async function readyForFinal(db: Kysely<Database>, userId: string, moduleVersionId: string) {
-  const pretest = await startAttempt(db, { userId, moduleVersionId, stage: "pretest" });
+export async function readyForFinal(db: Kysely<Database>, userId: string, moduleVersionId: string, now = new Date()) {
+  const pretest = await startAttempt(db, { userId, moduleVersionId, stage: "pretest", now });
   await answerAll(db, userId, pretest, false);
-  await submitAttempt(db, userId, pretest);
-  for (const lesson of ["01-first", "02-second"]) await completeLesson(db, userId, moduleVersionId, lesson);
+  await submitAttempt(db, userId, pretest, now);
+  for (const lesson of ["01-first", "02-second"]) await readLesson(db, userId, moduleVersionId, lesson, now);
 }
 
 export { answerAll, enrol };

@@ -79,7 +79,12 @@ export function fromDomainError(error: unknown, values: Record<string, string> =
       return forbidden();
     default:
       return data(
-        { ok: false as const, errors: { [error.field ?? "_form"]: error.messageKey }, values },
+        {
+          ok: false as const,
+          errors: { [error.field ?? "_form"]: error.messageKey },
+          values,
+          ...(error.params ? { params: error.params } : {}),
+        },
         { status: error.code === "conflict" ? 409 : 400 },
       );
   }

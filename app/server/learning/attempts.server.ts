@@ -3,9 +3,10 @@
 // the page carries no correct answer and no feedback.
 import { sql, type Kysely } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
-import { DomainError, isUniqueViolation } from "../shared/errors.server";
+import { DomainError } from "../shared/errors.server";
 import { recordCompletions } from "./completions.server";
-import { pretestSubmitted } from "./progress.server";
+import { loadQuestions, type Stage } from "./questions.server";
+import { finalGate, lockLearner, quizSettings } from "./rules.server";
 import {
   answerFits,
   followUpApplies,
@@ -18,101 +19,61 @@ import {
   type StoredQuestion,
 } from "./quiz-engine.server";
 
-export type Stage = "pretest" | "final";
+export { loadQuestions, type Stage };
 
-/** A module version's questions: a stage's, or only those with the given ids (what an attempt served). */
-export async function loadQuestions(
-  db: Kysely<Database>,
-  moduleVersionId: string,
-  only?: Stage | readonly string[],
-): Promise<Map<string, StoredQuestion>> {
-  let q = db
-    .selectFrom("questions")
-    .select(["question_id", "kind", "content"])
-    .where("module_version_id", "=", moduleVersionId)
-    .orderBy("position");
-  if (typeof only === "string") q = q.where("stage", "=", only);
-  else if (only) q = q.where("question_id", "in", only.length ? [...only] : [""]);
-  const rows = await q.execute();
-  return new Map(
-    rows.map((r) => [
-      r.question_id,
-      { id: r.question_id, kind: r.kind, ...(r.content as Omit<StoredQuestion, "id" | "kind">) },
-    ]),
-  );
-}
-
-/** Starts (or returns the open) attempt. The pre-test is taken once per module version. */
+/**
+ * Starts (or returns the open) attempt. The pre-test is taken once per module version. A new final
+ * attempt must pass the module's rules (rules.server.ts finalGate): a refusal says why and, for
+ * the cool-down and the daily limit, from when. The rules are checked and the attempt written
+ * under the learner's lock, so that concurrent starts cannot together exceed a limit.
+ */
 export async function startAttempt(
   db: Kysely<Database>,
-  input: { userId: string; moduleVersionId: string; stage: Stage },
+  input: { userId: string; moduleVersionId: string; stage: Stage; now?: Date },
   random?: Random,
 ): Promise<string> {
   const { userId, moduleVersionId, stage } = input;
-  const version = await db
-    .selectFrom("module_versions")
-    .select(["quiz_settings"])
-    .where("id", "=", moduleVersionId)
-    .executeTakeFirst();
-  if (!version) throw new DomainError("not_found", "errors.notFound");
-  const mine = db
-    .selectFrom("quiz_attempts")
-    .where("user_id", "=", userId)
-    .where("module_version_id", "=", moduleVersionId)
-    .where("stage", "=", stage);
-  const open = await mine.select("id").where("submitted_at", "is", null).executeTakeFirst();
-  if (open) return open.id;
+  const now = input.now ?? new Date();
+  return db.transaction().execute(async (trx) => {
+    await lockLearner(trx, userId, moduleVersionId);
+    const version = await trx
+      .selectFrom("module_versions")
+      .select(["quiz_settings"])
+      .where("id", "=", moduleVersionId)
+      .executeTakeFirst();
+    if (!version) throw new DomainError("not_found", "errors.notFound");
+    const settings = quizSettings(version.quiz_settings);
+    const mine = trx
+      .selectFrom("quiz_attempts")
+      .where("user_id", "=", userId)
+      .where("module_version_id", "=", moduleVersionId)
+      .where("stage", "=", stage);
+    const open = await mine.select("id").where("submitted_at", "is", null).executeTakeFirst();
+    if (open) return open.id;
 
-  if (stage === "pretest") {
-    if (await mine.select("id").executeTakeFirst()) throw new DomainError("conflict", "errors.quiz.pretestTaken");
-  } else {
-    await assertReadyForFinal(db, userId, moduleVersionId);
-    const settings = version.quiz_settings;
-    const submitted = await mine
-      .select(["submitted_at"])
-      .where("submitted_at", "is not", null)
-      .orderBy("submitted_at", "desc")
-      .execute();
-    if (settings.maxAttempts !== null && submitted.length >= settings.maxAttempts)
-      throw new DomainError("conflict", "errors.quiz.noAttemptsLeft");
-    const last = submitted[0]?.submitted_at;
-    if (last && settings.cooldownMinutes > 0 && Date.now() - last.getTime() < settings.cooldownMinutes * 60_000) {
-      throw new DomainError("conflict", "errors.quiz.coolingDown");
+    if (stage === "pretest") {
+      if (await mine.select("id").executeTakeFirst()) throw new DomainError("conflict", "errors.quiz.pretestTaken");
+    } else {
+      const gate = await finalGate(trx, userId, moduleVersionId, settings, now);
+      if (!gate.open)
+        throw new DomainError("conflict", gate.messageKey, undefined, gate.at ? { at: gate.at } : undefined);
     }
-  }
 
-  const pool = [...(await loadQuestions(db, moduleVersionId, stage)).values()];
-  const served = serve(pool, stage === "pretest" ? null : version.quiz_settings.questions, random);
-  try {
-    const row = await db
+    const pool = [...(await loadQuestions(trx, moduleVersionId, stage)).values()];
+    const served = serve(pool, stage === "pretest" ? null : settings.questions, random);
+    const row = await trx
       .insertInto("quiz_attempts")
-      .values({ user_id: userId, module_version_id: moduleVersionId, stage, served: JSON.stringify(served) })
+      .values({
+        user_id: userId,
+        module_version_id: moduleVersionId,
+        stage,
+        served: JSON.stringify(served),
+        started_at: now,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     return row.id;
-  } catch (error) {
-    // Two starts at once: the index allows one open attempt, and both get it.
-    if (!isUniqueViolation(error)) throw error;
-    const again = await mine.select("id").where("submitted_at", "is", null).executeTakeFirst();
-    if (!again) throw new DomainError("conflict", "errors.quiz.pretestTaken");
-    return again.id;
-  }
-}
-
-async function assertReadyForFinal(db: Kysely<Database>, userId: string, moduleVersionId: string) {
-  const row = await db
-    .selectFrom("lessons as l")
-    .leftJoin("lesson_progress as p", (j) =>
-      j
-        .onRef("p.module_version_id", "=", "l.module_version_id")
-        .onRef("p.lesson_id", "=", "l.lesson_id")
-        .on("p.user_id", "=", userId),
-    )
-    .select((eb) => [eb.fn.count<number>("l.lesson_id").as("lessons"), eb.fn.count<number>("p.lesson_id").as("done")])
-    .where("l.module_version_id", "=", moduleVersionId)
-    .executeTakeFirstOrThrow();
-  const pretest = await pretestSubmitted(db, userId, moduleVersionId);
-  if (!pretest || Number(row.done) < Number(row.lessons)) throw new DomainError("conflict", "errors.quiz.notReady");
+  });
 }
 
 /** The attempt, if it is this person's; another person's attempt does not exist for them. */
@@ -136,6 +97,7 @@ export async function ownAttempt(db: Kysely<Database>, userId: string, attemptId
       "v.module_slug",
       "v.title as module_title",
       "v.pass_mark",
+      "v.quiz_settings",
     ])
     .where("a.id", "=", attemptId)
     .executeTakeFirst();
@@ -240,7 +202,12 @@ export interface Submission {
  * Grades and closes an attempt, once. A retried or concurrent submission finds it submitted and
  * gets the same result. A passing final attempt writes the completion records in the same transaction.
  */
-export async function submitAttempt(db: Kysely<Database>, userId: string, attemptId: string): Promise<Submission> {
+export async function submitAttempt(
+  db: Kysely<Database>,
+  userId: string,
+  attemptId: string,
+  now: Date = new Date(),
+): Promise<Submission> {
   return db.transaction().execute(async (trx) => {
     const locked = await trx
       .selectFrom("quiz_attempts")
@@ -265,7 +232,7 @@ export async function submitAttempt(db: Kysely<Database>, userId: string, attemp
     if (unanswered) throw new DomainError("invalid", "errors.quiz.unanswered");
     const result = grade(served, attempt.answers);
     const passed = attempt.stage === "final" && result.score >= attempt.pass_mark;
-    const submittedAt = new Date();
+    const submittedAt = now;
     await trx
       .updateTable("quiz_attempts")
       .set({ submitted_at: submittedAt, correct: result.correct, total: result.total, score: result.score, passed })
@@ -283,42 +250,137 @@ export async function submitAttempt(db: Kysely<Database>, userId: string, attemp
   });
 }
 
-/** A submitted attempt as it was served, with the trainee's answers, the right ones and all feedback. */
-export async function reviewAttempt(db: Kysely<Database>, userId: string, attemptId: string) {
+/** An option of a reviewed question, with the key: which options are right, and every option's feedback. */
+export interface KeyedOption {
+  id: string;
+  text: LocalisedText;
+  chosen: boolean;
+  correct: boolean;
+  feedback: LocalisedText;
+  misconception: string | null;
+}
+
+/**
+ * An option of a reviewed question without the key: its text and whether the trainee chose it;
+ * feedback only on a chosen option that is wrong (why the idea is wrong), or on the chosen options
+ * of a question answered right. Nothing says which option is right.
+ */
+export interface UnkeyedOption {
+  id: string;
+  text: LocalisedText;
+  chosen: boolean;
+  feedback: LocalisedText | null;
+  misconception: string | null;
+}
+
+export interface ReviewItem<O> {
+  id: string;
+  kind: StoredQuestion["kind"];
+  case: LocalisedText | null;
+  prompt: LocalisedText;
+  right: boolean;
+  /** The lesson that teaches the question (final-quiz questions). */
+  lesson: { id: string; title: LocalisedText } | null;
+  options: O[];
+  followUp: { prompt: LocalisedText; options: O[] } | null;
+}
+
+type Attempt = Awaited<ReturnType<typeof ownAttempt>>;
+export type Review =
+  | { attempt: Attempt; keyShown: true; items: ReviewItem<KeyedOption>[] }
+  | { attempt: Attempt; keyShown: false; items: ReviewItem<UnkeyedOption>[] };
+
+/**
+ * A submitted attempt as it was served, with the trainee's answers, whether each was right and the
+ * lesson that teaches it. The key (the right options, every option's feedback) comes with it for
+ * the pre-test, and for a final attempt once the person has passed the module version or when the
+ * module shows it always (`review: always`); before that, only the feedback on what they chose
+ * wrongly: the function never returns the key it does not show.
+ */
+export async function reviewAttempt(db: Kysely<Database>, userId: string, attemptId: string): Promise<Review> {
   const attempt = await ownAttempt(db, userId, attemptId);
   if (!attempt.submitted_at) throw new DomainError("conflict", "errors.quiz.notSubmitted");
-  const questions = await loadQuestions(
-    db,
-    attempt.module_version_id,
-    attempt.served.map((s) => s.id),
-  );
-  const items = attempt.served.map((s) => {
-    const q = questions.get(s.id)!;
-    const answer = attempt.answers[s.id];
-    const options = (list: StoredQuestion["options"], order: string[], chosen: string[] = []) =>
-      order.map((id) => {
-        const o = list.find((x) => x.id === id)!;
-        return {
-          id,
-          text: o.text,
-          correct: Boolean(o.correct),
-          chosen: chosen.includes(id),
-          feedback: o.feedback,
-          misconception: o.misconception ?? null,
-        };
-      });
+  const [questions, lessons, passed] = await Promise.all([
+    loadQuestions(
+      db,
+      attempt.module_version_id,
+      attempt.served.map((s) => s.id),
+    ),
+    db
+      .selectFrom("lessons")
+      .select(["lesson_id", "title"])
+      .where("module_version_id", "=", attempt.module_version_id)
+      .execute(),
+    db
+      .selectFrom("quiz_attempts")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("module_version_id", "=", attempt.module_version_id)
+      .where("stage", "=", "final")
+      .where("passed", "=", true)
+      .executeTakeFirst(),
+  ]);
+  const keyShown =
+    attempt.stage === "pretest" || Boolean(passed) || quizSettings(attempt.quiz_settings).review === "always";
+  const titles = new Map(lessons.map((l) => [l.lesson_id, l.title]));
+
+  function items<O>(option: (o: StoredQuestion["options"][number], chosen: boolean, right: boolean) => O) {
+    return attempt.served.map((s): ReviewItem<O> => {
+      const q = questions.get(s.id)!;
+      const answer = attempt.answers[s.id];
+      const right = isCorrect(q, answer);
+      const options = (list: StoredQuestion["options"], order: string[], chosen: string[] = []) =>
+        order.map((id) =>
+          option(
+            list.find((x) => x.id === id)!,
+            chosen.includes(id),
+            right,
+          ),
+        );
+      return {
+        id: q.id,
+        kind: q.kind,
+        case: q.case ?? null,
+        prompt: q.prompt,
+        right,
+        lesson: q.lesson && titles.has(q.lesson) ? { id: q.lesson, title: titles.get(q.lesson)! } : null,
+        options: options(q.options, s.options, answer?.choice),
+        followUp:
+          q.followUp && s.followUp && answer && followUpApplies(q, answer.choice)
+            ? { prompt: q.followUp.prompt, options: options(q.followUp.options, s.followUp, answer.followUp) }
+            : null,
+      };
+    });
+  }
+
+  if (keyShown) {
     return {
-      id: q.id,
-      kind: q.kind,
-      case: q.case ?? null,
-      prompt: q.prompt,
-      right: isCorrect(q, answer),
-      options: options(q.options, s.options, answer?.choice),
-      followUp:
-        q.followUp && s.followUp && answer && followUpApplies(q, answer.choice)
-          ? { prompt: q.followUp.prompt, options: options(q.followUp.options, s.followUp, answer.followUp) }
-          : null,
+      attempt,
+      keyShown,
+      items: items<KeyedOption>((o, chosen) => ({
+        id: o.id,
+        text: o.text,
+        chosen,
+        correct: Boolean(o.correct),
+        feedback: o.feedback,
+        misconception: o.misconception ?? null,
+      })),
     };
-  });
-  return { attempt, items };
+  }
+  return {
+    attempt,
+    keyShown,
+    items: items<UnkeyedOption>((o, chosen, right) => {
+      // A chosen option's feedback says whether it is right: shown for a wrong choice, or when the
+      // whole question was answered right (which the trainee is told anyway).
+      const explain = chosen && (right || !o.correct);
+      return {
+        id: o.id,
+        text: o.text,
+        chosen,
+        feedback: explain ? o.feedback : null,
+        misconception: explain ? (o.misconception ?? null) : null,
+      };
+    }),
+  };
 }

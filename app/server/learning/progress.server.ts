@@ -6,6 +6,10 @@ import type { Database, Locale } from "../../../db/schema";
 import { citedSources } from "../catalog/render-markdown.server";
 import { completeCourseIfDone } from "./completions.server";
 import { DomainError } from "../shared/errors.server";
+import { lessonState } from "./reading.server";
+import { finalGate, lessonsToRevisit, lockLearner, quizSettings } from "./rules.server";
+
+export { pretestSubmitted } from "./rules.server";
 
 /** The version of a module that trainees take now: the latest one. */
 export async function currentVersion(db: Kysely<Database>, slug: string) {
@@ -21,8 +25,19 @@ export async function currentVersion(db: Kysely<Database>, slug: string) {
 
 export type ModuleStep = "pretest" | "lessons" | "quiz" | "done";
 
-export async function moduleState(db: Kysely<Database>, userId: string, moduleVersionId: string) {
-  const [lessons, done, attempts, completion] = await Promise.all([
+/**
+ * Where the person stands in a module version: each lesson (done, and how long the first reading
+ * took), the pre-test, the final attempts (with how long each took), the completion, the lessons
+ * to read again after failed attempts, and whether a new final attempt may start at `now` (and if
+ * not, why and from when).
+ */
+export async function moduleState(db: Kysely<Database>, userId: string, moduleVersionId: string, now = new Date()) {
+  const [version, lessons, done, reads, attempts, completion] = await Promise.all([
+    db
+      .selectFrom("module_versions")
+      .select("quiz_settings")
+      .where("id", "=", moduleVersionId)
+      .executeTakeFirstOrThrow(),
     db
       .selectFrom("lessons")
       .select(["lesson_id", "title", "minutes", "content_note"])
@@ -34,6 +49,14 @@ export async function moduleState(db: Kysely<Database>, userId: string, moduleVe
       .select("lesson_id")
       .where("user_id", "=", userId)
       .where("module_version_id", "=", moduleVersionId)
+      .execute(),
+    db
+      .selectFrom("lesson_reads")
+      .select(["lesson_id", "served_at", "confirmed_at"])
+      .where("user_id", "=", userId)
+      .where("module_version_id", "=", moduleVersionId)
+      .where("confirmed_at", "is not", null)
+      .orderBy("confirmed_at")
       .execute(),
     db
       .selectFrom("quiz_attempts")
@@ -52,41 +75,89 @@ export async function moduleState(db: Kysely<Database>, userId: string, moduleVe
       .limit(1)
       .executeTakeFirst(),
   ]);
+  const settings = quizSettings(version.quiz_settings);
   const doneIds = new Set(done.map((d) => d.lesson_id));
+  // The first confirmed reading of each lesson: from its text first served to the confirmation.
+  const readSeconds = new Map<string, number>();
+  for (const r of reads)
+    if (!readSeconds.has(r.lesson_id))
+      readSeconds.set(r.lesson_id, Math.round((r.confirmed_at!.getTime() - r.served_at.getTime()) / 1000));
   const pretest = attempts.find((a) => a.stage === "pretest");
   const finals = attempts.filter((a) => a.stage === "final");
+  const openFinal = finals.find((a) => !a.submitted_at) ?? null;
   const lessonsDone = lessons.every((l) => doneIds.has(l.lesson_id));
   const step: ModuleStep = completion ? "done" : !pretest?.submitted_at ? "pretest" : !lessonsDone ? "lessons" : "quiz";
   const nextLesson = lessons.find((l) => !doneIds.has(l.lesson_id))?.lesson_id ?? null;
+  const revisit = step === "quiz" ? await lessonsToRevisit(db, userId, moduleVersionId, settings) : null;
+  const gate = step === "quiz" && !openFinal ? await finalGate(db, userId, moduleVersionId, settings, now) : null;
   // Steps: the pre-test, each lesson, the final quiz.
   const totalSteps = lessons.length + 2;
   const stepsDone = (pretest?.submitted_at ? 1 : 0) + doneIds.size + (completion ? 1 : 0);
   return {
-    lessons: lessons.map((l) => ({ ...l, done: doneIds.has(l.lesson_id) })),
+    settings,
+    lessons: lessons.map((l) => ({
+      ...l,
+      done: doneIds.has(l.lesson_id),
+      readSeconds: readSeconds.get(l.lesson_id) ?? null,
+    })),
     pretest: pretest ?? null,
-    openFinal: finals.find((a) => !a.submitted_at) ?? null,
-    finals: finals.filter((a) => a.submitted_at),
+    openFinal,
+    finals: finals
+      .filter((a) => a.submitted_at)
+      .map((a) => ({ ...a, seconds: Math.round((a.submitted_at!.getTime() - a.started_at.getTime()) / 1000) })),
     completion: completion ?? null,
     step,
     nextLesson,
+    /** The lessons still to read again before the next attempt, in teaching order. */
+    revisit: revisit?.pending.length
+      ? lessons
+          .filter((l) => revisit.pending.includes(l.lesson_id))
+          .map((l) => ({ lesson_id: l.lesson_id, title: l.title }))
+      : [],
+    gate,
     percent: Math.round((stepsDone * 100) / totalSteps),
   };
 }
 
-/** Marks a lesson done (once; again is harmless). Lessons come after the pre-test. */
-export async function completeLesson(db: Kysely<Database>, userId: string, moduleVersionId: string, lessonId: string) {
-  const lesson = await db
-    .selectFrom("lessons")
-    .select("lesson_id")
-    .where("module_version_id", "=", moduleVersionId)
-    .where("lesson_id", "=", lessonId)
-    .executeTakeFirst();
-  if (!lesson) throw new DomainError("not_found", "errors.notFound");
-  await db
-    .insertInto("lesson_progress")
-    .values({ user_id: userId, module_version_id: moduleVersionId, lesson_id: lessonId })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+/**
+ * Confirms that the person has read a lesson: its first reading (the lesson is then done), or a
+ * reading again that failed attempts asked for. Refused before the pre-test, before the lesson's
+ * text was served for this reading, and before its minimum reading time has passed since (with the
+ * time left); a refusal records nothing. Confirming a lesson that needs no reading is harmless.
+ * Returns what was recorded.
+ */
+export async function completeLesson(
+  db: Kysely<Database>,
+  userId: string,
+  moduleVersionId: string,
+  lessonId: string,
+  now: Date = new Date(),
+): Promise<"read" | "readAgain" | "nothing"> {
+  return db.transaction().execute(async (trx) => {
+    await lockLearner(trx, userId, moduleVersionId);
+    const state = await lessonState(trx, userId, moduleVersionId, lessonId);
+    if (!state.pretest) throw new DomainError("conflict", "errors.lesson.pretestFirst");
+    if (state.done && !state.revisitSince) return "nothing";
+    const open = state.open;
+    if (!open || (state.revisitSince && open.served_at < state.revisitSince))
+      throw new DomainError("conflict", "errors.lesson.notOpened");
+    const elapsed = (now.getTime() - open.served_at.getTime()) / 1000;
+    if (elapsed < open.min_seconds) {
+      throw new DomainError("conflict", "errors.lesson.tooEarly", undefined, {
+        minimum: { seconds: open.min_seconds },
+        elapsed: { seconds: Math.floor(elapsed) },
+        left: { seconds: Math.ceil(open.min_seconds - elapsed) },
+      });
+    }
+    await trx.updateTable("lesson_reads").set({ confirmed_at: now }).where("id", "=", open.id).execute();
+    if (state.done) return "readAgain";
+    await trx
+      .insertInto("lesson_progress")
+      .values({ user_id: userId, module_version_id: moduleVersionId, lesson_id: lessonId, completed_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    return "read";
+  });
 }
 
 /** Enrols the person in a course; a course whose modules they have all done is complete at once. */
@@ -233,23 +304,6 @@ export async function isEnrolled(db: Kysely<Database>, userId: string, courseSlu
     .select("user_id")
     .where("user_id", "=", userId)
     .where("course_slug", "=", courseSlug)
-    .executeTakeFirst();
-  return Boolean(row);
-}
-
-/** Whether the person has submitted the module version's pre-test (it comes before the lessons). */
-export async function pretestSubmitted(
-  db: Kysely<Database>,
-  userId: string,
-  moduleVersionId: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom("quiz_attempts")
-    .select("id")
-    .where("user_id", "=", userId)
-    .where("module_version_id", "=", moduleVersionId)
-    .where("stage", "=", "pretest")
-    .where("submitted_at", "is not", null)
     .executeTakeFirst();
   return Boolean(row);
 }

@@ -1,4 +1,6 @@
 // Domain modules say what went wrong in their own terms; routes turn it into an HTTP status.
+import type { MessageParams } from "../../i18n";
+
 export type DomainErrorCode = "not_found" | "forbidden" | "conflict" | "invalid";
 
 export class DomainError extends Error {
@@ -8,6 +10,8 @@ export class DomainError extends Error {
     readonly messageKey: string,
     /** The form field the problem belongs to, when there is one. */
     readonly field?: string,
+    /** What the message is filled with: when the next attempt is possible, how long is left. */
+    readonly params?: MessageParams,
   ) {
     super(messageKey);
     this.name = "DomainError";
