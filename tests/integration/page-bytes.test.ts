@@ -6,12 +6,13 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
-import { completeLesson, currentVersion, enrol } from "../../app/server/learning/progress.server";
+import { currentVersion, enrol } from "../../app/server/learning/progress.server";
 import { createLogger } from "../../app/server/shared/log.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { answerAll } from "../support/quiz-answers";
+import { readLesson } from "../support/learning";
 
 let server: TestServer;
 let admin: MadeUser;
@@ -48,7 +49,7 @@ beforeAll(async () => {
     .select("lesson_id")
     .where("module_version_id", "=", version.id)
     .execute();
-  for (const l of lessons) await completeLesson(db, trainee.id, version.id, l.lesson_id);
+  for (const l of lessons) await readLesson(db, trainee.id, version.id, l.lesson_id);
   const final = await startAttempt(db, { userId: trainee.id, moduleVersionId: version.id, stage: "final" });
   await answerAll(db, trainee.id, final, false);
   await submitAttempt(db, trainee.id, final);
