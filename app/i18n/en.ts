@@ -349,6 +349,7 @@ export const en = {
     reason: { content: "its content was changed", chain: "the chain was broken before it" },
     cli: "The same check runs from the command line: npm run records:verify.",
   },
+  localePage: { title: "Choose a language" },
   errorPage: {
     home: "Go to the home page",
     badRequest: {
@@ -360,6 +361,14 @@ export const en = {
       body: "Your role does not allow this. If you think it should, ask your agency's administrator.",
     },
     notFound: { title: "Page not found", body: "The address may be mistyped, or the page may have moved." },
+    tooLarge: {
+      title: "Too much was sent",
+      body: "What was sent is larger than any form on this site accepts. Go back, shorten what you entered and try again.",
+    },
+    methodNotAllowed: {
+      title: "This kind of request is not accepted",
+      body: "The site answers only the requests a browser makes when you follow links and send forms.",
+    },
     unavailable: {
       title: "Temporarily unavailable",
       body: "The service cannot be reached just now. Please try again in a few minutes.",
