@@ -45,7 +45,7 @@ export function createAppContextFromDatabase(config: Config, log: Logger, databa
       absoluteMs: config.sessionAbsoluteMs,
       secureCookies: config.secureCookies,
     }),
-    mailer: createMailer(db, log, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+    mailer: createMailer(db, log, { smtpUrl: config.smtpUrl, from: config.mailFrom, logLinks: config.logMailLinks }),
   };
 }
 

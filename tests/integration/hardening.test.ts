@@ -349,4 +349,34 @@ describe(`logs (${engine})`, () => {
     });
     expect(lines(missing).every((e) => e.level === "info")).toBe(true);
   });
+
+  it("sign-out, sign-out everywhere and failed sign-ins for unknown addresses go into the audit trail", async () => {
+    const db = server.database.db;
+    const events = (action: string) =>
+      db
+        .selectFrom("audit_events")
+        .select(["actor_id", "subject_type", "subject_id", "details"])
+        .where("action", "=", action)
+        .execute();
+    const client = await signedIn(trainee);
+    await client.post("/sign-out", {});
+    expect(await events("auth.signed_out")).toContainEqual(
+      expect.objectContaining({ actor_id: trainee.id, subject_id: trainee.id }),
+    );
+    const again = await signedIn(trainee);
+    await again.post("/account", { intent: "signOutEverywhere" });
+    expect(await events("auth.signed_out_everywhere")).toContainEqual(
+      expect.objectContaining({ actor_id: trainee.id }),
+    );
+
+    await server.client().post("/sign-in", { email: "Nobody.Here@Example.test", password: "a guess of some kind" });
+    // A password typed into the e-mail field is not kept.
+    await server.client().post("/sign-in", { email: "my secret passphrase", password: "a guess of some kind" });
+    const failed = await events("auth.sign_in_failed");
+    expect(failed).toContainEqual(
+      expect.objectContaining({ actor_id: null, subject_type: "email", subject_id: "nobody.here@example.test" }),
+    );
+    expect(failed).toContainEqual(expect.objectContaining({ subject_type: "email", subject_id: null }));
+    expect(JSON.stringify(failed)).not.toContain("my secret passphrase");
+  });
 });

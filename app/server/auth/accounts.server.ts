@@ -44,15 +44,17 @@ export async function signIn(
   if (!row || !matches || row.disabled_at) {
     await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
     await recordAttempt(db, keys[1]!, ADDRESS_RULE);
-    if (row) {
-      await audit(db, {
-        actorId: null,
-        agencyId: row.agency_id,
-        action: "auth.sign_in_failed",
-        subjectType: "user",
-        subjectId: row.id,
-      });
-    }
+    // Failures for unknown addresses are recorded too (the same work either way): they are how
+    // someone probing for accounts shows. What was typed is kept only when it looks like an
+    // address, never a password typed into the wrong field.
+    await audit(db, {
+      actorId: null,
+      agencyId: row?.agency_id ?? null,
+      action: "auth.sign_in_failed",
+      subjectType: row ? "user" : "email",
+      subjectId: row ? row.id : looksLikeEmail(email) ? email : null,
+      details: { address: input.address, ...(row ? {} : { account: "unknown" }) },
+    });
     return { ok: false, reason: "invalid" };
   }
   await clearFailures(db, keys[0]!);
@@ -64,6 +66,23 @@ export async function signIn(
     subjectId: row.id,
   });
   return { ok: true, userId: row.id };
+}
+
+const looksLikeEmail = (value: string) => value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+
+/** Sign-out (of this session, or of every session) goes into the audit trail like sign-in. */
+export async function recordSignOut(
+  db: Kysely<Database>,
+  user: { id: string; agencyId: string },
+  scope: "session" | "everywhere",
+): Promise<void> {
+  await audit(db, {
+    actorId: user.id,
+    agencyId: user.agencyId,
+    action: scope === "session" ? "auth.signed_out" : "auth.signed_out_everywhere",
+    subjectType: "user",
+    subjectId: user.id,
+  });
 }
 
 /** Checks a new password against the rules; throws a field error the form can show. */
