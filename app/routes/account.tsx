@@ -54,6 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
           userId: user.id,
           currentPassword: input.currentPassword,
           newPassword: input.newPassword,
+          address: context.clientAddress,
         });
       } catch (error) {
         return fromDomainError(error, form.values);

@@ -380,3 +380,77 @@ describe(`logs (${engine})`, () => {
     expect(JSON.stringify(failed)).not.toContain("my secret passphrase");
   });
 });
+
+describe(`telling accounts apart (${engine})`, () => {
+  it("forgot-password answers before looking the address up or sending anything, the same for every address", async () => {
+    const real = server.app.mailer;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sent: string[] = [];
+    server.app.mailer = {
+      send: async (mail) => {
+        await held;
+        sent.push(mail.to);
+        await real.send(mail);
+      },
+    };
+    try {
+      const known = await server.client().post("/forgot-password", { email: trainee.email });
+      const unknown = await server.client().post("/forgot-password", { email: "nobody-at-all@example.test" });
+      expect([known.status, unknown.status]).toEqual([200, 200]);
+      const main = async (res: Response) => /<main[\s\S]*<\/main>/.exec(await res.text())![0];
+      expect(await main(known)).toBe(await main(unknown));
+      // Both answers are out while the real account's mail is still held.
+      expect(sent).toEqual([]);
+    } finally {
+      release();
+      await server.app.tasks.settled();
+      server.app.mailer = real;
+    }
+    expect(sent).toEqual([trainee.email]);
+  });
+
+  it("a trainer inviting an address with an account in another agency gets the answer a new address gets", async () => {
+    const db = server.database.db;
+    const elsewhere = await makeUser(db, { agencyId: (await makeAgency(db, "Kobe Family Court", "court")).id });
+    const trainer = await makeUser(db, { agencyId, roles: ["trainer"] });
+    const client = await signedIn(trainer);
+    const invite = (email: string) =>
+      client.post("/admin/users/invite", { email, agencyId, role: "trainee", profession: "police" });
+    const fresh = await invite("brand-new@example.test");
+    const taken = await invite(elsewhere.email);
+    expect(taken.status).toBe(fresh.status);
+    expect(taken.headers.get("location")).toBe(
+      fresh.headers
+        .get("location")!
+        .replace(encodeURIComponent("brand-new@example.test"), encodeURIComponent(elsewhere.email)),
+    );
+    // The pending list shows both alike.
+    const list = await (await client.get("/admin/users")).text();
+    expect(list).toContain("brand-new@example.test");
+    expect(list).toContain(elsewhere.email);
+    // The owner of the address is told they have an account, and gets no link that makes another.
+    const mail = await db
+      .selectFrom("mail_outbox")
+      .select("body_text")
+      .where("to_address", "=", elsewhere.email)
+      .executeTakeFirstOrThrow();
+    expect(mail.body_text).toContain(`${server.url}/sign-in`);
+    expect(mail.body_text).not.toContain("/invite/");
+    // Someone of the trainer's own agency is visible to them anyway: that address is plainly taken.
+    const own = await invite(trainee.email);
+    expect(own.status).toBe(409);
+  });
+
+  it("the account page's current-password check shares the sign-in throttle", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const client = await signedIn(user);
+    const change = (currentPassword: string) =>
+      client.post("/account", { intent: "password", currentPassword, newPassword: "a fresh and long passphrase" });
+    for (let i = 0; i < 5; i++) expect((await change(`wrong guess ${i}`)).status).toBe(400);
+    const locked = await change(PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain(en.errors.password.throttled);
+    expect((await server.client().signIn(user.email, PASSWORD)).status).toBe(429);
+  });
+});

@@ -87,7 +87,7 @@ export function fromDomainError(error: unknown, values: Record<string, string> =
     default:
       return data(
         { ok: false as const, errors: { [error.field ?? "_form"]: error.messageKey }, values },
-        { status: error.code === "conflict" ? 409 : 400 },
+        { status: error.code === "conflict" ? 409 : error.code === "throttled" ? 429 : 400 },
       );
   }
 }

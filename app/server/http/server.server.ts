@@ -252,6 +252,7 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
         server.closeIdleConnections();
       });
       clearTimeout(forced);
+      await app.tasks.settled();
       await app.database.close();
       log.info("stopped");
     })());

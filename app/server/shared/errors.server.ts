@@ -1,5 +1,5 @@
 // Domain modules say what went wrong in their own terms; routes turn it into an HTTP status.
-export type DomainErrorCode = "not_found" | "forbidden" | "conflict" | "invalid";
+export type DomainErrorCode = "not_found" | "forbidden" | "conflict" | "invalid" | "throttled";
 
 export class DomainError extends Error {
   constructor(
