@@ -158,6 +158,20 @@ describe(`request bodies (${engine})`, () => {
     expect(text).toContain('{"status":"ok"}');
   });
 
+  it("never leaves a connection hanging on a body an action ignores, even one over the limit", async () => {
+    const host = new URL(server.url).host;
+    const body = "x=" + "a".repeat(300_000);
+    const { text, closed } = await socketExchange(server.url, (socket) => {
+      socket.write(
+        `POST /sign-out HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${server.url}\r\n` +
+          `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(closed).toBe(true);
+  });
+
   it("keeps the connection usable after a refused cross-site post by closing it, never reading it as a request", async () => {
     const host = new URL(server.url).host;
     const smuggled = `GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`;

@@ -150,9 +150,17 @@ export function rawRequest(
   options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
+    const url = new URL(base);
+    // The path goes on the wire as given (a URL string would be normalised first).
     const req = request(
-      base + options.path,
-      { method: options.method ?? "GET", headers: options.headers, agent: false },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: options.path,
+        method: options.method ?? "GET",
+        headers: options.headers,
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
