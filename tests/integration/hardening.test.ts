@@ -310,7 +310,16 @@ describe(`caching and headers (${engine})`, () => {
       role: "trainee",
       profession: "police",
     });
-    for (const path of ["/", "/admin/outbox", "/admin/users", "/account", "/courses", "/no-such-page", "/root.data"]) {
+    for (const path of [
+      "/",
+      "/admin/outbox",
+      "/admin/users",
+      "/account",
+      "/courses",
+      "/no-such-page",
+      "/_root.data",
+      "/account.data",
+    ]) {
       const res = await client.get(path);
       expect(res.headers.get("cache-control"), path).toBe("no-store");
     }
