@@ -1,5 +1,5 @@
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { renderToString } from "react-dom/server";
 import { NonceContext } from "./components/nonce";
 
@@ -31,5 +31,17 @@ export default function handleRequest(
 
 export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
   if (request.signal.aborted) return;
-  context.app?.log.error("route error", { requestId: context.requestId, path: new URL(request.url).pathname, error });
+  const fields = { requestId: context.requestId, path: new URL(request.url).pathname };
+  // A page that does not exist is the sender's business, not an error of ours (a 403 is logged
+  // as "forbidden" with the request).
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    if (error.status !== 403) {
+      context.app?.log.info(error.status === 404 ? "not found" : "request refused", {
+        ...fields,
+        status: error.status,
+      });
+    }
+    return;
+  }
+  context.app?.log.error("route error", { ...fields, error });
 }

@@ -146,15 +146,17 @@ export function ErrorBoundary() {
   const data = useRouteLoaderData<typeof loader>("root");
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const kind =
-    status === 400
-      ? "badRequest"
-      : status === 403
-        ? "forbidden"
-        : status === 404
-          ? "notFound"
+    status === 403
+      ? "forbidden"
+      : status === 404
+        ? "notFound"
+        : status === 405
+          ? "methodNotAllowed"
           : status === 503
             ? "unavailable"
-            : "server";
+            : status < 500
+              ? "badRequest"
+              : "server";
   // When the root loader itself failed we do not know the reader's language: say it in both.
   const locales: Locale[] = data ? [data.locale] : ["ja", "en"];
   return (

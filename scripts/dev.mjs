@@ -2,6 +2,8 @@
 import { createServer } from "vite";
 
 process.env.NODE_ENV ??= "development";
+// Without a mail server, invitation and reset links also go to the log: handy here, never in production.
+process.env.LOG_MAIL_LINKS ??= "true";
 const vite = await createServer({ server: { middlewareMode: true }, appType: "custom" });
 const { startServer, stopOnSignals } = await vite.ssrLoadModule("/app/server/http/server.server.ts");
 const running = await startServer({

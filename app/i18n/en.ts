@@ -218,6 +218,10 @@ export const en = {
       subject: "Invitation to Mamoru",
       body: "You have been invited to join {{agency}} on Mamoru, a training platform for professionals who protect children from sexual exploitation.\n\nCreate your account with this link (valid for seven days, usable once):\n{{link}}\n\nIf you did not expect this message, you can ignore it.",
     },
+    inviteExisting: {
+      subject: "Invitation to Mamoru",
+      body: 'Someone at {{agency}} invited you to join Mamoru, but this address has a Mamoru account already, so no new account was made.\n\nSign in as usual:\n{{link}}\n\nIf you have forgotten your password, choose "Forgotten your password?" on that page. If you did not expect this message, you can ignore it.',
+    },
     reset: {
       subject: "Reset your Mamoru password",
       body: "Someone asked to reset the password of your Mamoru account.\n\nSet a new password with this link (valid for one hour, usable once):\n{{link}}\n\nIf it was not you, ignore this message: your password stays as it is.",
@@ -374,6 +378,7 @@ export const en = {
     reason: { content: "its content was changed", chain: "the chain was broken before it" },
     cli: "The same check runs from the command line: npm run records:verify.",
   },
+  localePage: { title: "Choose a language" },
   errorPage: {
     home: "Go to the home page",
     badRequest: {
@@ -385,6 +390,14 @@ export const en = {
       body: "Your role does not allow this. If you think it should, ask your agency's administrator.",
     },
     notFound: { title: "Page not found", body: "The address may be mistyped, or the page may have moved." },
+    tooLarge: {
+      title: "Too much was sent",
+      body: "What was sent is larger than any form on this site accepts. Go back, shorten what you entered and try again.",
+    },
+    methodNotAllowed: {
+      title: "This kind of request is not accepted",
+      body: "The site answers only the requests a browser makes when you follow links and send forms.",
+    },
     unavailable: {
       title: "Temporarily unavailable",
       body: "The service cannot be reached just now. Please try again in a few minutes.",
@@ -406,6 +419,7 @@ export const en = {
       common: "This password is too common. Choose another, for example a phrase of several words.",
       contains_email: "The password must not contain your e-mail address.",
       wrongCurrent: "The current password is not correct.",
+      throttled: "Too many wrong passwords. For your security, the password cannot be checked for a while.",
     },
     name: {
       required: "Enter a name.",

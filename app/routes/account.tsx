@@ -6,7 +6,7 @@ import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/for
 import { localeOptions } from "~/components/options";
 import { useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
-import { changePassword } from "~/server/auth/accounts.server";
+import { changePassword, recordSignOut } from "~/server/auth/accounts.server";
 import { displayName, locale, newPassword } from "~/server/http/fields.server";
 import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards.server";
 import { localeCookie } from "~/server/http/locale.server";
@@ -54,6 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
           userId: user.id,
           currentPassword: input.currentPassword,
           newPassword: input.newPassword,
+          address: context.clientAddress,
         });
       } catch (error) {
         return fromDomainError(error, form.values);
@@ -63,6 +64,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return redirect("/account?saved=password", { headers: { "Set-Cookie": cookie } });
     }
     case "signOutEverywhere":
+      await recordSignOut(app.db, user, "everywhere");
       await app.sessions.endAll(user.id);
       return redirect("/sign-in?signedOut=1", { headers: { "Set-Cookie": app.sessions.blankCookie() } });
   }

@@ -5,6 +5,7 @@ import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { can } from "~/server/auth/policy.server";
 import { listPendingInvitations } from "~/server/auth/invitations.server";
+import { searchText } from "~/server/http/fields.server";
 import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { listAgencies } from "~/server/org/agencies.server";
@@ -14,7 +15,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "users.tit
 
 const Query = z.object({
   agency: z.uuid({ error: "errors.invalid" }).optional(),
-  q: z.string().trim().max(100, { error: "errors.invalid" }).optional(),
+  q: searchText.optional(),
   page: z.coerce.number({ error: "errors.invalid" }).int().min(1).max(10_000).optional(),
 });
 

@@ -5,19 +5,27 @@ import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { signIn } from "~/server/auth/accounts.server";
-import { invalid, readForm, safeRedirectPath } from "~/server/http/guards.server";
+import { hasNoControlCharacters } from "~/server/http/fields.server";
+import { invalid, readForm } from "~/server/http/guards.server";
+import { safeRedirectPath } from "~/server/http/redirect.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "signIn.title");
 
 const SignInForm = z.object({
-  email: z.string().trim().min(1, { error: "errors.email.required" }).max(254, { error: "errors.email.invalid" }),
+  email: z
+    .string()
+    .trim()
+    .min(1, { error: "errors.email.required" })
+    .max(254, { error: "errors.email.invalid" })
+    .refine(hasNoControlCharacters, { error: "errors.email.invalid" }),
   password: z.string().min(1, { error: "errors.password.required" }).max(1024, { error: "errors.password.too_long" }),
-  next: z.string().max(2000).optional(),
+  // Checked by safeRedirectPath: anything but a path on this site leads home.
+  next: z.unknown().optional(),
 });
 
 export function loader({ context, request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
-  if (context.user) throw redirect(safeRedirectPath(url.searchParams.get("next")));
+  if (context.user) throw redirect(safeRedirectPath(url.searchParams.get("next"), context.app.config.publicUrl));
   return { signedOut: url.searchParams.has("signedOut"), reset: url.searchParams.has("reset") };
 }
 
@@ -46,7 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const cookie = await app.sessions.start(result.userId);
-  return redirect(safeRedirectPath(form.data.next), { headers: { "Set-Cookie": cookie } });
+  return redirect(safeRedirectPath(form.data.next, app.config.publicUrl), { headers: { "Set-Cookie": cookie } });
 }
 
 export default function SignIn() {

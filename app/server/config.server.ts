@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Mamoru <no-reply@localhost>"),
+  LOG_MAIL_LINKS: z.enum(["true", "false"]).default("false"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
   ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
@@ -40,6 +41,8 @@ export interface Config {
   trustProxy: boolean;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Without SMTP, write the links of kept mail (invitations, resets) to the log: development only. */
+  logMailLinks: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   argon2: { memoryCost: number; timeCost: number };
 }
@@ -67,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY === "true",
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    logMailLinks: e.LOG_MAIL_LINKS === "true",
     logLevel: e.LOG_LEVEL,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
   };

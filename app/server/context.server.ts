@@ -8,6 +8,7 @@ import { createSessions, type SessionUser, type Sessions } from "./auth/sessions
 import type { Config } from "./config.server";
 import { createMailer, type Mailer } from "./mail/mailer.server";
 import type { Logger } from "./shared/log.server";
+import { createBackgroundTasks, type BackgroundTasks } from "./shared/tasks.server";
 
 export interface AppContext {
   config: Config;
@@ -16,6 +17,8 @@ export interface AppContext {
   db: Kysely<Database>;
   sessions: Sessions;
   mailer: Mailer;
+  /** Work started by a request and finished after its answer. */
+  tasks: BackgroundTasks;
 }
 
 /** What every loader and action receives as `context`. */
@@ -45,7 +48,8 @@ export function createAppContextFromDatabase(config: Config, log: Logger, databa
       absoluteMs: config.sessionAbsoluteMs,
       secureCookies: config.secureCookies,
     }),
-    mailer: createMailer(db, log, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+    mailer: createMailer(db, log, { smtpUrl: config.smtpUrl, from: config.mailFrom, logLinks: config.logMailLinks }),
+    tasks: createBackgroundTasks(log),
   };
 }
 

@@ -79,15 +79,33 @@ describe(`invitations (${engine})`, () => {
     ).toBe(true);
   });
 
-  it("log the link when no mail server is configured, so a first installation can follow it", async () => {
-    await invite(database.db, mailer(), "http://mamoru.test", asActor(admin), {
+  it("log the link without a mail server only when LOG_MAIL_LINKS asks for it", async () => {
+    const lines: string[] = [];
+    const mailerLogging = (logLinks: boolean) =>
+      createMailer(
+        database.db,
+        createLogger("info", {}, (l) => lines.push(l)),
+        { smtpUrl: undefined, from: "test", logLinks },
+      );
+    await invite(database.db, mailerLogging(false), "http://mamoru.test", asActor(admin), {
+      email: "unlogged@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
+    const kept = await lastLinkTo(database.db, "unlogged@example.test", "invite");
+    expect(lines.some((l) => l.includes("/invite/"))).toBe(false);
+    expect(lines.some((l) => l.includes("mail kept in outbox"))).toBe(true);
+    expect(kept).toMatch(/^[\w-]{43}$/);
+
+    await invite(database.db, mailerLogging(true), "http://mamoru.test", asActor(admin), {
       email: "logged@example.test",
       agencyId,
       role: "trainee",
       profession: "police",
     });
     const token = await lastLinkTo(database.db, "logged@example.test", "invite");
-    expect(logs.some((l) => l.includes(`/invite/${token}`))).toBe(true);
+    expect(lines.some((l) => l.includes(`/invite/${token}`))).toBe(true);
   });
 
   it("work once: a second use is refused and creates nothing", async () => {

@@ -104,10 +104,48 @@ describe(`password reset (${engine})`, () => {
     const user = await makeUser(database.db, { agencyId });
     const cookie = (await sessions().start(user.id)).split(";")[0]!;
     await expect(
-      changePassword(database.db, hashing, { userId: user.id, currentPassword: "wrong", newPassword: NEW }),
+      changePassword(database.db, hashing, {
+        userId: user.id,
+        currentPassword: "wrong",
+        newPassword: NEW,
+        address: "1.1.1.1",
+      }),
     ).rejects.toMatchObject({ field: "currentPassword" });
     expect((await sessions().validate(cookie)).user?.id).toBe(user.id);
-    await changePassword(database.db, hashing, { userId: user.id, currentPassword: PASSWORD, newPassword: NEW });
+    await changePassword(database.db, hashing, {
+      userId: user.id,
+      currentPassword: PASSWORD,
+      newPassword: NEW,
+      address: "1.1.1.1",
+    });
     expect((await sessions().validate(cookie)).user).toBeNull();
+  });
+
+  it("the current password is checked under the sign-in throttle: guesses lock sign-in too, and the reverse", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const change = (currentPassword: string, address = "2.2.2.2") =>
+      changePassword(database.db, hashing, { userId: user.id, currentPassword, newPassword: NEW, address });
+    for (let i = 0; i < 5; i++) await expect(change("wrong guess")).rejects.toMatchObject({ code: "invalid" });
+    // Locked now, even with the right password, from another address, and for sign-in as well.
+    await expect(change(PASSWORD, "3.3.3.3")).rejects.toMatchObject({
+      code: "throttled",
+      messageKey: "errors.password.throttled",
+      field: "currentPassword",
+    });
+    expect(
+      await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "4.4.4.4" }),
+    ).toMatchObject({ ok: false, reason: "throttled" });
+
+    const other = await makeUser(database.db, { agencyId });
+    for (let i = 0; i < 5; i++)
+      await signIn(database.db, hashing, { email: other.email, password: "no", address: "5.5.5.5" });
+    await expect(
+      changePassword(database.db, hashing, {
+        userId: other.id,
+        currentPassword: PASSWORD,
+        newPassword: NEW,
+        address: "6.6.6.6",
+      }),
+    ).rejects.toMatchObject({ code: "throttled" });
   });
 });

@@ -16,6 +16,12 @@ describe("configuration", () => {
     expect(loadConfig({ NODE_ENV: "production", SECURE_COOKIES: "false" }).secureCookies).toBe(false);
   });
 
+  it("logs mail links only when asked to", () => {
+    expect(loadConfig({}).logMailLinks).toBe(false);
+    expect(loadConfig({ LOG_MAIL_LINKS: "true" }).logMailLinks).toBe(true);
+    expect(() => loadConfig({ LOG_MAIL_LINKS: "yes" })).toThrow(/LOG_MAIL_LINKS/);
+  });
+
   it("refuses argon2 parameters below OWASP's minimum", () => {
     expect(() => loadConfig({ ARGON2_MEMORY_KIB: "4096" })).toThrow(/ARGON2_MEMORY_KIB/);
   });

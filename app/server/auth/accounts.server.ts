@@ -27,10 +27,8 @@ export async function signIn(
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
   const keys = [accountKey(email), addressKey(input.address)];
-  const locks = (await Promise.all(keys.map((k) => lockedUntil(db, k)))).filter((d): d is Date => d !== null);
-  if (locks.length > 0) {
-    return { ok: false, reason: "throttled", retryAt: new Date(Math.max(...locks.map((d) => d.getTime()))) };
-  }
+  const retryAt = await throttledUntil(db, keys);
+  if (retryAt) return { ok: false, reason: "throttled", retryAt };
 
   const row = await db
     .selectFrom("users as u")
@@ -44,15 +42,17 @@ export async function signIn(
   if (!row || !matches || row.disabled_at) {
     await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
     await recordAttempt(db, keys[1]!, ADDRESS_RULE);
-    if (row) {
-      await audit(db, {
-        actorId: null,
-        agencyId: row.agency_id,
-        action: "auth.sign_in_failed",
-        subjectType: "user",
-        subjectId: row.id,
-      });
-    }
+    // Failures for unknown addresses are recorded too (the same work either way): they are how
+    // someone probing for accounts shows. What was typed is kept only when it looks like an
+    // address, never a password typed into the wrong field.
+    await audit(db, {
+      actorId: null,
+      agencyId: row?.agency_id ?? null,
+      action: "auth.sign_in_failed",
+      subjectType: row ? "user" : "email",
+      subjectId: row ? row.id : looksLikeEmail(email) ? email : null,
+      details: { address: input.address, ...(row ? {} : { account: "unknown" }) },
+    });
     return { ok: false, reason: "invalid" };
   }
   await clearFailures(db, keys[0]!);
@@ -64,6 +64,23 @@ export async function signIn(
     subjectId: row.id,
   });
   return { ok: true, userId: row.id };
+}
+
+const looksLikeEmail = (value: string) => value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+
+/** Sign-out (of this session, or of every session) goes into the audit trail like sign-in. */
+export async function recordSignOut(
+  db: Kysely<Database>,
+  user: { id: string; agencyId: string },
+  scope: "session" | "everywhere",
+): Promise<void> {
+  await audit(db, {
+    actorId: user.id,
+    agencyId: user.agencyId,
+    action: scope === "session" ? "auth.signed_out" : "auth.signed_out_everywhere",
+    subjectType: "user",
+    subjectId: user.id,
+  });
 }
 
 /** Checks a new password against the rules; throws a field error the form can show. */
@@ -85,10 +102,20 @@ export async function endAllSessions(db: Kysely<Database>, userId: string): Prom
   await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
 }
 
+/** When the first of the keys may try again, or null when none is locked. */
+async function throttledUntil(db: Kysely<Database>, keys: string[]): Promise<Date | null> {
+  const locks = (await Promise.all(keys.map((k) => lockedUntil(db, k)))).filter((d): d is Date => d !== null);
+  return locks.length > 0 ? new Date(Math.max(...locks.map((d) => d.getTime()))) : null;
+}
+
+/**
+ * Changes the password of a signed-in person. The current password is checked under the sign-in
+ * throttle (the same account and address counts), so a stolen session cannot be used to guess it.
+ */
 export async function changePassword(
   db: Kysely<Database>,
   hashing: HashParams,
-  input: { userId: string; currentPassword: string; newPassword: string },
+  input: { userId: string; currentPassword: string; newPassword: string; address: string },
 ): Promise<void> {
   const row = await db
     .selectFrom("users as u")
@@ -97,9 +124,24 @@ export async function changePassword(
     .where("u.id", "=", input.userId)
     .executeTakeFirst();
   if (!row) throw new DomainError("not_found", "errors.notFound");
+  const keys = [accountKey(row.email), addressKey(input.address)];
+  if (await throttledUntil(db, keys)) {
+    throw new DomainError("throttled", "errors.password.throttled", "currentPassword");
+  }
   if (!(await verifyPassword(row.hash, input.currentPassword))) {
+    await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
+    await recordAttempt(db, keys[1]!, ADDRESS_RULE);
+    await audit(db, {
+      actorId: input.userId,
+      agencyId: row.agency_id,
+      action: "auth.password_change_failed",
+      subjectType: "user",
+      subjectId: input.userId,
+      details: { address: input.address },
+    });
     throw new DomainError("invalid", "errors.password.wrongCurrent", "currentPassword");
   }
+  await clearFailures(db, keys[0]!);
   assertAcceptablePassword(input.newPassword, row.email, "newPassword");
   const hash = await hashPassword(input.newPassword, hashing);
   await db.transaction().execute(async (trx) => {

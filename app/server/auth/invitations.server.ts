@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 import type { Database, Locale, Profession, Role } from "../../../db/schema";
 import { audit } from "../audit.server";
 import type { Mailer } from "../mail/mailer.server";
-import { invitationMail } from "../mail/messages.server";
+import { existingAccountMail, invitationMail } from "../mail/messages.server";
 import { DomainError, isUniqueViolation } from "../shared/errors.server";
 import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/tokens.server";
 import { assertAcceptablePassword, setPassword } from "./accounts.server";
@@ -37,8 +37,18 @@ export async function invite(
     .where("id", "=", input.agencyId)
     .executeTakeFirst();
   if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
-  const existing = await db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst();
-  if (existing) throw new DomainError("conflict", "errors.invite.emailTaken", "email");
+  const existing = await db
+    .selectFrom("users")
+    .select(["id", "agency_id"])
+    .where("email", "=", email)
+    .executeTakeFirst();
+  // Someone who may see the person is told the address is taken. Anyone else (a trainer, about an
+  // account in another agency) gets exactly the answer a new address gets, and the pending
+  // invitation to show for it; the address's owner is told instead, by mail, that they already have
+  // an account. The link is never sent, so that invitation can never be used.
+  if (existing && can(actor, "progress.view", { agencyId: existing.agency_id })) {
+    throw new DomainError("conflict", "errors.invite.emailTaken", "email");
+  }
 
   const token = newToken();
   const link = `${publicUrl}/invite/${token}`;
@@ -62,11 +72,21 @@ export async function invite(
       action: "user.invited",
       subjectType: "invitation",
       subjectId: created.id,
-      details: { email, role: input.role, profession: input.profession },
+      details: {
+        email,
+        role: input.role,
+        profession: input.profession,
+        ...(existing ? { existingAccount: true } : {}),
+      },
     });
     return created;
   });
-  await mailer.send({ to: email, link, ...invitationMail(agency.name, link) });
+  if (existing) {
+    const signIn = `${publicUrl}/sign-in`;
+    await mailer.send({ to: email, link: signIn, ...existingAccountMail(agency.name, signIn) });
+  } else {
+    await mailer.send({ to: email, link, ...invitationMail(agency.name, link) });
+  }
   return { id: row.id, link };
 }
 

@@ -25,6 +25,16 @@ export const newPassword = z
     if (problem) ctx.addIssue({ code: "custom", message: `errors.password.${problem}` });
   });
 
+/** Text a person typed holds no control characters (the database cannot even store a NUL). */
+export const hasNoControlCharacters = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+
+/** What a search box sends: trimmed, bounded, no control characters. */
+export const searchText = z
+  .string()
+  .trim()
+  .max(100, { error: "errors.invalid" })
+  .refine(hasNoControlCharacters, { error: "errors.invalid" });
+
 /** A name typed by a person: any script, trimmed, no control characters. */
 const name = (max: number, errors: { required: string; tooLong: string; invalid: string }) =>
   z
@@ -32,7 +42,7 @@ const name = (max: number, errors: { required: string; tooLong: string; invalid:
     .trim()
     .min(1, { error: errors.required })
     .max(max, { error: errors.tooLong })
-    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: errors.invalid });
+    .refine(hasNoControlCharacters, { error: errors.invalid });
 
 /** A person's name. */
 export const displayName = name(100, {

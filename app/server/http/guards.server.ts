@@ -35,7 +35,11 @@ export function authorize(actor: Actor, action: Action, target?: Target): void {
 export type FieldErrors = Record<string, string>;
 export type FormFailure = { ok: false; errors: FieldErrors; values: Record<string, string> };
 
-/** Reads a submitted form. Field errors carry i18n keys; anything zod did not word itself becomes "errors.invalid". */
+/**
+ * Reads a submitted form. Field errors carry i18n keys; anything zod did not word itself becomes
+ * "errors.invalid". A value holding a NUL is refused whatever the schema says: no field takes one,
+ * and Postgres cannot store it.
+ */
 export async function readForm<S extends z.ZodType>(
   request: Request,
   schema: S,
@@ -48,19 +52,22 @@ export async function readForm<S extends z.ZodType>(
   }
   const raw: Record<string, string | string[]> = {};
   const values: Record<string, string> = {};
+  const withNul = new Set<string>();
   for (const key of new Set(form.keys())) {
     const all = form.getAll(key).filter((v): v is string => typeof v === "string");
     raw[key] = all.length > 1 ? all : (all[0] ?? "");
+    if (all.some((v) => v.includes("\u0000"))) withNul.add(key);
     // Never echo a password back into the page.
-    if (!/password/i.test(key)) values[key] = all[0] ?? "";
+    if (!/password/i.test(key)) values[key] = (all[0] ?? "").replaceAll("\u0000", "\ufffd");
   }
   const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, data: parsed.data, values };
+  if (parsed.success && withNul.size === 0) return { ok: true, data: parsed.data, values };
   const errors: FieldErrors = {};
-  for (const issue of parsed.error.issues) {
+  for (const issue of parsed.error?.issues ?? []) {
     const field = String(issue.path[0] ?? "_form");
     errors[field] ??= issue.message.startsWith("errors.") ? issue.message : "errors.invalid";
   }
+  for (const key of withNul) errors[key] ??= "errors.invalid";
   return { ok: false, errors, values };
 }
 
@@ -85,7 +92,7 @@ export function fromDomainError(error: unknown, values: Record<string, string> =
           values,
           ...(error.params ? { params: error.params } : {}),
         },
-        { status: error.code === "conflict" ? 409 : 400 },
+        { status: error.code === "conflict" ? 409 : error.code === "throttled" ? 429 : 400 },
       );
   }
 }
@@ -93,12 +100,4 @@ export function fromDomainError(error: unknown, values: Record<string, string> =
 /** The HTTP status of a page reached by a single-use link: gone when used or expired, 404 when unknown. */
 export function tokenPageStatus(status: "valid" | "expired" | "used" | "unknown"): number {
   return status === "valid" ? 200 : status === "unknown" ? 404 : 410;
-}
-
-/** A path on this site to return to after a form, or the fallback: never another origin. */
-export function safeRedirectPath(value: unknown, fallback = "/"): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) {
-    return fallback;
-  }
-  return value;
 }

@@ -10,10 +10,19 @@ export function readLocaleCookie(cookieHeader: string | null): Locale | null {
 }
 
 export function resolveLocale(request: Request, userLocale: Locale | null | undefined): Locale {
+  return localeFromHeaders(request.headers.get("cookie"), request.headers.get("accept-language"), userLocale);
+}
+
+/** The same choice from the raw headers, for pages the Express layer answers itself. */
+export function localeFromHeaders(
+  cookieHeader: string | null | undefined,
+  acceptLanguage: string | null | undefined,
+  userLocale?: Locale | null,
+): Locale {
   return (
     userLocale ??
-    readLocaleCookie(request.headers.get("cookie")) ??
-    localeFromAcceptLanguage(request.headers.get("accept-language")) ??
+    readLocaleCookie(cookieHeader ?? null) ??
+    localeFromAcceptLanguage(acceptLanguage ?? null) ??
     DEFAULT_LOCALE
   );
 }

@@ -3,8 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import path from "node:path";
-import { createRequestHandler } from "@remix-run/express";
-import type { AppLoadContext, ServerBuild } from "@remix-run/node";
+import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { issueSetupToken } from "../auth/first-admin.server";
@@ -14,6 +13,10 @@ import { createAppContext, type AppContext, type RequestContext } from "../conte
 import { createLogger, type Logger } from "../shared/log.server";
 import { isConnectionError } from "../../../db/connect.server";
 import { unavailablePage } from "./unavailable.server";
+import { FORM_LIMITS, closeAfterAnswer, readBody } from "./body.server";
+import { localeFromHeaders } from "./locale.server";
+import { plainPage, type PlainPageKind } from "./plain-page.server";
+import { createRemixHandler, type RemixHandler } from "./remix-adapter.server";
 import { sameOriginOnly, securityHeaders } from "./security.server";
 
 export interface ServerOptions {
@@ -24,6 +27,8 @@ export interface ServerOptions {
 }
 
 const REQUEST_ID = /^[\w-]{8,64}$/;
+/** The methods a browser sends; anything else never reaches Remix (which cannot represent some). */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 export function createHttpApp(app: AppContext, options: ServerOptions) {
   const { config, log } = app;
@@ -32,21 +37,38 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
   http.disable("x-powered-by");
   if (config.trustProxy) http.set("trust proxy", true);
 
+  // The person's language when the session is known already, else this browser's.
+  const sendPlain = (req: Request, res: Response, status: number, kind: PlainPageKind) => {
+    const user = (res.locals.context as RequestContext | undefined)?.user;
+    const locale = localeFromHeaders(req.get("cookie"), req.get("accept-language"), user?.locale);
+    res.status(status).setHeader("Cache-Control", "no-store");
+    res.type("html").send(plainPage(locale, kind, status));
+  };
+
   http.use((req, res, next) => {
     const incoming = req.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader("X-Request-Id", requestId);
+    // On every response, the health checks' included.
+    res.setHeader("X-Content-Type-Options", "nosniff");
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info("request", {
+      const fields = {
         requestId,
         method: req.method,
         path: req.originalUrl.split("?")[0],
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
-      });
+        ...(res.locals.userId ? { userId: res.locals.userId as string } : {}),
+      };
+      if (res.statusCode >= 500) log.error("request", fields);
+      else log.info("request", fields);
+      // A refusal is a security event of its own: by the policy, or by the cross-site check.
+      if (res.statusCode === 403) {
+        log.warn("forbidden", { ...fields, reason: "policy", ...(res.locals.refusal as object | undefined) });
+      }
     });
     next();
   });
@@ -66,6 +88,23 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
   });
 
   http.use(securityHeaders(dev));
+
+  // An address that cannot be decoded (a stray "%") is the sender's mistake: 400, not a crash in
+  // the router. So is a method no browser sends.
+  http.use((req, res, next) => {
+    if (!req.url.startsWith("/") || !decodable(req.path)) {
+      log.info("malformed request address", { requestId: res.locals.requestId });
+      closeAfterAnswer(req, res);
+      return sendPlain(req, res, 400, "badRequest");
+    }
+    if (!METHODS.has(req.method)) {
+      closeAfterAnswer(req, res);
+      res.setHeader("Allow", [...METHODS].join(", "));
+      return sendPlain(req, res, 405, "methodNotAllowed");
+    }
+    next();
+  });
+
   http.use(compression());
 
   if (options.devMiddleware) {
@@ -78,37 +117,32 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
     http.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
   }
 
-  http.use(sameOriginOnly(config.publicUrl));
+  http.use(sameOriginOnly({ publicUrl: config.publicUrl, trustProxy: config.trustProxy }));
 
   const sendUnavailable = (res: Response, error: unknown) => {
     log.warn("database unavailable", { requestId: res.locals.requestId, error });
     res.status(503).setHeader("Retry-After", "10");
+    res.setHeader("Cache-Control", "no-store");
     res.type("html").send(unavailablePage());
   };
 
   // One request handler per build (the build changes only in development, on edits).
-  let handler: { build: ServerBuild; handle: express.RequestHandler } | undefined;
+  let handler: { build: ServerBuild; handle: RemixHandler } | undefined;
   const handlerFor = (build: ServerBuild) => {
     if (handler?.build !== build) {
-      handler = {
-        build,
-        handle: createRequestHandler({
-          build,
-          mode: config.env,
-          getLoadContext: (_req, res) => res.locals.context as AppLoadContext,
-        }),
-      };
+      handler = { build, handle: createRemixHandler(build, config.env, config.publicUrl) };
     }
     return handler.handle;
   };
 
-  const remix = async (req: Request, res: Response, next: NextFunction) => {
+  const remix = async (req: Request, res: Response) => {
     // After a connection failure, check before each request; the pool reconnects by itself, so
     // the first successful check brings the platform back.
     if (!app.database.healthy) {
       try {
         await app.database.ping();
       } catch (error) {
+        closeAfterAnswer(req, res);
         return sendUnavailable(res, error);
       }
     }
@@ -125,23 +159,49 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
         sessionToken: validated.sessionToken,
       };
     } catch (error) {
+      closeAfterAnswer(req, res);
       if (isConnectionError(error)) return sendUnavailable(res, error);
-      return next(error);
+      throw error;
     }
     res.locals.context = context;
-    return handlerFor(await options.getBuild())(req, res, next);
+    if (context.user) res.locals.userId = context.user.id;
+
+    // Every body is read here, whole and capped, before any route parses it (or ignores it).
+    let body: Buffer | null = null;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      const read = await readBody(req, FORM_LIMITS);
+      if (!read.ok) {
+        if (read.reason === "aborted") return void res.destroy();
+        log.warn("request body refused", { requestId: context.requestId, reason: read.reason });
+        closeAfterAnswer(req, res);
+        return sendPlain(req, res, 413, "tooLarge");
+      }
+      body = read.body;
+    }
+    return handlerFor(await options.getBuild())(req, res, context, body);
   };
   http.all("*", (req, res, next) => {
-    remix(req, res, next).catch(next);
+    remix(req, res).catch(next);
   });
 
   http.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     log.error("unhandled error", { requestId: res.locals.requestId, path: req.originalUrl, error });
     if (res.headersSent) return res.end();
     const status = isConnectionError(error) ? 503 : 500;
-    res.status(status).type("html").send(unavailablePage());
+    res.status(status).setHeader("Cache-Control", "no-store");
+    res.type("html").send(unavailablePage());
   });
   return http;
+}
+
+/** Whether every segment of a path percent-decodes (as the router will decode it). */
+function decodable(pathname: string): boolean {
+  try {
+    for (const segment of pathname.split("/")) decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface RunningServer {
@@ -192,6 +252,7 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
         server.closeIdleConnections();
       });
       clearTimeout(forced);
+      await app.tasks.settled();
       await app.database.close();
       log.info("stopped");
     })());

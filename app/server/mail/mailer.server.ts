@@ -1,6 +1,7 @@
 // Outgoing mail. With SMTP_URL set, mail goes out through nodemailer and the outbox keeps only
-// that it was sent. Without it, the whole message is kept in the outbox for admins to read and
-// its link is logged, so that a first installation can still be used.
+// that it was sent. Without it, the whole message is kept in the outbox for admins to read, so
+// that a first installation can still be used; its link goes to the log as well only when
+// LOG_MAIL_LINKS asks for it (development): a log is read by more people than the Outbox.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import type { Logger } from "../shared/log.server";
@@ -9,7 +10,7 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
-  /** The one link the message is about; logged when mail is kept locally. */
+  /** The one link the message is about; logged when mail is kept locally and logLinks is on. */
   link?: string;
 }
 
@@ -20,6 +21,8 @@ export interface Mailer {
 export interface MailerOptions {
   smtpUrl: string | undefined;
   from: string;
+  /** Log the link of mail kept in the outbox (LOG_MAIL_LINKS). */
+  logLinks?: boolean;
 }
 
 export function createMailer(db: Kysely<Database>, log: Logger, options: MailerOptions): Mailer {
@@ -33,7 +36,11 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
           .insertInto("mail_outbox")
           .values({ to_address: mail.to, subject: mail.subject, body_text: mail.text, status: "kept" })
           .execute();
-        log.info("mail kept in outbox (no SMTP_URL)", { to: mail.to, subject: mail.subject, link: mail.link });
+        log.info("mail kept in outbox (no SMTP_URL)", {
+          to: mail.to,
+          subject: mail.subject,
+          ...(options.logLinks ? { link: mail.link } : {}),
+        });
         return;
       }
       try {

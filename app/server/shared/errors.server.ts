@@ -1,7 +1,7 @@
 // Domain modules say what went wrong in their own terms; routes turn it into an HTTP status.
 import type { MessageParams } from "../../i18n";
 
-export type DomainErrorCode = "not_found" | "forbidden" | "conflict" | "invalid";
+export type DomainErrorCode = "not_found" | "forbidden" | "conflict" | "invalid" | "throttled";
 
 export class DomainError extends Error {
   constructor(

@@ -1,0 +1,16 @@
+// The pages the Express layer answers by itself, before a request reaches Remix (an address that
+// cannot be decoded, a body too large to read): short, in the reader's language, no scripts.
+import { translate, type Locale } from "../../i18n";
+
+export type PlainPageKind = "badRequest" | "tooLarge" | "methodNotAllowed";
+
+export function plainPage(locale: Locale, kind: PlainPageKind, status: number): string {
+  const t = (key: string) => translate(locale, key);
+  return `<!doctype html>
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${status} — ${t(`errorPage.${kind}.title`)} — ${t("app.name")}</title></head>
+<body><main>
+<p>${status}</p><h1>${t(`errorPage.${kind}.title`)}</h1><p>${t(`errorPage.${kind}.body`)}</p>
+<p><a href="/">${t("errorPage.home")}</a></p>
+</main></body></html>`;
+}

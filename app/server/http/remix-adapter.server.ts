@@ -1,0 +1,64 @@
+// Express to Remix and back, in place of @remix-run/express: the body arrives already read (and
+// capped, body.server.ts), the request's address is the public one, and a response that depends on
+// a session is never stored by a cache.
+import {
+  createRequestHandler,
+  writeReadableStreamToWritable,
+  type AppLoadContext,
+  type ServerBuild,
+} from "@remix-run/node";
+import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import type { RequestContext } from "../context.server";
+
+export type RemixHandler = (
+  req: ExpressRequest,
+  res: ExpressResponse,
+  context: RequestContext,
+  body: Buffer | null,
+) => Promise<void>;
+
+export function createRemixHandler(build: ServerBuild, mode: string, publicUrl: string): RemixHandler {
+  const handle = createRequestHandler(build, mode);
+  const origin = new URL(publicUrl).origin;
+  return async (req, res, context, body) => {
+    const controller = new AbortController();
+    // Loaders and actions stop when the answer can no longer be sent.
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const request = new Request(origin + req.originalUrl, {
+      method: req.method,
+      headers: remixHeaders(req.headers),
+      body: body && req.method !== "GET" && req.method !== "HEAD" ? new Uint8Array(body) : null,
+      signal: controller.signal,
+    });
+    const response = await handle(request, context as AppLoadContext);
+    await send(res, response, context);
+  };
+}
+
+function remixHeaders(incoming: ExpressRequest["headers"]): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    // The cross-site check (security.server.ts) has vetted Origin against the public address.
+    // Remix would check it again against Host, which a proxy may rewrite, and fail every form.
+    if (name === "origin" || value === undefined) continue;
+    for (const one of [value].flat()) headers.append(name, one);
+  }
+  return headers;
+}
+
+async function send(res: ExpressResponse, response: Response, context: RequestContext) {
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [name, value] of response.headers.entries()) res.append(name, value);
+  // Whatever a signed-in person sees (the Outbox's live links among it), and every response that
+  // sets or clears a session cookie, stays out of caches (ASVS 14.3.2).
+  if (context.user || context.sessionToken || res.hasHeader("set-cookie")) {
+    res.setHeader("Cache-Control", "no-store");
+  } else {
+    res.append("Vary", "Cookie");
+  }
+  if (response.body) await writeReadableStreamToWritable(response.body, res);
+  else res.end();
+}
