@@ -460,9 +460,17 @@ describe(`telling accounts apart (${engine})`, () => {
       .executeTakeFirstOrThrow();
     expect(mail.body_text).toContain(`${server.url}/sign-in`);
     expect(mail.body_text).not.toContain("/invite/");
-    // Someone of the trainer's own agency is visible to them anyway: that address is plainly taken.
-    const own = await invite(trainee.email);
-    expect(own.status).toBe(409);
+    // A colleague outside the groups the trainer trains is no more visible to them: the same answer.
+    expect((await invite(trainee.email)).status).toBe(302);
+    // Someone of a group the trainer trains is visible to them anyway: that address is plainly taken.
+    const unit = await db
+      .insertInto("groups")
+      .values({ agency_id: agencyId, name: "Invitations unit", kind: "unit" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db.insertInto("group_members").values({ group_id: unit.id, user_id: trainee.id }).execute();
+    await db.insertInto("group_trainers").values({ group_id: unit.id, user_id: trainer.id }).execute();
+    expect((await invite(trainee.email)).status).toBe(409);
   });
 
   it("the account page's current-password check shares the sign-in throttle", async () => {

@@ -39,14 +39,33 @@ export async function invite(
   if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
   const existing = await db
     .selectFrom("users")
-    .select(["id", "agency_id"])
+    .select((eb) => [
+      "id",
+      "agency_id",
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom("group_members as m")
+            .select((e) => e.fn.jsonAgg("m.group_id").as("g"))
+            .whereRef("m.user_id", "=", "users.id"),
+          eb.val("[]"),
+        )
+        .as("group_ids"),
+    ])
     .where("email", "=", email)
     .executeTakeFirst();
   // Someone who may see the person is told the address is taken. Anyone else (a trainer, about an
   // account in another agency) gets exactly the answer a new address gets, and the pending
   // invitation to show for it; the address's owner is told instead, by mail, that they already have
   // an account. The link is never sent, so that invitation can never be used.
-  if (existing && can(actor, "progress.view", { agencyId: existing.agency_id })) {
+  const visible =
+    existing &&
+    can(actor, "progress.view", {
+      agencyId: existing.agency_id,
+      userId: existing.id,
+      groupIds: existing.group_ids as unknown as string[],
+    });
+  if (visible) {
     throw new DomainError("conflict", "errors.invite.emailTaken", "email");
   }
 
