@@ -10,7 +10,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
 import { connect } from "../../db/connect.server";
-import { freePort } from "../support/process";
+import { freePort } from "../support/run";
 import { makeAgency, makeUser, PASSWORD } from "../support/fixtures";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { completeLesson, enrol } from "../../app/server/learning/progress.server";

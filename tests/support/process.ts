@@ -2,21 +2,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { disposeAfterFile } from "./cleanup";
 import { adminQuery, databaseUrl, runDatabaseName, runDir, serverUrl } from "./engine";
+import { freePort } from "./run";
+
+export { freePort };
 
 const root = path.resolve(import.meta.dirname, "../..");
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PlatformProcess {
   url: string;

@@ -1,4 +1,5 @@
 // Facts of a test run shared by the global setup (outside the test workers) and the test files.
+import net from "node:net";
 import pg from "pg";
 
 export const serverUrl = process.env.DATABASE_URL || undefined;
@@ -23,4 +24,14 @@ export async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A TCP port free on this machine now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
