@@ -367,6 +367,11 @@ export const en = {
     validUntil: "Valid until",
     notFound: "No such certificate.",
     notFoundBody: "Check the code on the certificate and try again.",
+    formLead: "Enter the code printed on the certificate to see whether it is genuine and still valid.",
+    code: "Certificate code",
+    codeHint: "12 letters and digits, for example ABCD-EFGH-JKMN. Dashes and letter case do not matter.",
+    submit: "Verify",
+    tryAnother: "Enter another code",
   },
   records: {
     title: "Completion records",
@@ -437,6 +442,7 @@ export const en = {
     agencyKind: { invalid: "Choose a kind of agency." },
     groupKind: { invalid: "Choose a kind of group." },
     agency: { unknown: "Choose an agency from the list.", nameTaken: "An agency with this name already exists." },
+    verify: { code: "Enter the 12-letter code printed on the certificate, for example ABCD-EFGH-JKMN." },
     group: {
       nameTaken: "This agency already has a group with this name.",
       otherAgency: "The group belongs to another agency.",

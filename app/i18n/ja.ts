@@ -368,6 +368,11 @@ export const ja: typeof en = {
     validUntil: "有効期限",
     notFound: "該当する修了証はありません。",
     notFoundBody: "修了証に記載されたコードを確認して、もう一度お試しください。",
+    formLead: "修了証に印刷されたコードを入力すると、本物か、まだ有効かを確認できます。",
+    code: "修了証コード",
+    codeHint: "英数字12文字（例：ABCD-EFGH-JKMN）。ハイフンの有無、大文字・小文字は問いません。",
+    submit: "確認する",
+    tryAnother: "別のコードを入力する",
   },
   records: {
     title: "修了記録",
@@ -442,6 +447,7 @@ export const ja: typeof en = {
     agencyKind: { invalid: "機関の種別を選んでください。" },
     groupKind: { invalid: "グループの種別を選んでください。" },
     agency: { unknown: "一覧から機関を選んでください。", nameTaken: "同じ名前の機関がすでに登録されています。" },
+    verify: { code: "修了証に印刷された12文字のコードを入力してください（例：ABCD-EFGH-JKMN）。" },
     group: {
       nameTaken: "この機関には同じ名前のグループがすでにあります。",
       otherAgency: "このグループは別の機関に属しています。",

@@ -1,5 +1,5 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
@@ -57,6 +57,9 @@ export default function Verify() {
             {t("verify.notFound")}
           </p>
           <p>{t("verify.notFoundBody")}</p>
+          <p>
+            <Link to="/verify">{t("verify.tryAnother")}</Link>
+          </p>
         </>
       )}
     </div>

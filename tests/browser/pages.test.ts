@@ -87,7 +87,13 @@ describe(`pages in Chromium (${engine})`, () => {
 
   it("have no axe-core violations on the main pages, in both languages", async () => {
     const visitor = await (await newContext(browser)).newPage();
-    for (const path of ["/sign-in", "/forgot-password", `/reset-password/${"x".repeat(43)}`, "/no-such-page"]) {
+    for (const path of [
+      "/sign-in",
+      "/forgot-password",
+      "/verify",
+      `/reset-password/${"x".repeat(43)}`,
+      "/no-such-page",
+    ]) {
       await visitor.goto(server.url + path);
       await expectNoAxeViolations(visitor);
     }

@@ -125,6 +125,24 @@ describe(`certificates (${engine})`, () => {
     }
   });
 
+  it("can be verified from paper: a form takes the code in any case, with or without dashes", async () => {
+    const form = await fetch(`${server.url}/verify`, { headers: { "accept-language": "ja" } });
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain("修了証コード");
+    const typed = code.toLowerCase().replace(/-/g, " ").replace(/0/g, "o");
+    const go = await fetch(`${server.url}/verify?code=${encodeURIComponent(typed)}`, { redirect: "manual" });
+    expect(go.status).toBe(302);
+    expect(go.headers.get("location")).toBe(`/verify/${code}`);
+    for (const bad of ["ABCD", "ABCD-EFGH-JKMNU", "\u0000".repeat(3), "x".repeat(5000)]) {
+      const res = await fetch(`${server.url}/verify?code=${encodeURIComponent(bad)}`, {
+        headers: { "accept-language": "en" },
+        redirect: "manual",
+      });
+      expect(res.status, bad.slice(0, 20)).toBe(400);
+      expect(await res.text()).toContain("Enter the 12-letter code printed on the certificate");
+    }
+  });
+
   it("are verified publicly with name, course, dates and validity only", async () => {
     const page = await (await fetch(`${server.url}/verify/${code}`, { headers: { "accept-language": "en" } })).text();
     expect(page).toContain("This certificate is valid.");

@@ -59,6 +59,7 @@ beforeAll(async () => {
   pages.push(
     { path: "/sign-in", who: "nobody" },
     { path: "/forgot-password", who: "nobody" },
+    { path: "/verify", who: "nobody" },
     { path: "/courses", who: "nobody" },
     ...courses.map((c) => ({ path: `/courses/${c.slug}`, who: "nobody" as const })),
     ...modules.map((m) => ({ path: `/modules/${m.slug}`, who: "nobody" as const })),

@@ -6,6 +6,21 @@ import type { Database } from "../../../db/schema";
 export const CERTIFICATE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
 /**
+ * A code as a person types it from paper: any case, with or without dashes or spaces, and the
+ * letters Crockford's alphabet reads as digits (O as 0, I and L as 1). Null when it cannot be one.
+ */
+export function normaliseCertificateCode(input: string): string | null {
+  const plain = input
+    .normalize("NFKC") // full-width letters and digits, as a Japanese keyboard may type them
+    .toUpperCase()
+    .replace(/[\s\-‐-―ー－.]/g, "")
+    .replace(/O/g, "0")
+    .replace(/[IL]/g, "1");
+  if (!/^[0-9A-HJKMNP-TV-Z]{12}$/.test(plain)) return null;
+  return `${plain.slice(0, 4)}-${plain.slice(4, 8)}-${plain.slice(8)}`;
+}
+
+/**
  * The certificate a passing attempt earned, if it completed a course: the course record that names
  * the attempt's module record among the records it rests on.
  */
