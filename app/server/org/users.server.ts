@@ -79,16 +79,22 @@ async function adminCount(db: Kysely<Database>, excluding: string): Promise<numb
   return Number(row.n);
 }
 
+/** The person's row, locked until the transaction ends, so that concurrent changes to them queue. */
+async function lockPerson(trx: Kysely<Database>, userId: string) {
+  const user = await trx
+    .selectFrom("users")
+    .select(["id", "agency_id", "display_name"])
+    .where("id", "=", userId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!user) throw new DomainError("not_found", "errors.notFound");
+  return user;
+}
+
 /** Replaces a person's roles. The platform always keeps at least one active admin. */
 export async function setRoles(db: Kysely<Database>, actorId: string, userId: string, roles: Role[]) {
   await db.transaction().execute(async (trx) => {
-    const user = await trx
-      .selectFrom("users")
-      .select(["id", "agency_id"])
-      .where("id", "=", userId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!user) throw new DomainError("not_found", "errors.notFound");
+    const user = await lockPerson(trx, userId);
     if (!roles.includes("admin") && (await adminCount(trx, userId)) === 0) {
       throw new DomainError("invalid", "errors.user.lastAdmin", "roles");
     }
@@ -113,13 +119,7 @@ export async function setRoles(db: Kysely<Database>, actorId: string, userId: st
 /** Moves a person to another agency; their groups belonged to the old one, so they leave them. */
 export async function moveUser(db: Kysely<Database>, actorId: string, userId: string, agencyId: string) {
   await db.transaction().execute(async (trx) => {
-    const user = await trx
-      .selectFrom("users")
-      .select(["id", "agency_id"])
-      .where("id", "=", userId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!user) throw new DomainError("not_found", "errors.notFound");
+    const user = await lockPerson(trx, userId);
     const agency = await trx.selectFrom("agencies").select("id").where("id", "=", agencyId).executeTakeFirst();
     if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
     if (user.agency_id === agencyId) return;
@@ -140,13 +140,7 @@ export async function moveUser(db: Kysely<Database>, actorId: string, userId: st
 export async function setDisabled(db: Kysely<Database>, actorId: string, userId: string, disabled: boolean) {
   if (disabled && actorId === userId) throw new DomainError("invalid", "errors.user.disableSelf");
   await db.transaction().execute(async (trx) => {
-    const user = await trx
-      .selectFrom("users")
-      .select(["id", "agency_id"])
-      .where("id", "=", userId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!user) throw new DomainError("not_found", "errors.notFound");
+    const user = await lockPerson(trx, userId);
     const roles = await trx.selectFrom("user_roles").select("role").where("user_id", "=", userId).execute();
     if (disabled && roles.some((r) => r.role === "admin") && (await adminCount(trx, userId)) === 0) {
       throw new DomainError("invalid", "errors.user.lastAdmin");
@@ -174,12 +168,7 @@ export async function updateProfile(
   input: { displayName: string; locale: Locale },
 ) {
   await db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom("users")
-      .select(["display_name", "agency_id"])
-      .where("id", "=", userId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const before = await lockPerson(trx, userId);
     await trx
       .updateTable("users")
       .set({ display_name: input.displayName, locale: input.locale })
