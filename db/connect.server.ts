@@ -58,6 +58,9 @@ export function isConnectionError(error: unknown): boolean {
 
 // Postgres returns int8 and numeric as strings to keep precision; counts here fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+// A calendar date (a due date) stays the 'YYYY-MM-DD' it is: a Date would place it in a time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+const DATE_OID = 1082;
 
 export async function connect(options: ConnectOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -79,12 +82,13 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     );
   }
   const { PGlite } = await import("@electric-sql/pglite");
+  const parsers = { [DATE_OID]: (value: string) => value };
   let pglite;
-  if (options.image) pglite = await PGlite.create({ loadDataDir: options.image });
+  if (options.image) pglite = await PGlite.create({ loadDataDir: options.image, parsers });
   else {
     const dataDir = options.dataDir ?? "./data";
     mkdirSync(dataDir, { recursive: true });
-    pglite = await PGlite.create(dataDir);
+    pglite = await PGlite.create(dataDir, { parsers });
   }
   return handle((log) => new Kysely<Database>({ dialect: new PGliteDialect(pglite), log }), "pglite");
 }

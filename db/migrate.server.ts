@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet } from "kysely";
+import { installJobQueue } from "./job-queue.server";
 import { migrations } from "./migrations";
 
 // An arbitrary, fixed key for the session-level advisory lock that serialises migrations when
@@ -16,6 +17,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
       });
       const result: MigrationResultSet = await migrator.migrateToLatest();
       if (result.error) throw result.error;
+      await installJobQueue(conn);
       return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);

@@ -28,10 +28,18 @@ export class Mutex {
   }
 }
 
+const SEVERAL_STATEMENTS = /;\s*\S/;
+
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // Several statements in one text (the job queue's installer and maintenance) cannot be a
+    // prepared statement: they go through the simple protocol, as they would on a Postgres server.
+    if (query.parameters.length === 0 && SEVERAL_STATEMENTS.test(query.sql)) {
+      const results = await this.pglite.exec(query.sql);
+      return { rows: (results.at(-1)?.rows ?? []) as R[] };
+    }
     const result = await this.pglite.query<R>(query.sql, [...query.parameters], { rowMode: "object" });
     const affected = result.affectedRows;
     return {

@@ -3,6 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** A calendar date, 'YYYY-MM-DD': a due date is a day, not an instant in some time zone. */
+type CalendarDate = string;
 
 export const AGENCY_KINDS = [
   "police",
@@ -141,9 +143,11 @@ export interface MailOutboxTable {
   subject: string;
   body_text: string;
   /** "kept" when no SMTP server is configured, else "sent" or "failed". */
-  status: "kept" | "sent" | "failed";
+  status: "kept" | "queued" | "sent" | "failed";
   error: string | null;
   created_at: CreatedAt;
+  attempts: Generated<number>;
+  sent_at: Timestamp | null;
 }
 
 export interface AuditEventsTable {
@@ -186,6 +190,9 @@ export interface Database {
   quiz_attempts: QuizAttemptsTable;
   lesson_reads: LessonReadsTable;
   completion_records: CompletionRecordsTable;
+  assignments: AssignmentsTable;
+  assignees: AssigneesTable;
+  notifications: NotificationsTable;
 }
 
 export type Agency = Selectable<AgenciesTable>;
@@ -364,4 +371,59 @@ export interface CompletionRecordsTable {
   details: Json<Record<string, unknown>>;
   prev_hash: string;
   hash: string;
+}
+
+export const AUDIENCES = ["people", "group", "profession"] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** A course or one module given to people, a group or a profession, due on a date or N days after it reaches a person. */
+export interface AssignmentsTable {
+  id: Generated<string>;
+  agency_id: string;
+  course_slug: string | null;
+  module_slug: string | null;
+  audience: Audience;
+  group_id: string | null;
+  profession: Profession | null;
+  due_on: CalendarDate | null;
+  due_days: number | null;
+  remind_days: Generated<number[]>;
+  recurs: Generated<boolean>;
+  renewal_window_days: Generated<number>;
+  note: string | null;
+  assigned_by: string | null;
+  created_at: CreatedAt;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+}
+
+export const END_REASONS = ["unassigned", "left_group", "left_agency", "profession_changed", "disabled"] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+/** A person an assignment reaches, from `since`; ended rows are the history. */
+export interface AssigneesTable {
+  id: Generated<string>;
+  assignment_id: string;
+  user_id: string;
+  since: CreatedAt;
+  extended_to: CalendarDate | null;
+  extended_by: string | null;
+  ended_at: Timestamp | null;
+  end_reason: EndReason | null;
+}
+
+export const NOTIFICATION_KINDS = ["assigned", "due_soon", "overdue", "expiring", "digest"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  kind: NotificationKind;
+  key: string;
+  subject: string;
+  body_text: string;
+  link: string;
+  mail_id: string | null;
+  created_at: CreatedAt;
+  read_at: Timestamp | null;
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 
-type Kind = "text" | "number" | "boolean" | "timestamp" | "json";
+type Kind = "text" | "number" | "boolean" | "timestamp" | "date" | "array" | "json";
 interface Column {
   kind: Kind;
   nullable: boolean;
@@ -55,6 +55,7 @@ function readDeclaredSchema(): Map<string, Map<string, Column>> {
           continue;
         }
         if (name === "Timestamp" || name === "CreatedAt") return { kind: "timestamp", nullable, generated };
+        if (name === "CalendarDate") return { kind: "date", nullable, generated };
         if (name === "Json") return { kind: "json", nullable, generated };
         if (name === "ColumnType") {
           const selected = checker.getTypeFromTypeNode(current.typeArguments![0]!);
@@ -62,6 +63,7 @@ function readDeclaredSchema(): Map<string, Map<string, Column>> {
           return { kind, nullable, generated };
         }
       }
+      if (ts.isArrayTypeNode(current)) return { kind: "array", nullable, generated };
       break;
     }
     const type = checker.getTypeFromTypeNode(current);
@@ -103,6 +105,8 @@ const KINDS: Record<string, Kind> = {
   boolean: "boolean",
   "timestamp with time zone": "timestamp",
   jsonb: "json",
+  date: "date",
+  ARRAY: "array",
 };
 
 /** The same, read from the migrated database: information_schema and the CHECK constraints. */
