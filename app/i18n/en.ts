@@ -484,4 +484,27 @@ export const en = {
       used: "This link has already been used.",
     },
   },
+  notify: {
+    note: "Note from your trainer: {{note}}",
+    assigned: {
+      subject: "Training assigned to you: {{title}}",
+      body: "You have been assigned \"{{title}}\" on Mamoru, due by {{due}}.\n\nStart here:\n{{link}}",
+    },
+    due_soon: {
+      subject: "Due by {{due}}: {{title}}",
+      body: "\"{{title}}\" is due by {{due}}, and you have not completed it yet.\n\nContinue here:\n{{link}}",
+    },
+    overdue: {
+      subject: "Overdue: {{title}}",
+      body: "\"{{title}}\" was due by {{due}} and is not completed. Please complete it as soon as you can, or ask your trainer for more time.\n\n{{link}}",
+    },
+    expiring: {
+      subject: "Your completion of {{title}} expires on {{due}}",
+      body: "Your completion record for \"{{title}}\" expires on {{due}}. Take the course again before then to keep it current.\n\n{{link}}",
+    },
+    digest: {
+      subject: "This week: {{count}} people overdue in your groups",
+      body: "These people in the groups you train have overdue training:\n\n{{names}}\n\nSee who is behind and give more time where it is due:\n{{link}}",
+    },
+  },
 };

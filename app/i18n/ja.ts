@@ -488,4 +488,27 @@ export const ja: typeof en = {
       used: "このリンクはすでに使用されています。",
     },
   },
+  notify: {
+    note: "研修担当者からのメモ：{{note}}",
+    assigned: {
+      subject: "研修が割り当てられました：{{title}}",
+      body: "Mamoruで「{{title}}」が割り当てられました。期限は{{due}}です。\n\nこちらから始めてください：\n{{link}}",
+    },
+    due_soon: {
+      subject: "期限が近づいています（{{due}}まで）：{{title}}",
+      body: "「{{title}}」の期限は{{due}}ですが、まだ修了していません。\n\nこちらから続けてください：\n{{link}}",
+    },
+    overdue: {
+      subject: "期限切れ：{{title}}",
+      body: "「{{title}}」の期限（{{due}}）が過ぎましたが、修了していません。できるだけ早く修了するか、研修担当者に期限の延長を相談してください。\n\n{{link}}",
+    },
+    expiring: {
+      subject: "{{title}}の修了記録は{{due}}に有効期限を迎えます",
+      body: "「{{title}}」の修了記録は{{due}}に有効期限を迎えます。有効な状態を保つには、それまでにもう一度受講してください。\n\n{{link}}",
+    },
+    digest: {
+      subject: "今週：担当グループで期限切れの方が{{count}}名います",
+      body: "担当するグループで、次の方の研修が期限切れになっています：\n\n{{names}}\n\n遅れている方の確認と、必要な期限延長はこちらから：\n{{link}}",
+    },
+  },
 };

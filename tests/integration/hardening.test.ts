@@ -411,6 +411,7 @@ describe(`telling accounts apart (${engine})`, () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     const sent: string[] = [];
     server.app.mailer = {
+      ...real,
       send: async (mail) => {
         await held;
         sent.push(mail.to);

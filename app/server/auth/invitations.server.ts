@@ -10,6 +10,7 @@ import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/to
 import { assertAcceptablePassword, setPassword } from "./accounts.server";
 import { hashPassword, type HashParams } from "./passwords.server";
 import { can, type Actor } from "./policy.server";
+import { reconcilePerson } from "../assignments/assign.server";
 
 export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -167,6 +168,7 @@ export async function acceptInvitation(
     }
     await trx.insertInto("user_roles").values({ user_id: userId, role: inv.role }).execute();
     await setPassword(trx, userId, hash);
+    await reconcilePerson(trx, userId);
     await trx
       .updateTable("invitations")
       .set({ accepted_at: new Date(), accepted_user_id: userId })

@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import type { AgencyKind, Database, GroupKind } from "../../../db/schema";
 import { audit } from "../audit.server";
 import { DomainError, isUniqueViolation } from "../shared/errors.server";
+import { reconcilePerson } from "../assignments/assign.server";
 
 export async function listAgencies(db: Kysely<Database>) {
   return db
@@ -151,6 +152,8 @@ export async function setGroupMembership(
     } else {
       await trx.deleteFrom("group_members").where("group_id", "=", group.id).where("user_id", "=", user.id).execute();
     }
+    // A group's assignments reach a new member from today; a member who leaves is released.
+    await reconcilePerson(trx, user.id);
     await audit(trx, {
       actorId,
       agencyId: group.agency_id,

@@ -6,6 +6,7 @@ import { endAllSessions } from "../auth/accounts.server";
 import { audit } from "../audit.server";
 import { personInScope, type Scope } from "../auth/scope.server";
 import { DomainError } from "../shared/errors.server";
+import { reconcilePerson } from "../assignments/assign.server";
 
 export const PAGE_SIZE = 50;
 
@@ -125,6 +126,7 @@ export async function moveUser(db: Kysely<Database>, actorId: string, userId: st
     if (user.agency_id === agencyId) return;
     await trx.deleteFrom("group_members").where("user_id", "=", userId).execute();
     await trx.updateTable("users").set({ agency_id: agencyId }).where("id", "=", userId).execute();
+    await reconcilePerson(trx, userId);
     await audit(trx, {
       actorId,
       agencyId,
@@ -151,6 +153,7 @@ export async function setDisabled(db: Kysely<Database>, actorId: string, userId:
       .where("id", "=", userId)
       .execute();
     if (disabled) await endAllSessions(trx, userId);
+    await reconcilePerson(trx, userId);
     await audit(trx, {
       actorId,
       agencyId: user.agency_id,
