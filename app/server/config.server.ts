@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Mamoru <no-reply@localhost>"),
   LOG_MAIL_LINKS: z.enum(["true", "false"]).default("false"),
+  WORKERS: z.enum(["true", "false"]).default("true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
   ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
@@ -43,6 +44,8 @@ export interface Config {
   mailFrom: string;
   /** Without SMTP, write the links of kept mail (invitations, resets) to the log: development only. */
   logMailLinks: boolean;
+  /** Run the background jobs (mail delivery, reminders) in this instance. */
+  workers: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   argon2: { memoryCost: number; timeCost: number };
 }
@@ -71,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logMailLinks: e.LOG_MAIL_LINKS === "true",
+    workers: e.WORKERS === "true",
     logLevel: e.LOG_LEVEL,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
   };

@@ -30,13 +30,22 @@ export async function testDatabase(): Promise<DatabaseHandle> {
  * A fresh, migrated database and the means to remove it earlier (for tests that need one each);
  * removed when the file ends in any case.
  */
-export async function freshDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<{
+  handle: DatabaseHandle;
+  drop: () => Promise<void>;
+  /** On the server: its URL, for another process to connect to. */
+  url?: string;
+}> {
   if (!serverUrl) return disposable(await connect({ image: image("migrated") }), async () => {});
   const name = runDatabaseName(`db_${randomBytes(6).toString("hex")}`);
   await adminQuery(`create database ${name} template ${templateDatabase()}`);
-  return disposable(await connect({ databaseUrl: databaseUrl(name), poolSize: 10 }), () =>
-    adminQuery(`drop database if exists ${name} with (force)`),
-  );
+  const url = databaseUrl(name);
+  return {
+    ...disposable(await connect({ databaseUrl: url, poolSize: 10 }), () =>
+      adminQuery(`drop database if exists ${name} with (force)`),
+    ),
+    url,
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { issueSetupToken } from "../auth/first-admin.server";
 import { syncContentFrom } from "../catalog/content-sync.server";
 import { loadConfig, type Config } from "../config.server";
+import { startAppWorkers } from "../jobs/workers.server";
 import { createAppContext, type AppContext, type RequestContext } from "../context.server";
 import { createLogger, type Logger } from "../shared/log.server";
 import { isConnectionError } from "../../../db/connect.server";
@@ -236,6 +237,8 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
   const url = `http://localhost:${port}`;
   log.info("listening", { url, engine: app.database.engine, env: config.env });
 
+  const workers = config.workers ? await startAppWorkers(app) : undefined;
+
   // Sessions past their expiry are removed now and then; validation already refuses them.
   const sweep = setInterval(() => void app.sessions.deleteExpired().catch(() => {}), 3_600_000);
   sweep.unref();
@@ -252,6 +255,7 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
         server.closeIdleConnections();
       });
       clearTimeout(forced);
+      await workers?.stop();
       await app.tasks.settled();
       await app.database.close();
       log.info("stopped");

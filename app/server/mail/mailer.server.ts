@@ -33,6 +33,10 @@ export interface MailerOptions {
   /** Log the link of mail kept in the outbox (LOG_MAIL_LINKS). */
   logLinks?: boolean;
   /** Overrides the SMTP transport (tests): receives each message handed to the mail server. */
+  /** Seconds before a refused mail is tried again (doubling each time); default 30. */
+  retryDelaySeconds?: number;
+  /** Seconds after which a delivery that has not finished (its worker died) is run again; default 120. */
+  expireInSeconds?: number;
   transport?: (message: { from: string; to: string; subject: string; text: string; messageId: string }) => Promise<void>;
 }
 
@@ -82,7 +86,7 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
           trx,
           QUEUES.mail,
           rows.map((row) => ({ outboxId: row.id })),
-          { retryLimit: MAIL_RETRIES, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
+          { retryLimit: MAIL_RETRIES, retryDelay: options.retryDelaySeconds ?? 30, retryBackoff: true, expireInSeconds: options.expireInSeconds ?? 120 },
         );
       }
       return rows.map((row) => row.id);
