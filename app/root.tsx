@@ -87,6 +87,7 @@ function Header({ data }: { data: RootData | undefined }) {
               {t("nav.home")}
             </NavLink>
             <NavLink to="/courses">{t("nav.courses")}</NavLink>
+            {data.nav.people ? <NavLink to="/training">{t("nav.training")}</NavLink> : null}
             {data.nav.people ? <NavLink to="/admin/users">{t("nav.people")}</NavLink> : null}
             {data.nav.agency && !data.nav.admin ? (
               <NavLink to={`/admin/agencies/${data.user.agencyId}`}>{t("nav.myAgency")}</NavLink>

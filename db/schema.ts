@@ -373,6 +373,10 @@ export interface CompletionRecordsTable {
   hash: string;
 }
 
+/** Where a person stands on an assignment (computed, not stored: app/server/assignments/status.server.ts). */
+export const ASSIGNEE_STATES = ["not_started", "in_progress", "overdue", "renewal_due", "completed"] as const;
+export type AssigneeState = (typeof ASSIGNEE_STATES)[number];
+
 export const AUDIENCES = ["people", "group", "profession"] as const;
 export type Audience = (typeof AUDIENCES)[number];
 

@@ -16,7 +16,7 @@ interface FieldProps {
   name: string;
   label: string;
   state?: FormState | undefined;
-  type?: "text" | "email" | "password" | "search";
+  type?: "text" | "email" | "password" | "search" | "date" | "number";
   autoComplete?: string;
   required?: boolean;
   defaultValue?: string;

@@ -9,13 +9,18 @@ import { requireActor } from "~/server/http/guards.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { can } from "~/server/auth/policy.server";
 import { traineeDashboard } from "~/server/learning/dashboard.server";
+import { assignedTo } from "~/server/assignments/views.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.title");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
-  const { courses, last, certificates } = await traineeDashboard(context.app.db, actor.id);
+  const [{ courses, last, certificates }, assigned] = await Promise.all([
+    traineeDashboard(context.app.db, actor.id),
+    assignedTo(context.app.db, actor.id),
+  ]);
   return {
+    assigned,
     courses,
     last,
     certificates,
@@ -51,6 +56,33 @@ export default function Home() {
             {t("learn.continueWhere", { title: pick(d.last.title).text })}
           </Link>
         </p>
+      ) : null}
+      {d.assigned.length > 0 ? (
+        <section aria-labelledby="assigned-heading" className="panel">
+          <h2 id="assigned-heading">{t("assigned.title")}</h2>
+          <ul className="course-progress">
+            {d.assigned.map((a) => (
+              <li key={a.assignment_id}>
+                <h3>
+                  <Link to={a.course_slug ? `/courses/${a.course_slug}` : `/learn/${a.module_slug}`}>
+                    <L text={a.title} />
+                  </Link>
+                </h3>
+                <p>
+                  <span className="nowrap">{t("assigned.due", { date: a.due_on })}</span>
+                  {a.state === "overdue" || a.state === "renewal_due" ? (
+                    <>
+                      {" "}
+                      · <strong className={`state-${a.state}`}>{t(`training.states.${a.state}`)}</strong>
+                    </>
+                  ) : null}
+                  {a.assigned_by_name ? <> · {t("assigned.by", { name: a.assigned_by_name })}</> : null}
+                </p>
+                {a.note ? <p>{t("assigned.note", { note: a.note })}</p> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null}
       <section aria-labelledby="learning-heading" className="panel">
         <h2 id="learning-heading">{t("learn.myCourses")}</h2>

@@ -57,7 +57,8 @@ beforeAll(async () => {
   ] as const) {
     people[key] = await makeUser(db, { agencyId: agency, roles: [...roles], displayName: key });
     await db.updateTable("users").set({ locale }).where("id", "=", people[key]!.id).execute();
-    for (const g of groups) await db.insertInto("group_members").values({ group_id: g, user_id: people[key]!.id }).execute();
+    for (const g of groups)
+      await db.insertInto("group_members").values({ group_id: g, user_id: people[key]!.id }).execute();
   }
   await db.insertInto("group_trainers").values({ group_id: unit, user_id: people.trainer!.id }).execute();
   await db.insertInto("group_trainers").values({ group_id: courtUnit, user_id: people.courtTrainer!.id }).execute();
@@ -111,11 +112,21 @@ describe(`assignments (${engine})`, () => {
     });
     const reached = await obligations(id);
     expect(reached.map((r) => r.user_id).sort()).toEqual([people.aiko!.id, people.ben!.id].sort());
-    const enrolled = await db.selectFrom("enrollments").select("user_id").where("course_slug", "=", "sample-course").execute();
+    const enrolled = await db
+      .selectFrom("enrollments")
+      .select("user_id")
+      .where("course_slug", "=", "sample-course")
+      .execute();
     expect(enrolled.map((e) => e.user_id)).toEqual(expect.arrayContaining([people.aiko!.id, people.ben!.id]));
-    const audited = await db.selectFrom("audit_events").select(["actor_id", "details"]).where("subject_id", "=", id).execute();
+    const audited = await db
+      .selectFrom("audit_events")
+      .select(["actor_id", "details"])
+      .where("subject_id", "=", id)
+      .execute();
     expect(audited).toEqual([expect.objectContaining({ actor_id: trainer.id })]);
-    const queued = await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = 'reminders.sweep'`.execute(db);
+    const queued = await sql<{
+      n: number;
+    }>`select count(*)::int as n from pgboss.job where name = 'reminders.sweep'`.execute(db);
     expect(queued.rows[0]!.n).toBeGreaterThan(0);
   });
 
@@ -172,13 +183,17 @@ describe(`assignments (${engine})`, () => {
     await expect(assign(db, trainer, { ...base, audience: "group", groupId: otherUnit })).rejects.toMatchObject({
       code: "forbidden",
     });
-    await expect(assign(db, trainer, { ...base, audience: "people", userIds: [people.chie!.id] })).rejects.toMatchObject({
+    await expect(
+      assign(db, trainer, { ...base, audience: "people", userIds: [people.chie!.id] }),
+    ).rejects.toMatchObject({
       code: "forbidden",
     });
     await expect(
       assign(db, trainer, { ...base, audience: "profession", profession: "social_worker" }),
     ).rejects.toMatchObject({ code: "forbidden" });
-    await expect(assign(db, trainer, { ...base, audience: "group", groupId: unit, due: { on: "2026-02-30" } })).rejects.toMatchObject({
+    await expect(
+      assign(db, trainer, { ...base, audience: "group", groupId: unit, due: { on: "2026-02-30" } }),
+    ).rejects.toMatchObject({
       code: "invalid",
       field: "dueOn",
     });

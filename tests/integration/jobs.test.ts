@@ -86,7 +86,13 @@ describe(`job queue (${engine})`, () => {
       await assign(
         db,
         { id: admin.id, agencyId, roles: ["admin"] },
-        { agencyId, moduleSlug: "sample-module", audience: "people", userIds: people, due: { on: addDays(tokyoDate(now), 1) } },
+        {
+          agencyId,
+          moduleSlug: "sample-module",
+          audience: "people",
+          userIds: people,
+          due: { on: addDays(tokyoDate(now), 1) },
+        },
       );
       const mailLog = path.join(runDir(), `mail-${Date.now()}.log`);
       writeFileSync(mailLog, "");

@@ -24,10 +24,20 @@ const workers = await startWorkers(
   {
     [QUEUES.mail]: async (data, job) => mailer.deliver(String(data.outboxId), job.retryCount),
     [QUEUES.reminders]: async () => {
-      await sweepReminders(database.db, mailer, { now: new Date(process.env.SWEEP_NOW!), publicUrl: "http://mamoru.test" });
+      await sweepReminders(database.db, mailer, {
+        now: new Date(process.env.SWEEP_NOW!),
+        publicUrl: "http://mamoru.test",
+      });
     },
   },
   { pollingIntervalSeconds: 0.5, maintenanceIntervalSeconds: 1 },
 );
 process.stdout.write("ready\n");
-process.once("SIGTERM", () => void workers.stop().then(() => database.close()).then(() => process.exit(0)));
+process.once(
+  "SIGTERM",
+  () =>
+    void workers
+      .stop()
+      .then(() => database.close())
+      .then(() => process.exit(0)),
+);

@@ -86,6 +86,20 @@ export async function assign(db: Kysely<Database>, actor: Actor, input: Assignme
   });
 }
 
+/** The agency an audience belongs to: the group's, the first person's, else the reader's own (a profession). */
+export async function agencyOfAudience(
+  db: Kysely<Database>,
+  audience: { groupId?: string | undefined; userIds?: readonly string[] | undefined },
+  own: string,
+): Promise<string> {
+  const row = audience.groupId
+    ? await db.selectFrom("groups").select("agency_id").where("id", "=", audience.groupId).executeTakeFirst()
+    : audience.userIds?.[0]
+      ? await db.selectFrom("users").select("agency_id").where("id", "=", audience.userIds[0]).executeTakeFirst()
+      : undefined;
+  return row?.agency_id ?? own;
+}
+
 function reaches(input: AssignmentInput, people: readonly string[] | undefined) {
   switch (input.audience) {
     case "people":
@@ -122,7 +136,8 @@ async function checkAudience(
         .select(["id", "agency_id"])
         .where("id", "=", input.groupId ?? "00000000-0000-0000-0000-000000000000")
         .executeTakeFirst();
-      if (!group || group.agency_id !== input.agencyId) throw new DomainError("invalid", "errors.assign.group", "groupId");
+      if (!group || group.agency_id !== input.agencyId)
+        throw new DomainError("invalid", "errors.assign.group", "groupId");
       if (!can(actor, "course.assign", { agencyId: group.agency_id, groupId: group.id }))
         throw new DomainError("forbidden", "errors.forbidden");
       return undefined;
@@ -196,7 +211,11 @@ async function loadAssignment(trx: Kysely<Database>, assignmentId: string) {
 function mayChange(actor: Actor, a: { agency_id: string; group_id: string | null; assigned_by: string | null }) {
   if (a.group_id) return can(actor, "course.assign", { agencyId: a.agency_id, groupId: a.group_id });
   // Individual and agency-wide assignments: whoever may assign agency-wide, or the one who made it.
-  return can(actor, "course.assign", { agencyId: a.agency_id }) || (a.assigned_by === actor.id && can(actor, "course.assign", { agencyId: a.agency_id, groupIds: actor.trainerOf ?? [] }));
+  return (
+    can(actor, "course.assign", { agencyId: a.agency_id }) ||
+    (a.assigned_by === actor.id &&
+      can(actor, "course.assign", { agencyId: a.agency_id, groupIds: actor.trainerOf ?? [] }))
+  );
 }
 
 /** Ends an assignment for everyone it reaches; its rows and records stay. Audited. */

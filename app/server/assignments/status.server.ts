@@ -11,10 +11,9 @@
 //            in_progress   a pre-test or a lesson done in one of its modules
 //            not_started   nothing yet
 import { sql, type Kysely } from "kysely";
-import type { Database } from "../../../db/schema";
+import type { AssigneeState, Database } from "../../../db/schema";
 
-export const ASSIGNEE_STATES = ["not_started", "in_progress", "overdue", "renewal_due", "completed"] as const;
-export type AssigneeState = (typeof ASSIGNEE_STATES)[number];
+export { ASSIGNEE_STATES, type AssigneeState } from "../../../db/schema";
 
 /**
  * Every live obligation (assignee and assignment not ended) with its due day, state and latest

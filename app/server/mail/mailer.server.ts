@@ -37,7 +37,13 @@ export interface MailerOptions {
   retryDelaySeconds?: number;
   /** Seconds after which a delivery that has not finished (its worker died) is run again; default 120. */
   expireInSeconds?: number;
-  transport?: (message: { from: string; to: string; subject: string; text: string; messageId: string }) => Promise<void>;
+  transport?: (message: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    messageId: string;
+  }) => Promise<void>;
 }
 
 /** Retries of a mail while the mail server refuses it: 8, with doubling delays from 30 s (about two hours in all). */
@@ -86,7 +92,12 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
           trx,
           QUEUES.mail,
           rows.map((row) => ({ outboxId: row.id })),
-          { retryLimit: MAIL_RETRIES, retryDelay: options.retryDelaySeconds ?? 30, retryBackoff: true, expireInSeconds: options.expireInSeconds ?? 120 },
+          {
+            retryLimit: MAIL_RETRIES,
+            retryDelay: options.retryDelaySeconds ?? 30,
+            retryBackoff: true,
+            expireInSeconds: options.expireInSeconds ?? 120,
+          },
         );
       }
       return rows.map((row) => row.id);

@@ -1,0 +1,211 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
+import { useFormat, useT } from "~/components/i18n";
+import { L, useLocalised } from "~/components/localised";
+import { pageTitle } from "~/components/page-title";
+import { extend, unassign } from "~/server/assignments/assign.server";
+import { ASSIGNEE_STATES } from "../../db/schema";
+import { assignmentFor, assignmentPeople } from "~/server/assignments/views.server";
+import { scopeFor } from "~/server/auth/scope.server";
+import { id, parseIdParam } from "~/server/http/fields.server";
+import { forbidden, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
+import { DATE_PATTERN } from "~/server/shared/days.server";
+import { groupsInScope } from "~/server/training/group-trainers.server";
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "training.people");
+
+const Query = z.object({
+  state: z.enum(ASSIGNEE_STATES, { error: "errors.invalid" }).optional(),
+  group: z.uuid({ error: "errors.invalid" }).optional(),
+  afterName: z.string().max(200).optional(),
+  afterId: z.uuid({ error: "errors.invalid" }).optional(),
+  created: z.literal("1").optional(),
+  extended: z.literal("1").optional(),
+});
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const actor = await requireActor(context, request);
+  const assignmentId = parseIdParam(params.assignmentId);
+  if (!assignmentId) notFound();
+  const scope = scopeFor(actor, "progress.view");
+  if (scope.kind === "none") forbidden();
+  const query = Query.safeParse(Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== "")));
+  if (!query.success) throw invalid({ _form: "errors.invalid" });
+  const db = context.app.db;
+  const assignment = await assignmentFor(db, actor, assignmentId);
+  if (!assignment) notFound();
+  const q = query.data;
+  const [page, groups] = await Promise.all([
+    assignmentPeople(db, actor, assignmentId, {
+      state: q.state,
+      groupId: q.group,
+      after: q.afterName !== undefined && q.afterId ? { name: q.afterName, userId: q.afterId } : undefined,
+    }),
+    groupsInScope(db, scope),
+  ]);
+  return {
+    assignment,
+    ...page,
+    groups: groups.map((g) => ({ value: g.id, label: g.name })),
+    filter: { state: q.state ?? "", group: q.group ?? "" },
+  };
+}
+
+const Action = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("unassign") }),
+  z.object({
+    intent: z.literal("extend"),
+    userId: id,
+    dueOn: z.string().regex(DATE_PATTERN, { error: "errors.assign.dueOn" }),
+    reason: z.string().max(300, { error: "errors.invalid" }).optional(),
+  }),
+]);
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const actor = await requireActor(context, request);
+  const assignmentId = parseIdParam(params.assignmentId);
+  if (!assignmentId) notFound();
+  const form = await readForm(request, Action);
+  if (!form.ok) return invalid(form.errors, form.values);
+  const db = context.app.db;
+  try {
+    if (form.data.intent === "unassign") {
+      await unassign(db, actor, assignmentId);
+      return redirect("/training");
+    }
+    await extend(db, actor, { assignmentId, ...form.data });
+    return redirect(`/training/assignments/${assignmentId}?extended=1`);
+  } catch (error) {
+    return fromDomainError(error, form.values);
+  }
+}
+
+export default function AssignmentPeople() {
+  const t = useT();
+  const format = useFormat();
+  const pick = useLocalised();
+  const d = useLoaderData<typeof loader>();
+  const state = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const a = d.assignment;
+  const nextLink = d.next
+    ? `?${new URLSearchParams({
+        ...(d.filter.state ? { state: d.filter.state } : {}),
+        ...(d.filter.group ? { group: d.filter.group } : {}),
+        afterName: d.next.name,
+        afterId: d.next.userId,
+      })}`
+    : null;
+  return (
+    <div>
+      <p className="breadcrumb">
+        <Link to="/training">{t("training.title")}</Link>
+      </p>
+      <h1>
+        <L text={a.title} />
+      </h1>
+      {params.get("created") ? (
+        <p className="alert alert-success" role="status">
+          {t("training.created")}
+        </p>
+      ) : null}
+      {params.get("extended") ? (
+        <p className="alert alert-success" role="status">
+          {t("training.extendedDone")}
+        </p>
+      ) : null}
+      <p>
+        {a.group_name
+          ? t("training.toGroup", { name: a.group_name })
+          : a.profession
+            ? t("training.toProfession", { profession: t(`professions.${a.profession}`) })
+            : t("training.toPeople")}{" "}
+        · {a.due_on ? t("training.dueOn", { date: a.due_on }) : t("training.dueDays", { days: a.due_days ?? 0 })}
+        {a.recurs ? ` · ${t("training.recurs")}` : ""}
+      </p>
+      {a.note ? <p>{t("assigned.note", { note: a.note })}</p> : null}
+      <ErrorSummary state={state} />
+      <Form method="get" className="filters">
+        <SelectField
+          name="state"
+          label={t("training.state")}
+          options={[
+            { value: "", label: t("training.allStates") },
+            ...ASSIGNEE_STATES.map((s) => ({ value: s, label: t(`training.states.${s}`) })),
+          ]}
+          defaultValue={d.filter.state}
+        />
+        <SelectField
+          name="group"
+          label={t("training.group")}
+          options={[{ value: "", label: t("training.allGroups") }, ...d.groups]}
+          defaultValue={d.filter.group}
+        />
+        <SubmitButton>{t("training.filter")}</SubmitButton>
+      </Form>
+      <div className="table-wrap">
+        <table>
+          <caption>{t("training.caption", { title: pick(a.title).text })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("training.person")}</th>
+              <th scope="col">{t("training.state")}</th>
+              <th scope="col">{t("training.due")}</th>
+              <th scope="col">{t("training.lastActivity")}</th>
+              <th scope="col">{t("training.pretest")}</th>
+              <th scope="col">{t("training.final")}</th>
+              <th scope="col">{t("training.attempts")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.people.map((p) => (
+              <tr key={p.user_id}>
+                <th scope="row">{p.display_name}</th>
+                <td>{t(`training.states.${p.state}`)}</td>
+                <td className="nowrap">
+                  {`${p.due_on ?? t("training.never")}${p.extended_to ? ` (${t("training.extended")})` : ""}`}
+                </td>
+                <td className="nowrap">{p.last_activity ? format.date(p.last_activity) : t("training.never")}</td>
+                <td>{p.pretest === null ? t("training.never") : `${p.pretest}%`}</td>
+                <td>{p.score === null ? t("training.never") : `${p.score}%`}</td>
+                <td>{p.attempts}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {nextLink ? (
+        <p>
+          <Link to={nextLink}>{t("training.nextPage")}</Link>
+        </p>
+      ) : null}
+      {d.people.length > 0 ? (
+        <section aria-labelledby="extend-heading" className="panel">
+          <h2 id="extend-heading">{t("training.extendTitle")}</h2>
+          <Form method="post" className="stack" noValidate>
+            <input type="hidden" name="intent" value="extend" />
+            <SelectField
+              name="userId"
+              label={t("training.person")}
+              options={d.people.map((p) => ({ value: p.user_id, label: p.display_name }))}
+              state={state}
+            />
+            <Field name="dueOn" type="date" label={t("training.dueOnField")} state={state} required />
+            <Field name="reason" label={t("training.extendReason")} state={state} maxLength={300} />
+            <SubmitButton>{t("training.extendSubmit")}</SubmitButton>
+          </Form>
+        </section>
+      ) : null}
+      <section aria-labelledby="end-heading" className="panel">
+        <h2 id="end-heading">{t("training.unassign")}</h2>
+        <p>{t("training.unassignHint")}</p>
+        <Form method="post">
+          <input type="hidden" name="intent" value="unassign" />
+          <SubmitButton>{t("training.unassign")}</SubmitButton>
+        </Form>
+      </section>
+    </div>
+  );
+}

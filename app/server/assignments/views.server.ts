@@ -1,0 +1,237 @@
+// What people see of assignments: the trainee's "assigned to you", the trainer's assignments with
+// counts per state, and one assignment's people. Each page reads in a fixed number of statements,
+// whatever the number of people, and every list goes through the reader's scope.
+import { sql, type Kysely } from "kysely";
+import type { Database, LocalisedText } from "../../../db/schema";
+import type { Actor } from "../auth/policy.server";
+import { personInScope, scopeFor } from "../auth/scope.server";
+import { tokyoDate } from "../shared/days.server";
+import { groupsInScope } from "../training/group-trainers.server";
+import { ASSIGNEE_STATES, assigneeStates, type AssigneeState } from "./status.server";
+
+export const PEOPLE_PAGE_SIZE = 50;
+
+const titleOf = sql<LocalisedText>`coalesce(
+  (select c.title from courses c where c.slug = s.course_slug),
+  (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug and mv.version = m.latest_version
+    where mv.module_slug = s.module_slug))`;
+
+/** The person's open obligations, soonest due first: overdue and renewal-due marked, who assigned it, the note. */
+export async function assignedTo(db: Kysely<Database>, userId: string, now = new Date()) {
+  return db
+    .selectFrom(assigneeStates(db, tokyoDate(now)).as("s"))
+    .leftJoin("users as by", "by.id", "s.assigned_by")
+    .select([
+      "s.assignment_id",
+      "s.course_slug",
+      "s.module_slug",
+      "s.due_on",
+      "s.state",
+      "s.note",
+      "by.display_name as assigned_by_name",
+      titleOf.as("title"),
+    ])
+    .where("s.user_id", "=", userId)
+    .where("s.state", "<>", "completed")
+    .orderBy("s.due_on")
+    .orderBy("s.assignment_id")
+    .execute();
+}
+
+/** Which assignments a reader follows: all (admin), the agency's (reviewer), their groups' and their own (trainer). */
+function assignmentsInScope(actor: Actor) {
+  const scope = scopeFor(actor, "progress.view");
+  return sql<boolean>`(case ${sql.lit(scope.kind)}
+    when 'all' then true
+    when 'agency' then a.agency_id = ${scope.kind === "agency" ? scope.agencyId : null}::uuid
+    when 'groups' then a.agency_id = ${scope.kind === "groups" ? scope.agencyId : null}::uuid and (
+      a.group_id = any(${scope.kind === "groups" ? [...scope.groupIds] : []}::uuid[]) or a.assigned_by = ${actor.id}::uuid)
+    else false end)`;
+}
+
+export type StateCounts = Record<AssigneeState, number>;
+
+/** The reader's live assignments, newest first, each with how many people are in each state. */
+export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, now = new Date()) {
+  const today = tokyoDate(now);
+  const scope = scopeFor(actor, "progress.view");
+  const rows = await sql<{
+    id: string;
+    course_slug: string | null;
+    module_slug: string | null;
+    audience: string;
+    group_name: string | null;
+    profession: string | null;
+    due_on: string | null;
+    due_days: number | null;
+    recurs: boolean;
+    created_at: Date;
+    title: LocalisedText;
+    counts: Partial<StateCounts> | null;
+  }>`
+    select a.id, a.course_slug, a.module_slug, a.audience, g.name as group_name, a.profession, a.due_on::text,
+      a.due_days, a.recurs, a.created_at,
+      coalesce((select c.title from courses c where c.slug = a.course_slug),
+        (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
+          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
+      (select jsonb_object_agg(x.state, x.n) from (
+        select s.state, count(*)::int as n from (${assigneeStates(db, today)}) s
+        join users u on u.id = s.user_id
+        where s.assignment_id = a.id and ${inScope(scope)}
+        group by s.state) x) as counts
+    from assignments a left join groups g on g.id = a.group_id
+    where a.ended_at is null and ${assignmentsInScope(actor)}
+    order by a.created_at desc, a.id
+    limit 200
+  `.execute(db);
+  return rows.rows.map((r) => ({
+    ...r,
+    counts: Object.fromEntries(ASSIGNEE_STATES.map((state) => [state, r.counts?.[state] ?? 0])) as StateCounts,
+  }));
+}
+
+// The people condition of the reader's scope, on `users as u`, as SQL for the raw queries here.
+function inScope(scope: ReturnType<typeof scopeFor>) {
+  switch (scope.kind) {
+    case "all":
+      return sql`true`;
+    case "none":
+      return sql`false`;
+    case "agency":
+      return sql`u.agency_id = ${scope.agencyId}::uuid`;
+    case "groups":
+      return sql`u.agency_id = ${scope.agencyId}::uuid and exists (select 1 from group_members gm
+        where gm.user_id = u.id and gm.group_id = any(${[...scope.groupIds]}::uuid[]))`;
+  }
+}
+
+/** One assignment as the reader may see it, or undefined (unknown, or not theirs to follow). */
+export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignmentId: string) {
+  const row = await sql<{
+    id: string;
+    agency_id: string;
+    course_slug: string | null;
+    module_slug: string | null;
+    audience: string;
+    group_id: string | null;
+    group_name: string | null;
+    profession: string | null;
+    due_on: string | null;
+    due_days: number | null;
+    remind_days: number[];
+    recurs: boolean;
+    note: string | null;
+    assigned_by_name: string | null;
+    assigned_by: string | null;
+    created_at: Date;
+    title: LocalisedText;
+  }>`
+    select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
+      a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
+      a.assigned_by, a.created_at,
+      coalesce((select c.title from courses c where c.slug = a.course_slug),
+        (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
+          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title
+    from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
+    where a.id = ${assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(actor)}
+  `.execute(db);
+  return row.rows[0];
+}
+
+export interface PeopleFilter {
+  state?: AssigneeState | undefined;
+  groupId?: string | undefined;
+  /** Keyset: the last row of the previous page. */
+  after?: { name: string; userId: string } | undefined;
+}
+
+/**
+ * One page of an assignment's people in the reader's scope, by name: state, due date, last
+ * activity, pre-test and final scores, attempts. One statement for the page.
+ */
+export async function assignmentPeople(
+  db: Kysely<Database>,
+  actor: Actor,
+  assignmentId: string,
+  filter: PeopleFilter,
+  now = new Date(),
+) {
+  const scope = scopeFor(actor, "progress.view");
+  let query = db
+    .selectFrom(assigneeStates(db, tokyoDate(now)).as("s"))
+    .innerJoin("users as u", "u.id", "s.user_id")
+    .select([
+      "u.id as user_id",
+      "u.display_name",
+      "s.state",
+      "s.due_on",
+      "s.extended_to",
+      "s.score",
+      "s.pretest_score",
+      "s.completed_at",
+      "s.certificate_code",
+      sql<Date | null>`greatest(
+        (select max(lp.completed_at) from lesson_progress lp where lp.user_id = u.id),
+        (select max(qa.started_at) from quiz_attempts qa where qa.user_id = u.id))`.as("last_activity"),
+      sql<number>`(select count(*)::int from quiz_attempts qa join module_versions mv on mv.id = qa.module_version_id
+        where qa.user_id = u.id and qa.stage = 'final' and qa.submitted_at is not null and (mv.module_slug = s.module_slug
+          or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = s.course_slug)))`.as(
+        "attempts",
+      ),
+      sql<
+        number | null
+      >`(select max(qa.score) from quiz_attempts qa join module_versions mv on mv.id = qa.module_version_id
+        where qa.user_id = u.id and qa.stage = 'pretest' and qa.submitted_at is not null and (mv.module_slug = s.module_slug
+          or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = s.course_slug)))`.as(
+        "pretest",
+      ),
+    ])
+    .where("s.assignment_id", "=", assignmentId)
+    .where(personInScope(scope))
+    .orderBy("u.display_name")
+    .orderBy("u.id")
+    .limit(PEOPLE_PAGE_SIZE + 1);
+  if (filter.state) query = query.where("s.state", "=", filter.state);
+  if (filter.groupId)
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("group_members as gm")
+          .select("gm.user_id")
+          .whereRef("gm.user_id", "=", "u.id")
+          .where("gm.group_id", "=", filter.groupId!),
+      ),
+    );
+  if (filter.after)
+    query = query.where(sql<boolean>`(u.display_name, u.id) > (${filter.after.name}, ${filter.after.userId}::uuid)`);
+  const rows = await query.execute();
+  const more = rows.length > PEOPLE_PAGE_SIZE;
+  const page = rows.slice(0, PEOPLE_PAGE_SIZE);
+  const last = page.at(-1);
+  return { people: page, next: more && last ? { name: last.display_name, userId: last.user_id } : undefined };
+}
+
+/** What the assign form offers the reader: content, the groups they may assign to, the people in their scope. */
+export async function assignChoices(db: Kysely<Database>, actor: Actor) {
+  const scope = scopeFor(actor, "course.assign");
+  const [courses, modules, groups, people] = await Promise.all([
+    db.selectFrom("courses").select(["slug", "title"]).where("archived_at", "is", null).orderBy("position").execute(),
+    db
+      .selectFrom("modules as m")
+      .innerJoin("module_versions as mv", (j) =>
+        j.onRef("mv.module_slug", "=", "m.slug").onRef("mv.version", "=", "m.latest_version"),
+      )
+      .select(["m.slug", "mv.title"])
+      .orderBy("m.slug")
+      .execute(),
+    groupsInScope(db, scope),
+    db
+      .selectFrom("users as u")
+      .select(["u.id", "u.display_name", "u.agency_id"])
+      .where("u.disabled_at", "is", null)
+      .where(personInScope(scope))
+      .orderBy("u.display_name")
+      .limit(1000)
+      .execute(),
+  ]);
+  return { courses, modules, groups, people, agencyWide: scope.kind === "all" || scope.kind === "agency" };
+}

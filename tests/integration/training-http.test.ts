@@ -1,0 +1,212 @@
+// The trainer's pages over HTTP, as each kind of reader meets them: a trainer assigns a course to a
+// group they train and follows its people; a trainee, another group's trainer and another agency's
+// trainer get a refusal or "not found", never a row; bad input is a 400 that changes nothing.
+import { beforeAll, describe, expect, it } from "vitest";
+import { addDays, tokyoDate } from "../../app/server/shared/days.server";
+import { engine } from "../support/db";
+import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { startTestServer, type TestClient, type TestServer } from "../support/http";
+import { syncSample } from "../support/learning";
+
+let server: TestServer;
+const people: Record<string, MadeUser> = {};
+let unit: string;
+let otherUnit: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const db = server.database.db;
+  await syncSample(db);
+  const agency = (await makeAgency(db, "Kyoto Prefectural Police")).id;
+  const other = (await makeAgency(db, "Kobe Family Court", "court")).id;
+  const group = async (name: string, agencyId: string) =>
+    (
+      await db
+        .insertInto("groups")
+        .values({ agency_id: agencyId, name, kind: "unit" })
+        .returning("id")
+        .executeTakeFirstOrThrow()
+    ).id;
+  unit = await group("Juvenile Division", agency);
+  otherUnit = await group("Cyber Unit", agency);
+  const courtUnit = await group("Family Division", other);
+  for (const [key, agencyId, roles, member] of [
+    ["trainee", agency, ["trainee"], unit],
+    ["trainee2", agency, ["trainee"], unit],
+    ["outsider", agency, ["trainee"], otherUnit],
+    ["trainer", agency, ["trainer"], null],
+    ["otherTrainer", agency, ["trainer"], null],
+    ["courtTrainer", other, ["trainer"], null],
+    ["reviewer", agency, ["reviewer"], null],
+    ["courtReviewer", other, ["reviewer"], null],
+    ["admin", agency, ["admin"], null],
+  ] as const) {
+    people[key] = await makeUser(db, { agencyId, roles: [...roles], displayName: `${key} 名前` });
+    if (member) await db.insertInto("group_members").values({ group_id: member, user_id: people[key]!.id }).execute();
+  }
+  await db.insertInto("group_trainers").values({ group_id: unit, user_id: people.trainer!.id }).execute();
+  await db.insertInto("group_trainers").values({ group_id: otherUnit, user_id: people.otherTrainer!.id }).execute();
+  await db.insertInto("group_trainers").values({ group_id: courtUnit, user_id: people.courtTrainer!.id }).execute();
+});
+
+async function as(key: string): Promise<TestClient> {
+  const c = server.client();
+  expect((await c.signIn(people[key]!.email, PASSWORD)).status).toBe(302);
+  return c;
+}
+
+const due = () => addDays(tokyoDate(new Date()), 30);
+const assignmentsCount = async () =>
+  Number(
+    (
+      await server.database.db
+        .selectFrom("assignments")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe(`the trainer's pages (${engine})`, () => {
+  let assignmentId: string;
+
+  it("a trainer assigns a course to their group; its members see it first on their home; the trainer follows them", async () => {
+    const trainer = await as("trainer");
+    const form = await trainer.get("/training/assign");
+    expect(form.status).toBe(200);
+    const html = await form.text();
+    expect(html).toContain("Juvenile Division");
+    expect(html).not.toContain("Cyber Unit"); // a group they do not train is not offered
+    const res = await trainer.post("/training/assign", {
+      what: "course:sample-course",
+      audience: "group",
+      groupId: unit,
+      dueKind: "on",
+      dueOn: due(),
+      remindDays: "7, 1",
+      note: "Before the joint case conference",
+    });
+    expect(res.status).toBe(302);
+    const location = res.headers.get("location")!;
+    assignmentId = /\/training\/assignments\/([0-9a-f-]{36})/.exec(location)![1]!;
+
+    const page = await (await trainer.get(`/training/assignments/${assignmentId}`)).text();
+    expect(page).toContain("trainee 名前");
+    expect(page).toContain("trainee2 名前");
+    expect(page).not.toContain("outsider 名前");
+    expect(page).toContain("Not started");
+
+    const overview = await (await trainer.get("/training")).text();
+    expect(overview).toContain("0 of 2 completed");
+
+    const home = await (await as("trainee")).get("/");
+    const homeHtml = await home.text();
+    expect(homeHtml).toContain("Assigned to you");
+    expect(homeHtml).toContain(`Due ${due()}`);
+    expect(homeHtml).toContain("Before the joint case conference");
+    expect(homeHtml.indexOf("Assigned to you")).toBeLessThan(homeHtml.indexOf("My courses"));
+  });
+
+  it("shows another group's trainer, another agency's trainer or reviewer, and a trainee no data: 403 or 404", async () => {
+    for (const key of ["otherTrainer", "courtTrainer", "courtReviewer"]) {
+      const res = await (await as(key)).get(`/training/assignments/${assignmentId}`);
+      expect(res.status, key).toBe(404);
+      expect(await res.text()).not.toContain("trainee 名前");
+    }
+    const trainee = await as("trainee");
+    for (const path of ["/training", "/training/assign", `/training/assignments/${assignmentId}`])
+      expect((await trainee.get(path)).status, path).toBe(403);
+    expect((await server.client().get("/training")).status).toBe(302); // to sign-in
+    // The agency's reviewer and the admin follow it.
+    for (const key of ["reviewer", "admin"])
+      expect((await (await as(key)).get(`/training/assignments/${assignmentId}`)).status, key).toBe(200);
+    // Nobody outside the group's trainers may end it or extend it.
+    const before = await assignmentsCount();
+    const refused = await (
+      await as("courtTrainer")
+    ).post(`/training/assignments/${assignmentId}`, { intent: "unassign" });
+    expect([403, 404]).toContain(refused.status);
+    expect(await assignmentsCount()).toBe(before);
+  });
+
+  it("refuses bad input with a 400 naming the field, and changes nothing", async () => {
+    const trainer = await as("trainer");
+    const before = await assignmentsCount();
+    for (const [body, field] of [
+      [
+        {
+          what: "course:sample-course",
+          audience: "group",
+          groupId: unit,
+          dueKind: "on",
+          dueOn: "2026-02-30",
+          remindDays: "7",
+        },
+        "dueOn",
+      ],
+      [
+        { what: "course:nope", audience: "group", groupId: unit, dueKind: "days", dueDays: "14", remindDays: "7" },
+        "what",
+      ],
+      [
+        {
+          what: "course:sample-course",
+          audience: "group",
+          groupId: unit,
+          dueKind: "days",
+          dueDays: "0",
+          remindDays: "7",
+        },
+        "dueDays",
+      ],
+      [
+        {
+          what: "course:sample-course",
+          audience: "group",
+          groupId: unit,
+          dueKind: "days",
+          dueDays: "5",
+          remindDays: "7;1",
+        },
+        "remindDays",
+      ],
+      [{ what: "course:sample-course", audience: "people", dueKind: "days", dueDays: "5", remindDays: "" }, "userIds"],
+    ] as const) {
+      const res = await trainer.post("/training/assign", body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.text()).toContain(`id="${field}-error"`);
+    }
+    // A group they do not train: refused.
+    const res = await trainer.post("/training/assign", {
+      what: "course:sample-course",
+      audience: "group",
+      groupId: otherUnit,
+      dueKind: "days",
+      dueDays: "5",
+      remindDays: "7",
+    });
+    expect(res.status).toBe(403);
+    expect(await assignmentsCount()).toBe(before);
+  });
+
+  it("an extension changes one person's due date; ending the assignment keeps its rows", async () => {
+    const trainer = await as("trainer");
+    const later = addDays(tokyoDate(new Date()), 60);
+    const res = await trainer.post(`/training/assignments/${assignmentId}`, {
+      intent: "extend",
+      userId: people.trainee!.id,
+      dueOn: later,
+      reason: "On leave",
+    });
+    expect(res.status).toBe(302);
+    const page = await (await trainer.get(`/training/assignments/${assignmentId}`)).text();
+    expect(page).toContain(`${later} (extended)`);
+    expect((await trainer.post(`/training/assignments/${assignmentId}`, { intent: "unassign" })).status).toBe(302);
+    const rows = await server.database.db
+      .selectFrom("assignees")
+      .select("end_reason")
+      .where("assignment_id", "=", assignmentId)
+      .execute();
+    expect(rows.map((r) => r.end_reason)).toEqual(["unassigned", "unassigned"]);
+    expect((await trainer.get(`/training/assignments/${assignmentId}`)).status).toBe(404);
+  });
+});
