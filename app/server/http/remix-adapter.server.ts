@@ -64,7 +64,7 @@ async function send(res: ExpressResponse, response: Response, context: RequestCo
  * memory; here a full socket stops the reading until it drains, and a client that goes away
  * cancels the stream (which stops its queries).
  */
-async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressResponse) {
+export async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressResponse) {
   const reader = body.getReader();
   const flushable = res as unknown as { flush?: () => void };
   let closed = false;
