@@ -37,6 +37,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     nav: {
       admin: actor ? can(actor, "agency.manage") : false,
       people: actor ? scopeFor(actor, "progress.view").kind !== "none" : false,
+      records: actor ? scopeFor(actor, "records.view").kind !== "none" : false,
       agency: actor ? can(actor, "group.manage", { agencyId: actor.agencyId }) : false,
     },
   };
@@ -89,6 +90,7 @@ function Header({ data }: { data: RootData | undefined }) {
             <NavLink to="/courses">{t("nav.courses")}</NavLink>
             {data.nav.people ? <NavLink to="/training">{t("nav.training")}</NavLink> : null}
             {data.nav.people ? <NavLink to="/admin/users">{t("nav.people")}</NavLink> : null}
+            {data.nav.records ? <NavLink to="/agency/records">{t("review.nav")}</NavLink> : null}
             {data.nav.agency && !data.nav.admin ? (
               <NavLink to={`/admin/agencies/${data.user.agencyId}`}>{t("nav.myAgency")}</NavLink>
             ) : null}

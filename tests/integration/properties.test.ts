@@ -352,6 +352,50 @@ describe(`every route, whatever arrives (${engine})`, () => {
     );
   });
 
+  it("the reviewer's lists and downloads, for an admin and for a trainer", async () => {
+    const query = fc.array(
+      fc.tuple(
+        fc.constantFrom(
+          "agency",
+          "group",
+          "course",
+          "module",
+          "kind",
+          "status",
+          "from",
+          "to",
+          "q",
+          "after",
+          "action",
+          "format",
+        ),
+        fc.oneof(
+          { weight: 3, arbitrary: wireText },
+          fc.constantFrom(
+            agencyId,
+            "sample-course",
+            "module",
+            "expired",
+            "2026-02-30",
+            "2026-01-01",
+            "1",
+            "-1",
+            "xapi",
+          ),
+        ),
+      ),
+      { maxLength: 4 },
+    );
+    const path = fc.constantFrom("/agency/records", "/agency/records/export", "/agency/audit", "/agency/audit/export");
+    await property(
+      fc.tuple(path, query, fc.constantFrom("admin", "trainer") as fc.Arbitrary<"admin" | "trainer">),
+      ([base, pairs, who]) =>
+        check(`${base} ${who} ${JSON.stringify(pairs)}`, () =>
+          get(clients[who], `${base}?${pairs.map(([k, v]) => `${k}=${v}`).join("&")}`),
+        ),
+    );
+  });
+
   it("invitations, by an admin and by a trainer", async () => {
     const fields = fc.record({
       email: field("new.person@example.test", trainee.email, "elsewhere@example.test"),

@@ -86,7 +86,7 @@ describe(`scope and policy (${engine})`, () => {
     const readers = ["trainee1", "trainer", "idleTrainer", "reviewer", "admin", "courtTrainer"];
     for (const reader of readers) {
       const actor = await actorOf(reader);
-      for (const action of ["progress.view", "records.view", "course.assign"] as const) {
+      for (const action of ["progress.view", "records.view", "course.assign", "audit.view"] as const) {
         const scope = scopeFor(actor, action);
         const listed = await db.selectFrom("users as u").select("u.id").where(personInScope(scope)).execute();
         const allowed = everyone.filter((p) =>

@@ -25,6 +25,8 @@ const TABLE: Record<Exclude<Action, "learning.take">, Record<Role, Cell>> = {
   "group.manage": { trainee: no, trainer: agency, reviewer: no, admin: yes },
   "user.invite": { trainee: no, trainer: agency, reviewer: no, admin: yes },
   "records.view": { trainee: no, trainer: trained, reviewer: agency, admin: yes },
+  "records.check": { trainee: no, trainer: no, reviewer: agency, admin: yes },
+  "audit.view": { trainee: no, trainer: no, reviewer: agency, admin: yes },
   "agency.manage": { trainee: no, trainer: no, reviewer: no, admin: yes },
   "user.manage": { trainee: no, trainer: no, reviewer: no, admin: yes },
   "content.sync": { trainee: no, trainer: no, reviewer: no, admin: yes },

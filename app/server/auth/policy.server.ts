@@ -29,7 +29,9 @@ export const ACTIONS = [
   "course.assign",
   "group.manage",
   "user.invite",
-  "records.view", // completion records, dashboards, exports, audit
+  "records.view", // completion records, dashboards, exports
+  "records.check", // recompute the hash chain of one agency's records
+  "audit.view", // read the audit trail of an agency
   "agency.manage",
   "user.manage", // change roles, move between agencies, disable
   "content.sync",
@@ -58,6 +60,10 @@ export function can(actor: Actor, action: Action, target?: Target): boolean {
     case "progress.view":
     case "records.view":
       return has("reviewer") || (has("trainer") && trains(actor, target));
+    case "records.check":
+    case "audit.view":
+      // An agency's whole trail and chain: its reviewers; a trainer's reach is groups, not the agency.
+      return has("reviewer");
     case "course.assign":
       return has("trainer") && trains(actor, target);
     case "group.manage":

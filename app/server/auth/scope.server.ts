@@ -13,12 +13,13 @@ export type Scope =
 
 export function scopeFor(
   actor: Actor,
-  action: Extract<Action, "progress.view" | "records.view" | "course.assign">,
+  action: Extract<Action, "progress.view" | "records.view" | "course.assign" | "audit.view">,
 ): Scope {
   const has = (role: Actor["roles"][number]) => actor.roles.includes(role);
   if (has("admin")) return { kind: "all" };
   if (has("reviewer") && action !== "course.assign") return { kind: "agency", agencyId: actor.agencyId };
-  if (has("trainer")) return { kind: "groups", agencyId: actor.agencyId, groupIds: actor.trainerOf ?? [] };
+  if (has("trainer") && action !== "audit.view")
+    return { kind: "groups", agencyId: actor.agencyId, groupIds: actor.trainerOf ?? [] };
   return { kind: "none" };
 }
 

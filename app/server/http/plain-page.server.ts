@@ -2,7 +2,7 @@
 // cannot be decoded, a body too large to read): short, in the reader's language, no scripts.
 import { translate, type Locale } from "../../i18n";
 
-export type PlainPageKind = "badRequest" | "tooLarge" | "methodNotAllowed";
+export type PlainPageKind = "badRequest" | "tooLarge" | "methodNotAllowed" | "forbidden" | "notFound";
 
 export function plainPage(locale: Locale, kind: PlainPageKind, status: number): string {
   const t = (key: string) => translate(locale, key);

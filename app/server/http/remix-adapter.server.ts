@@ -1,12 +1,7 @@
 // Express to Remix and back, in place of @remix-run/express: the body arrives already read (and
 // capped, body.server.ts), the request's address is the public one, and a response that depends on
 // a session is never stored by a cache.
-import {
-  createRequestHandler,
-  writeReadableStreamToWritable,
-  type AppLoadContext,
-  type ServerBuild,
-} from "@remix-run/node";
+import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { RequestContext } from "../context.server";
 
@@ -59,6 +54,49 @@ async function send(res: ExpressResponse, response: Response, context: RequestCo
   } else {
     res.append("Vary", "Cookie");
   }
-  if (response.body) await writeReadableStreamToWritable(response.body, res);
+  if (response.body) await writeBody(response.body, res);
   else res.end();
+}
+
+/**
+ * Writes a body as fast as the client takes it. Remix's own helper writes every chunk at once
+ * whatever the socket holds, so a large streamed export from a slow client would pile up in
+ * memory; here a full socket stops the reading until it drains, and a client that goes away
+ * cancels the stream (which stops its queries).
+ */
+export async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressResponse) {
+  const reader = body.getReader();
+  const flushable = res as unknown as { flush?: () => void };
+  let closed = false;
+  let wake: (() => void) | null = null;
+  res.once("close", () => {
+    closed = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      if (closed) {
+        await reader.cancel();
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) {
+        res.end();
+        return;
+      }
+      const roomForMore = res.write(value);
+      // The compression layer holds bytes back until flushed: a stream should reach the client as it goes.
+      flushable.flush?.();
+      if (!roomForMore && !closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once("drain", resolve);
+        });
+        wake = null;
+      }
+    }
+  } catch (error) {
+    res.destroy(error as Error);
+    throw error;
+  }
 }

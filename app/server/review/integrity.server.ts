@@ -1,0 +1,133 @@
+// The hash chain seen from one agency: whether each of its records still has its place in the
+// chain. A record's place checks out when its content gives its hash, it links to the hash of the
+// record just before it, and the record just after it links to it (so a record edited and given a
+// fresh hash, without the rest of the chain recomputed, is caught too). Only the neighbours' hashes
+// are read from other agencies' records, never their content.
+//
+// The chain's own module (app/server/learning/records.server.ts) is gaining a keyed MAC and
+// checkpoints, with `verifyChain(db, { agencyId })`; when it lands, `verifyAgencyChain` and
+// `placeOf` should call it instead of recomputing here: the pages depend on these two only.
+import type { Kysely } from "kysely";
+import type { Database } from "../../../db/schema";
+import { audit } from "../audit.server";
+import { GENESIS, recordHash } from "../learning/records.server";
+
+export type Mismatch = "content changed" | "chain broken";
+export interface AgencyChainReport {
+  checked: number;
+  firstMismatch?: { id: string; seq: number; reason: Mismatch };
+}
+
+const BATCH = 500;
+
+/** Completion records with the hash of the record before each and the link of the record after it. */
+export function recordsWithNeighbours(db: Kysely<Database>) {
+  return db
+    .selectFrom("completion_records as r")
+    .selectAll("r")
+    .select((eb) => [
+      eb
+        .selectFrom("completion_records as p")
+        .select("p.hash")
+        .whereRef("p.seq", "<", "r.seq")
+        .orderBy("p.seq", "desc")
+        .limit(1)
+        .as("before_hash"),
+      eb
+        .selectFrom("completion_records as n")
+        .select("n.prev_hash")
+        .whereRef("n.seq", ">", "r.seq")
+        .orderBy("n.seq")
+        .limit(1)
+        .as("next_link"),
+    ]);
+}
+
+type Neighboured = Awaited<ReturnType<ReturnType<typeof recordsWithNeighbours>["execute"]>>[number];
+
+/** Null when the record's place in the chain checks out, else what is wrong with it. */
+export function placeOf(row: Neighboured): Mismatch | null {
+  const { seq: _seq, prev_hash, hash, before_hash, next_link, ...content } = row;
+  if (recordHash(content, prev_hash) !== hash) return "content changed";
+  if (prev_hash !== (before_hash ?? GENESIS)) return "chain broken";
+  if (next_link !== null && next_link !== hash) return "chain broken";
+  return null;
+}
+
+/** Every record of the agency's people, in chain order, a batch at a time; stops at the first mismatch. */
+export async function verifyAgencyChain(db: Kysely<Database>, agencyId: string): Promise<AgencyChainReport> {
+  let checked = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await recordsWithNeighbours(db)
+      .innerJoin("users as u", "u.id", "r.user_id")
+      .where("u.agency_id", "=", agencyId)
+      .where("r.seq", ">", after)
+      .orderBy("r.seq")
+      .limit(BATCH)
+      .execute();
+    if (rows.length === 0) return { checked };
+    for (const row of rows) {
+      const reason = placeOf(row);
+      if (reason) return { checked, firstMismatch: { id: row.id, seq: row.seq, reason } };
+      checked++;
+      after = row.seq;
+    }
+  }
+}
+
+/** The check run from the integrity page: verified, and who ran it and what it found audited. */
+export async function checkAgencyRecords(
+  db: Kysely<Database>,
+  input: { actorId: string; agencyId: string },
+): Promise<AgencyChainReport> {
+  const report = await verifyAgencyChain(db, input.agencyId);
+  await audit(db, {
+    actorId: input.actorId,
+    agencyId: input.agencyId,
+    action: "records.agency_checked",
+    subjectType: "agency",
+    subjectId: input.agencyId,
+    details: { ...report },
+  });
+  return report;
+}
+
+/** The agency's last check (from the audit trail): when, by whom, and what it found. */
+export async function lastAgencyCheck(db: Kysely<Database>, agencyId: string) {
+  const row = await db
+    .selectFrom("audit_events as e")
+    .leftJoin("users as u", "u.id", "e.actor_id")
+    .select(["e.at", "e.details", "u.display_name"])
+    .where("e.agency_id", "=", agencyId)
+    .where("e.action", "=", "records.agency_checked")
+    .orderBy("e.at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  const details = row.details as unknown as AgencyChainReport;
+  return {
+    at: row.at,
+    by: row.display_name ?? "",
+    checked: Number(details.checked ?? 0),
+    firstMismatch: details.firstMismatch,
+  };
+}
+
+/** How many records the agency's people hold, and its name (null when there is no such agency). */
+export async function agencyRecordCount(db: Kysely<Database>, agencyId: string) {
+  return db
+    .selectFrom("agencies as a")
+    .select((eb) => [
+      "a.id",
+      "a.name",
+      eb
+        .selectFrom("completion_records as r")
+        .innerJoin("users as u", "u.id", "r.user_id")
+        .whereRef("u.agency_id", "=", "a.id")
+        .select((e) => e.fn.countAll<string>().as("n"))
+        .as("records"),
+    ])
+    .where("a.id", "=", agencyId)
+    .executeTakeFirst();
+}
