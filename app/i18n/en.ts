@@ -375,14 +375,30 @@ export const en = {
   },
   records: {
     title: "Completion records",
-    lead: "Completion records cannot be changed or deleted, and each one carries the hash of its content and of the record before it. Verification recomputes every hash and finds the first record that does not match.",
+    lead: "Completion records and the audit trail cannot be changed or deleted. Each record carries the hash of its content and of the record before it, sealed with a key the database does not hold, and the end of each chain is written down outside the database now and then. Verification recomputes every hash and seal, compares the chain with the last note of its end, and finds the first record that does not match.",
     counts: "{{modules}} module completions, {{courses}} course completions.",
-    verify: "Verify every record now",
+    verify: "Verify every record and audit event now",
     ok: "All {{n}} records match and the chain is unbroken (checked {{time}}).",
     broken: "Record #{{seq}} ({{id}}) does not match: {{reason}}. The {{n}} records before it are intact.",
-    reason: { content: "its content was changed", chain: "the chain was broken before it" },
+    auditOk: "All {{n}} audit events match and the audit trail is unbroken (checked {{time}}).",
+    auditBroken: "Audit event #{{seq}} ({{id}}) does not match: {{reason}}. The {{n}} events before it are intact.",
+    checkpoint: "Compared with the checkpoint of {{time}} (up to #{{seq}}).",
+    noCheckpoint: "No checkpoint to compare with yet: records removed from the end of the chain would not show.",
+    legacy:
+      "{{n}} of them were written before the chain had a key; the ones after them and the checkpoints vouch for them.",
+    reason: {
+      content: "its content was changed",
+      chain: "the chain is broken next to it: a record was removed or put in",
+      macMissing: "it carries no seal, though it was written after the chain had a key",
+      macMismatch: "its seal does not match: the chain was rewritten without the key",
+      unknownKey: "it was sealed with a key this server does not have",
+      missing: "records noted in the last checkpoint are gone from the end of the chain",
+      checkpoint: "it differs from what the last checkpoint noted",
+      forged: "a checkpoint was written without the key",
+    },
     cli: "The same check runs from the command line: npm run records:verify.",
   },
+
   localePage: { title: "Choose a language" },
   errorPage: {
     home: "Go to the home page",
