@@ -122,31 +122,50 @@ export async function verifyAuditChain(db: Kysely<Database>, options: VerifyAudi
       const row = await db.selectFrom("audit_events").select("hash").where("seq", "=", seq).executeTakeFirst();
       return row ? (row.hash ?? GENESIS) : null;
     },
-    batch: (after) =>
-      db
-        .selectFrom("audit_events as e")
-        .selectAll("e")
-        .select((eb) => [
-          eb
-            .selectFrom("audit_events as p")
-            .select("p.hash")
-            .whereRef("p.seq", "<", "e.seq")
-            .orderBy("p.seq", "desc")
-            .limit(1)
-            .as("pred_hash"),
-          eb
-            .selectFrom("audit_events as n")
-            .select("n.prev_hash")
-            .whereRef("n.seq", ">", "e.seq")
-            .orderBy("n.seq")
-            .limit(1)
-            .as("succ_prev_hash"),
-        ])
-        .where("e.agency_id", "=", agencyId)
-        .where("e.seq", ">", after)
-        .orderBy("e.seq")
-        .limit(BATCH)
-        .execute(),
+    countBefore: async (seq) =>
+      Number(
+        (
+          await db
+            .selectFrom("audit_events")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("agency_id", "=", agencyId)
+            .where("seq", "<", seq)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    // In chain order by the (agency_id, seq) index, a keyset batch at a time.
+    batches: async function* () {
+      let after = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom("audit_events as e")
+          .selectAll("e")
+          .select((eb) => [
+            eb
+              .selectFrom("audit_events as p")
+              .select("p.hash")
+              .whereRef("p.seq", "<", "e.seq")
+              .orderBy("p.seq", "desc")
+              .limit(1)
+              .as("pred_hash"),
+            eb
+              .selectFrom("audit_events as n")
+              .select("n.prev_hash")
+              .whereRef("n.seq", ">", "e.seq")
+              .orderBy("n.seq")
+              .limit(1)
+              .as("succ_prev_hash"),
+          ])
+          .where("e.agency_id", "=", agencyId)
+          .where("e.seq", ">", after)
+          .orderBy("e.seq")
+          .limit(BATCH)
+          .execute();
+        if (rows.length === 0) return;
+        after = rows.at(-1)!.seq;
+        yield rows;
+      }
+    },
   });
 }
 

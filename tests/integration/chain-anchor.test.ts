@@ -241,6 +241,22 @@ describe(`completion records anchored outside the database (${engine})`, () => {
     });
   });
 
+  it("one agency's check reads person by person, and reports the first mismatch in chain order", async () => {
+    const { db, a, alice, record } = await arrange();
+    const carol = await makeUser(db, { agencyId: a.id, displayName: "Carol" });
+    for (const person of [alice, carol, alice, carol, alice, carol]) await record(person.id);
+    const all = await rows(db);
+    // Two records changed behind the trigger, hashes left alone: whichever person is read first,
+    // the earlier of the two is the one reported, with the records before it counted.
+    await sql`alter table completion_records disable trigger completion_records_append_only`.execute(db);
+    await sql`update completion_records set score = 1 where seq in (${all[2]!.seq}, ${all[3]!.seq})`.execute(db);
+    expect(await verifyChain(db, { agencyId: a.id })).toMatchObject({
+      ok: false,
+      checked: 2,
+      firstMismatch: { seq: all[2]!.seq, id: all[2]!.id, reason: "content changed" },
+    });
+  });
+
   it("one agency's check finds its record removed from between its own and another's", async () => {
     const { db, a, alice, bob, record } = await arrange();
     await record(alice.id);

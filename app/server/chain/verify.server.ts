@@ -146,58 +146,73 @@ function compareWithCheckpoint(
   return undefined;
 }
 
-interface ScopedWalkOptions<R extends ScopedLinkRow> extends WalkOptions<R> {
+interface ScopedWalkOptions<R extends ScopedLinkRow> {
+  chain: ChainName;
+  anchor: ChainAnchor;
+  /** The scope's links in batches, in any order (each is checked on its own). */
+  batches(): AsyncIterable<R[]>;
+  hashOf(row: R): string;
+  /** The number of the scope's links before this sequence number. */
+  countBefore(seq: number): Promise<number>;
   /** The first link of the whole chain that carries a MAC (null: none yet). */
   keyedFrom: number | null;
   /** The hash of the link with this sequence number in the whole chain (null: none). */
   hashAt(seq: number): Promise<string | null>;
+  onProgress?: Progress | undefined;
 }
 
 /**
  * Some links of the chain (one agency's), each checked on its own and against its neighbours'
- * hashes. A link removed from between two other agencies' links is not seen here: the full walk
+ * hashes, in whatever order the scope reads fastest; the mismatch reported is the first in chain
+ * order. A link removed from between two other agencies' links is not seen here: the full walk
  * finds it.
  */
 export async function walkScoped<R extends ScopedLinkRow>(o: ScopedWalkOptions<R>): Promise<ChainReport> {
   const { checkpoint, forged } = await newestCheckpoint(o.anchor, o.chain);
-  let checked = 0;
+  let intact = 0;
   let legacy = 0;
-  let after = 0;
-  const report = (firstMismatch?: ChainReport["firstMismatch"]): ChainReport => ({
-    ok: !firstMismatch,
+  let first: ChainReport["firstMismatch"];
+  const problemOf = (row: R): MismatchReason | null => {
+    const keyed = o.keyedFrom !== null && row.seq >= o.keyedFrom;
+    if (row.mac === null && keyed) return "mac missing";
+    if (row.hash === null) return keyed || row.pred_hash !== null ? "chain broken" : null;
+    if (row.prev_hash !== (row.pred_hash ?? GENESIS)) return "chain broken";
+    if (o.hashOf(row) !== row.hash) return "content changed";
+    if (row.mac !== null) {
+      const problem = macProblem(o.anchor, o.chain, row);
+      if (problem) return problem;
+    }
+    if (row.succ_prev_hash !== null && row.succ_prev_hash !== row.hash) return "chain broken";
+    return null;
+  };
+  for await (const rows of o.batches()) {
+    for (const row of rows) {
+      const problem = problemOf(row);
+      if (problem) {
+        if (!first || row.seq < first.seq) first = { seq: row.seq, id: row.id, reason: problem };
+        continue;
+      }
+      intact++;
+      if (row.mac === null) legacy++;
+    }
+    o.onProgress?.(intact);
+  }
+  // Every link before the first mismatch checked out: say how many there are.
+  const checked = first ? await o.countBefore(first.seq) : intact;
+  if (!first) {
+    // The chain must still reach the newest checkpoint, as it was then: one look-up, whatever the agency.
+    const atCheckpoint = checkpoint ? await o.hashAt(checkpoint.seq) : null;
+    first = compareWithCheckpoint(checkpoint, forged, {
+      atCheckpoint,
+      countToCheckpoint: null,
+      keyedFrom: o.keyedFrom,
+    });
+  }
+  return {
+    ok: !first,
     checked,
-    ...(firstMismatch ? { firstMismatch } : {}),
+    ...(first ? { firstMismatch: first } : {}),
     legacy,
     checkpoint: checkpoint && { seq: checkpoint.seq, count: checkpoint.count, at: checkpoint.at },
-  });
-  for (;;) {
-    const rows = await o.batch(after);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const at = { seq: row.seq, id: row.id };
-      after = row.seq;
-      const keyed = o.keyedFrom !== null && row.seq >= o.keyedFrom;
-      if (row.mac === null && keyed) return report({ ...at, reason: "mac missing" });
-      if (row.hash === null) {
-        if (keyed || row.pred_hash !== null) return report({ ...at, reason: "chain broken" });
-        legacy++;
-      } else {
-        if (row.prev_hash !== (row.pred_hash ?? GENESIS)) return report({ ...at, reason: "chain broken" });
-        if (o.hashOf(row) !== row.hash) return report({ ...at, reason: "content changed" });
-        if (row.mac !== null) {
-          const problem = macProblem(o.anchor, o.chain, row);
-          if (problem) return report({ ...at, reason: problem });
-        } else legacy++;
-        if (row.succ_prev_hash !== null && row.succ_prev_hash !== row.hash)
-          return report({ ...at, reason: "chain broken" });
-      }
-      checked++;
-    }
-    o.onProgress?.(checked);
-  }
-  // The chain must still reach the newest checkpoint, as it was then: one look-up, whatever the agency.
-  const atCheckpoint = checkpoint ? await o.hashAt(checkpoint.seq) : null;
-  return report(
-    compareWithCheckpoint(checkpoint, forged, { atCheckpoint, countToCheckpoint: null, keyedFrom: o.keyedFrom }),
-  );
+  };
 }

@@ -22,6 +22,8 @@ export { GENESIS, canonical } from "../chain/anchor.server";
 export type { ChainReport, MismatchReason } from "../chain/verify.server";
 
 const CHAIN_LOCK_KEY = 72_130_420;
+/** People per batch in one agency's check: a person holds a few dozen records at most. */
+const PEOPLE_BATCH = 200;
 
 /** A record as hashed: every column but the chain's own (sequence, previous hash, hash, MAC). */
 export type RecordContent = Omit<Selectable<CompletionRecordsTable>, "seq" | "prev_hash" | "hash" | "mac" | "key_id">;
@@ -118,6 +120,26 @@ export async function verifyChain(db: Kysely<Database>, options: VerifyOptions =
     .orderBy("seq")
     .limit(1)
     .executeTakeFirst();
+  // Person by person (the agency's people in keyset batches, their records by the user index):
+  // one agency's records are found without reading the rest of the chain.
+  const people = async function* () {
+    let last = "00000000-0000-0000-0000-000000000000";
+    for (;;) {
+      const ids = (
+        await db
+          .selectFrom("users")
+          .select("id")
+          .where("agency_id", "=", agencyId)
+          .where("id", ">", last)
+          .orderBy("id")
+          .limit(PEOPLE_BATCH)
+          .execute()
+      ).map((u) => u.id);
+      if (ids.length === 0) return;
+      last = ids.at(-1)!;
+      yield ids;
+    }
+  };
   return walkScoped<Selectable<CompletionRecordsTable> & ScopedLinkRow>({
     chain: "records",
     anchor,
@@ -127,32 +149,44 @@ export async function verifyChain(db: Kysely<Database>, options: VerifyOptions =
     hashAt: async (seq) =>
       (await db.selectFrom("completion_records").select("hash").where("seq", "=", seq).executeTakeFirst())?.hash ??
       null,
-    batch: (after) =>
-      db
-        .selectFrom("completion_records as r")
-        .innerJoin("users as u", "u.id", "r.user_id")
-        .selectAll("r")
-        .select((eb) => [
-          eb
-            .selectFrom("completion_records as p")
-            .select("p.hash")
-            .whereRef("p.seq", "<", "r.seq")
-            .orderBy("p.seq", "desc")
-            .limit(1)
-            .as("pred_hash"),
-          eb
-            .selectFrom("completion_records as n")
-            .select("n.prev_hash")
-            .whereRef("n.seq", ">", "r.seq")
-            .orderBy("n.seq")
-            .limit(1)
-            .as("succ_prev_hash"),
-        ])
-        .where("u.agency_id", "=", agencyId)
-        .where("r.seq", ">", after)
-        .orderBy("r.seq")
-        .limit(BATCH)
-        .execute(),
+    countBefore: async (seq) =>
+      Number(
+        (
+          await db
+            .selectFrom("completion_records as r")
+            .innerJoin("users as u", "u.id", "r.user_id")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("u.agency_id", "=", agencyId)
+            .where("r.seq", "<", seq)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    batches: async function* () {
+      for await (const ids of people()) {
+        yield await db
+          .selectFrom("completion_records as r")
+          .selectAll("r")
+          .select((eb) => [
+            eb
+              .selectFrom("completion_records as p")
+              .select("p.hash")
+              .whereRef("p.seq", "<", "r.seq")
+              .orderBy("p.seq", "desc")
+              .limit(1)
+              .as("pred_hash"),
+            eb
+              .selectFrom("completion_records as n")
+              .select("n.prev_hash")
+              .whereRef("n.seq", ">", "r.seq")
+              .orderBy("n.seq")
+              .limit(1)
+              .as("succ_prev_hash"),
+          ])
+          .where("r.user_id", "in", ids)
+          .orderBy("r.seq")
+          .execute();
+      }
+    },
   });
 }
 
