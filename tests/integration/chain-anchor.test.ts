@@ -21,7 +21,10 @@ import { createCheckpointer } from "../../app/server/chain/checkpoints.server";
 import { appendRecord, GENESIS, recordHash, verifyChain } from "../../app/server/learning/records.server";
 import { connect, type DatabaseHandle } from "../../db/connect.server";
 import type { Database } from "../../db/schema";
-import { engine, freshDatabase } from "../support/db";
+import { Migrator } from "kysely";
+import { migrations } from "../../db/migrations";
+import { migrateToLatest } from "../../db/migrate.server";
+import { emptyDatabase, engine, freshDatabase } from "../support/db";
 import { serverUrl } from "../support/engine";
 import { makeAgency, makeUser } from "../support/fixtures";
 import { syncSample } from "../support/learning";
@@ -274,6 +277,28 @@ describe(`completion records anchored outside the database (${engine})`, () => {
 });
 
 describe(`the audit trail as a chain (${engine})`, () => {
+  it("on an upgraded database, the events from before are numbered by time and vouched for by the first chained one", async () => {
+    installChainAnchor(testAnchor);
+    const db = (await (await emptyDatabase()).open()).db;
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0012"));
+    const result = await new Migrator({ db, provider: { getMigrations: async () => before } }).migrateToLatest();
+    expect(result.error).toBeUndefined();
+    for (const [action, at] of [
+      ["second", "2026-01-02T00:00:00Z"],
+      ["first", "2026-01-01T00:00:00Z"],
+    ] as const)
+      await sql`insert into audit_events (action, subject_type, at) values (${action}, 'test', ${at})`.execute(db);
+    await migrateToLatest(db);
+    await audit(db, { actorId: null, action: "third", subjectType: "test" });
+    const events = await db.selectFrom("audit_events").select(["seq", "action", "hash"]).orderBy("seq").execute();
+    expect(events.map((e) => [e.seq, e.action, e.hash === null])).toEqual([
+      [1, "first", true],
+      [2, "second", true],
+      [3, "third", false],
+    ]);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 3, legacy: 2 });
+  }, 90_000); // migrating an empty embedded database from scratch is slow
+
   it("an event rewritten with the hashes recomputed, or the trail truncated, shows up", async () => {
     const { db, a, b, alice, checkpoint } = await arrange();
     await audit(db, {

@@ -73,6 +73,10 @@ describe.skipIf(engine !== "postgres")("the app's database role (postgres)", () 
     expect(await verifyAuditChain(app)).toMatchObject({ ok: true, checked: 1 });
   });
 
+  it("starts with its own URL only once the owner has migrated: nothing to apply, nothing it may not do", async () => {
+    await expect(prepareDatabase(app, undefined)).resolves.toEqual([]);
+  });
+
   it.each([
     ["truncate completion_records", /permission denied/],
     ["truncate audit_events", /permission denied/],
