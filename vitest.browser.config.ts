@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["tests/browser/**/*.test.ts"],
     globalSetup: ["tests/support/global-setup.ts"],
-    setupFiles: ["tests/support/cleanup.ts"],
+    setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
     pool: "forks",
     fileParallelism: false,
     testTimeout: 120_000,

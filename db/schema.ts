@@ -159,6 +159,14 @@ export interface AuditEventsTable {
   subject_type: string;
   subject_id: string | null;
   details: ColumnType<Record<string, unknown>, string, never>;
+  /** Chain order (events from before the chain numbered by time); see app/server/audit.server.ts. */
+  seq: Generated<number>;
+  /** Null on events written before the audit trail was chained (migration 0012). */
+  prev_hash: string | null;
+  hash: string | null;
+  /** HMAC-SHA-256 of `hash` with the key `key_id` (the key is never in the database). */
+  mac: string | null;
+  key_id: string | null;
 }
 
 export interface Database {
@@ -371,6 +379,9 @@ export interface CompletionRecordsTable {
   details: Json<Record<string, unknown>>;
   prev_hash: string;
   hash: string;
+  /** HMAC-SHA-256 of `hash` with the key `key_id`; null on records from before the chain had a key. */
+  mac: string | null;
+  key_id: string | null;
 }
 
 /** Where a person stands on an assignment (computed, not stored: app/server/assignments/status.server.ts). */

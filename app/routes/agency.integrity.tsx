@@ -1,3 +1,4 @@
+import { chainReasonKey } from "~/components/chain-reasons";
 // The integrity check of one agency's completion records: a reviewer runs it on their own agency,
 // an admin on any. The page shows the last run (when, by whom, what it found), read back from the
 // audit trail, so it reads the same after a reload and without JavaScript.
@@ -57,7 +58,7 @@ export default function Integrity() {
   const t = useT();
   const format = useFormat();
   const { agency, last, agencies, isAdmin } = useLoaderData<typeof loader>();
-  const reason = (r: string) => t(r === "content changed" ? "review.reason.content" : "review.reason.chain");
+  const reason = (r: string) => t(chainReasonKey(r));
   return (
     <div className="narrow">
       <h1>{t("review.integrity.title")}</h1>
@@ -89,7 +90,7 @@ export default function Integrity() {
               time: format.date(last.at, true),
               name: last.by,
               seq: last.firstMismatch.seq,
-              id: last.firstMismatch.id,
+              id: last.firstMismatch.id ?? "—",
               reason: reason(last.firstMismatch.reason),
               n: last.checked,
             })}

@@ -1,5 +1,7 @@
 // Every setting comes from the environment, checked once at start (README lists them all).
+import path from "node:path";
 import { z } from "zod";
+import { parseKeyring } from "./chain/anchor.server";
 
 const minutes = z.coerce.number().int().positive();
 
@@ -9,6 +11,7 @@ const EnvSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z.string().optional(),
+  MIGRATION_DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default("./data"),
   MODULES_DIR: z.string().default("./modules"),
@@ -23,6 +26,19 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
   ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
+  CHAIN_KEYS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parseKeyring(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
+  CHAIN_CHECKPOINT_DIR: z.string().optional(),
+  CHAIN_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
 
 export interface Config {
@@ -32,6 +48,8 @@ export interface Config {
   /** Where links in e-mails and logs point; defaults to http://localhost:PORT. */
   publicUrl: string;
   databaseUrl: string | undefined;
+  /** A schema owner's URL: migrations run with it, requests with DATABASE_URL's role (see README). */
+  migrationDatabaseUrl: string | undefined;
   databasePoolSize: number;
   dataDir: string;
   /** The course content synced into the database at start. */
@@ -48,6 +66,11 @@ export interface Config {
   workers: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   argon2: { memoryCost: number; timeCost: number };
+  /** The chains' MAC keys, `id:secret` pairs, active first; unset: kept in DATA_DIR (not with a server in production). */
+  chainKeys: string | undefined;
+  /** Where the chains' checkpoints are written: outside the database, kept by the agency. */
+  checkpointDir: string;
+  checkpointIntervalMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -58,12 +81,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
+  // With a database server in production the anchors must live elsewhere than the database and be
+  // chosen on purpose: a key generated beside the app would go with the next deployment.
+  if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL)
+    throw new Error("Invalid configuration: MIGRATION_DATABASE_URL: needs DATABASE_URL (the app's own role)");
+  if (production && e.DATABASE_URL) {
+    const missing = (["CHAIN_KEYS", "CHAIN_CHECKPOINT_DIR"] as const).filter((name) => !e[name]);
+    if (missing.length)
+      throw new Error(
+        `Invalid configuration: ${missing.map((name) => `${name}: required in production with DATABASE_URL`).join("; ")}`,
+      );
+  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.DATA_DIR,
     modulesDir: e.MODULES_DIR,
@@ -77,5 +112,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: e.WORKERS === "true",
     logLevel: e.LOG_LEVEL,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
+    chainKeys: e.CHAIN_KEYS,
+    checkpointDir: e.CHAIN_CHECKPOINT_DIR ?? path.join(e.DATA_DIR, "checkpoints"),
+    checkpointIntervalMs: e.CHAIN_CHECKPOINT_SECONDS * 1000,
   };
 }

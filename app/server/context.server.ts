@@ -2,8 +2,9 @@
 // session store, the mailer, the logger. Made once per process and handed to Remix as load context.
 import type { Kysely } from "kysely";
 import { connect, type DatabaseHandle } from "../../db/connect.server";
-import { migrateToLatest } from "../../db/migrate.server";
+import { prepareDatabase } from "../../db/roles.server";
 import type { Database } from "../../db/schema";
+import { anchorFromConfig, installChainAnchor } from "./chain/anchor.server";
 import { createSessions, type SessionUser, type Sessions } from "./auth/sessions.server";
 import type { Config } from "./config.server";
 import { createMailer, type Mailer } from "./mail/mailer.server";
@@ -54,12 +55,17 @@ export function createAppContextFromDatabase(config: Config, log: Logger, databa
 }
 
 export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
+  // The chains' keys first: nothing may be audited or recorded without them.
+  const anchor = anchorFromConfig(config);
+  installChainAnchor(anchor);
+  if (anchor.keysFrom !== "environment" && config.env === "production")
+    log.warn("chain keys kept beside the database; set CHAIN_KEYS to keep them elsewhere", { file: anchor.keysFrom });
   const database = await connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
   });
-  const applied = await migrateToLatest(database.db);
+  const applied = await prepareDatabase(database.db, config.migrationDatabaseUrl);
   log.info("database ready", { engine: database.engine, migrationsApplied: applied });
   return createAppContextFromDatabase(config, log, database);
 }

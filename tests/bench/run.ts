@@ -16,6 +16,7 @@ import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.
 import { completeLesson, enrol } from "../../app/server/learning/progress.server";
 import { openLesson } from "../../app/server/learning/reading.server";
 import { answerAll } from "../support/quiz-answers";
+import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -62,6 +63,10 @@ async function admin(sql: string) {
 async function main() {
   const name = `mamoru_bench_${process.pid}`;
   await admin(`create database ${name}`);
+  // The server and this process (which prepares the submissions) seal the chains with one key.
+  const chainKeys = newKeyLine();
+  const checkpoints = fs.mkdtempSync(path.join(os.tmpdir(), "mamoru-bench-checkpoints-"));
+  installChainAnchor({ keyring: parseKeyring(chainKeys), checkpointDir: null });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // BENCH_PROFILE=dir writes a CPU profile of the server there, to see where the time goes.
@@ -76,6 +81,8 @@ async function main() {
       NODE_ENV: "production",
       LOG_LEVEL: "warn",
       PUBLIC_URL: base,
+      CHAIN_KEYS: chainKeys,
+      CHAIN_CHECKPOINT_DIR: checkpoints,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -296,6 +303,7 @@ async function main() {
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));
     await admin(`drop database if exists ${name} with (force)`);
+    fs.rmSync(checkpoints, { recursive: true, force: true });
   }
 }
 

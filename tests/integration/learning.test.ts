@@ -384,7 +384,7 @@ describe(`completion records (${engine})`, () => {
     const id = await startAttempt(database.db, { userId: trainee.id, moduleVersionId: mv, stage: "final" });
     await answerAll(database.db, trainee.id, id, true);
     await submitAttempt(database.db, trainee.id, id);
-    expect(await verifyChain(database.db)).toEqual({ ok: true, checked: 2 });
+    expect(await verifyChain(database.db)).toMatchObject({ ok: true, checked: 2, legacy: 0 });
     await expect(sql`update completion_records set score = 99`.execute(database.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from completion_records`.execute(database.db)).rejects.toThrow(/append-only/);
 
@@ -392,12 +392,10 @@ describe(`completion records (${engine})`, () => {
     await sql`alter table completion_records disable trigger completion_records_append_only`.execute(database.db);
     await sql`update completion_records set score = 100 - score + 1 where kind = 'module'`.execute(database.db);
     const [first] = await records();
-    expect(await verifyChain(database.db)).toEqual({
+    expect(await verifyChain(database.db)).toMatchObject({
       ok: false,
       checked: 0,
-      seq: first!.seq,
-      id: first!.id,
-      reason: "content changed",
+      firstMismatch: { seq: first!.seq, id: first!.id, reason: "content changed" },
     });
   });
 });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
+import { TEST_CHAIN_KEYS } from "./chain";
 import { disposeAfterFile } from "./cleanup";
 import { adminQuery, databaseUrl, runDatabaseName, runDir, serverUrl } from "./engine";
 import { freePort } from "./run";
@@ -24,12 +25,15 @@ export interface PlatformProcess {
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<PlatformProcess> {
   const port = await freePort();
   const suffix = randomBytes(4).toString("hex");
+  const checkpoints = path.join(runDir(), `proc-${suffix}-checkpoints`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
     HOST: "127.0.0.1",
     NODE_ENV: "production",
     PUBLIC_URL: `http://localhost:${port}`,
+    CHAIN_KEYS: TEST_CHAIN_KEYS,
+    CHAIN_CHECKPOINT_DIR: checkpoints,
     ...extraEnv,
   };
   let cleanup = async () => {};
@@ -85,6 +89,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
       if (child.exitCode === null) child.kill("SIGTERM");
       const code = await exited;
       await cleanup();
+      rmSync(checkpoints, { recursive: true, force: true });
       return code;
     },
   };

@@ -8,6 +8,8 @@ import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { issueSetupToken } from "../auth/first-admin.server";
 import { syncContentFrom } from "../catalog/content-sync.server";
+import { chainAnchor } from "../chain/anchor.server";
+import { createCheckpointer } from "../chain/checkpoints.server";
 import { loadConfig, type Config } from "../config.server";
 import { startAppWorkers } from "../jobs/workers.server";
 import { createAppContext, type AppContext, type RequestContext } from "../context.server";
@@ -238,6 +240,13 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
   log.info("listening", { url, engine: app.database.engine, env: config.env });
 
   const workers = config.workers ? await startAppWorkers(app) : undefined;
+  // The chains' heads are checkpointed outside the database now and whenever they moved since.
+  const checkpointer = createCheckpointer(app.db, chainAnchor);
+  const checkpoint = () =>
+    checkpointer.run().catch((error: unknown) => log.error("chain checkpoint failed", { error }));
+  await checkpoint();
+  const checkpoints = setInterval(() => void checkpoint(), config.checkpointIntervalMs);
+  checkpoints.unref();
 
   // Sessions past their expiry are removed now and then; validation already refuses them.
   const sweep = setInterval(() => void app.sessions.deleteExpired().catch(() => {}), 3_600_000);
@@ -248,6 +257,7 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
     (stopping ??= (async () => {
       log.info("shutting down: finishing in-flight requests");
       clearInterval(sweep);
+      clearInterval(checkpoints);
       const forced = setTimeout(() => server.closeAllConnections(), 10_000);
       forced.unref();
       await new Promise<void>((resolve) => {
@@ -257,6 +267,7 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
       clearTimeout(forced);
       await workers?.stop();
       await app.tasks.settled();
+      await checkpoint();
       await app.database.close();
       log.info("stopped");
     })());

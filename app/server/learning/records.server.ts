@@ -1,31 +1,32 @@
 // Completion records: append-only (the database refuses UPDATE and DELETE) and hash-chained. Each
 // record stores the SHA-256 of its own content and of the record before it, so that changing or
-// removing any record breaks every hash after it, and `verifyChain` finds the first one.
-import { createHash, randomUUID } from "node:crypto";
+// removing any record breaks every hash after it, and `verifyChain` finds the first one. Each hash
+// also carries a MAC with a key the database never holds, and the chain's head is checkpointed
+// outside the database (app/server/chain/), so that rewriting the chain or cutting its end shows too.
+import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Selectable } from "kysely";
 import type { CompletionRecordsTable, Database } from "../../../db/schema";
 import { audit } from "../audit.server";
+import { chainAnchor, GENESIS, linkHash, macOf, type ChainAnchor } from "../chain/anchor.server";
+import {
+  BATCH,
+  walkChain,
+  walkScoped,
+  type ChainReport,
+  type Progress,
+  type ScopedLinkRow,
+} from "../chain/verify.server";
 
-export const GENESIS = "0".repeat(64);
+export { GENESIS, canonical } from "../chain/anchor.server";
+export type { ChainReport, MismatchReason } from "../chain/verify.server";
+
 const CHAIN_LOCK_KEY = 72_130_420;
+/** People per batch in one agency's check: a person holds a few dozen records at most. */
+const PEOPLE_BATCH = 200;
 
-/** A record as hashed: every column but the chain's own (sequence, previous hash, hash). */
-export type RecordContent = Omit<Selectable<CompletionRecordsTable>, "seq" | "prev_hash" | "hash">;
-
-/** JSON with object keys sorted, so the same content always gives the same text. */
-export function canonical(value: unknown): string {
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
+/** A record as hashed: every column but the chain's own (sequence, previous hash, hash, MAC). */
+export type RecordContent = Omit<Selectable<CompletionRecordsTable>, "seq" | "prev_hash" | "hash" | "mac" | "key_id">;
 
 export function recordHash(content: RecordContent, prevHash: string): string {
   const c = content;
@@ -44,7 +45,7 @@ export function recordHash(content: RecordContent, prevHash: string): string {
     certificate_code: c.certificate_code,
     details: c.details,
   };
-  return createHash("sha256").update(canonical(fields)).update("\n").update(prevHash).digest("hex");
+  return linkHash(fields, prevHash);
 }
 
 /**
@@ -61,6 +62,7 @@ export async function appendRecord(
   content: Omit<RecordContent, "id">,
 ): Promise<RecordContent & { hash: string }> {
   await lockChain(trx);
+  const { keyring } = chainAnchor();
   const last = await trx
     .selectFrom("completion_records")
     .select("hash")
@@ -71,47 +73,140 @@ export async function appendRecord(
   // Millisecond precision: what Postgres stores is exactly what the hash covered.
   const record: RecordContent = { ...content, id: randomUUID() };
   const hash = recordHash(record, prevHash);
+  const { mac, keyId } = macOf(keyring, "records", hash);
   await trx
     .insertInto("completion_records")
-    .values({ ...record, details: JSON.stringify(record.details), prev_hash: prevHash, hash })
+    .values({ ...record, details: JSON.stringify(record.details), prev_hash: prevHash, hash, mac, key_id: keyId })
     .execute();
   return { ...record, hash };
 }
 
-export type ChainReport =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; seq: number; id: string; reason: "content changed" | "chain broken" };
-
-/** Recomputes every hash in order; reports the first record that does not match. */
-export async function verifyChain(db: Kysely<Database>): Promise<ChainReport> {
-  let prevHash = GENESIS;
-  let checked = 0;
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom("completion_records")
-      .selectAll()
-      .where("seq", ">", after)
-      .orderBy("seq")
-      .limit(500)
-      .execute();
-    if (rows.length === 0) return { ok: true, checked };
-    for (const row of rows) {
-      if (row.prev_hash !== prevHash) return { ok: false, checked, seq: row.seq, id: row.id, reason: "chain broken" };
-      const { seq: _seq, prev_hash: _prev, hash, ...content } = row;
-      if (recordHash(content, row.prev_hash) !== hash)
-        return { ok: false, checked, seq: row.seq, id: row.id, reason: "content changed" };
-      prevHash = hash;
-      checked++;
-      after = row.seq;
-    }
-  }
+export interface VerifyOptions {
+  /** Only the records of this agency's people (their agency now), each against its neighbours. */
+  agencyId?: string | undefined;
+  /** Called after each batch with the number of records checked so far. */
+  onProgress?: Progress | undefined;
+  /** The keys and checkpoints to check against; the process's own by default. */
+  anchor?: ChainAnchor | undefined;
 }
 
-/** An integrity check someone asked for: the chain verified, and who asked and what they saw audited. */
-export async function checkRecordsFor(db: Kysely<Database>, actorId: string): Promise<ChainReport & { at: Date }> {
-  const report = await verifyChain(db);
-  await audit(db, { actorId, action: "records.verified", subjectType: "completion_records", details: { ...report } });
+const hashOf = (row: Selectable<CompletionRecordsTable>) => {
+  const { seq: _seq, prev_hash, hash: _hash, mac: _mac, key_id: _key, ...content } = row;
+  return recordHash(content, prev_hash);
+};
+
+/**
+ * Recomputes the records' hashes in chain order, checks their MACs and links, and compares the chain
+ * with the newest checkpoint; reports the first record that does not match. With `agencyId`, only
+ * that agency's records are read in full (their neighbours' hashes too, none of their content).
+ */
+export async function verifyChain(db: Kysely<Database>, options: VerifyOptions = {}): Promise<ChainReport> {
+  const anchor = options.anchor ?? chainAnchor();
+  const { agencyId, onProgress } = options;
+  if (agencyId === undefined) {
+    return walkChain({
+      chain: "records",
+      anchor,
+      onProgress,
+      hashOf,
+      batch: (after) =>
+        db.selectFrom("completion_records").selectAll().where("seq", ">", after).orderBy("seq").limit(BATCH).execute(),
+    });
+  }
+  const keyed = await db
+    .selectFrom("completion_records")
+    .select("seq")
+    .where("mac", "is not", null)
+    .orderBy("seq")
+    .limit(1)
+    .executeTakeFirst();
+  // Person by person (the agency's people in keyset batches, their records by the user index):
+  // one agency's records are found without reading the rest of the chain.
+  const people = async function* () {
+    let last = "00000000-0000-0000-0000-000000000000";
+    for (;;) {
+      const ids = (
+        await db
+          .selectFrom("users")
+          .select("id")
+          .where("agency_id", "=", agencyId)
+          .where("id", ">", last)
+          .orderBy("id")
+          .limit(PEOPLE_BATCH)
+          .execute()
+      ).map((u) => u.id);
+      if (ids.length === 0) return;
+      last = ids.at(-1)!;
+      yield ids;
+    }
+  };
+  return walkScoped<Selectable<CompletionRecordsTable> & ScopedLinkRow>({
+    chain: "records",
+    anchor,
+    onProgress,
+    hashOf,
+    keyedFrom: keyed?.seq ?? null,
+    hashAt: async (seq) =>
+      (await db.selectFrom("completion_records").select("hash").where("seq", "=", seq).executeTakeFirst())?.hash ??
+      null,
+    countBefore: async (seq) =>
+      Number(
+        (
+          await db
+            .selectFrom("completion_records as r")
+            .innerJoin("users as u", "u.id", "r.user_id")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("u.agency_id", "=", agencyId)
+            .where("r.seq", "<", seq)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    batches: async function* () {
+      for await (const ids of people()) {
+        yield await db
+          .selectFrom("completion_records as r")
+          .selectAll("r")
+          .select((eb) => [
+            eb
+              .selectFrom("completion_records as p")
+              .select("p.hash")
+              .whereRef("p.seq", "<", "r.seq")
+              .orderBy("p.seq", "desc")
+              .limit(1)
+              .as("pred_hash"),
+            eb
+              .selectFrom("completion_records as n")
+              .select("n.prev_hash")
+              .whereRef("n.seq", ">", "r.seq")
+              .orderBy("n.seq")
+              .limit(1)
+              .as("succ_prev_hash"),
+          ])
+          .where("r.user_id", "in", ids)
+          .orderBy("r.seq")
+          .execute();
+      }
+    },
+  });
+}
+
+/**
+ * An integrity check someone asked for: the chain verified (the whole chain, or one agency's
+ * records), and who asked and what they saw audited.
+ */
+export async function checkRecordsFor(
+  db: Kysely<Database>,
+  actorId: string,
+  options: { agencyId?: string | undefined } = {},
+): Promise<ChainReport & { at: Date }> {
+  const report = await verifyChain(db, { agencyId: options.agencyId });
+  await audit(db, {
+    actorId,
+    agencyId: options.agencyId ?? null,
+    action: "records.verified",
+    subjectType: "completion_records",
+    details: { ...report },
+  });
   return { ...report, at: new Date() };
 }
 

@@ -3,19 +3,18 @@
 // record just before it, and the record just after it links to it (so a record edited and given a
 // fresh hash, without the rest of the chain recomputed, is caught too). Only the neighbours' hashes
 // are read from other agencies' records, never their content.
-//
-// The chain's own module (app/server/learning/records.server.ts) is gaining a keyed MAC and
-// checkpoints, with `verifyChain(db, { agencyId })`; when it lands, `verifyAgencyChain` and
-// `placeOf` should call it instead of recomputing here: the pages depend on these two only.
+// The agency's check runs the chain's own verification (keys, MACs, checkpoints); `placeOf` is the
+// per-record view the person page shows beside each record.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
-import { GENESIS, recordHash } from "../learning/records.server";
+import type { MismatchReason } from "../chain/verify.server";
+import { GENESIS, recordHash, verifyChain } from "../learning/records.server";
 
 export type Mismatch = "content changed" | "chain broken";
 export interface AgencyChainReport {
   checked: number;
-  firstMismatch?: { id: string; seq: number; reason: Mismatch };
+  firstMismatch?: { id: string | null; seq: number; reason: MismatchReason };
 }
 
 const BATCH = 500;
@@ -54,26 +53,21 @@ export function placeOf(row: Neighboured): Mismatch | null {
   return null;
 }
 
-/** Every record of the agency's people, in chain order, a batch at a time; stops at the first mismatch. */
+/** Every record of the agency's people, keyed and linked, through the chain's own check (ADR 014). */
 export async function verifyAgencyChain(db: Kysely<Database>, agencyId: string): Promise<AgencyChainReport> {
-  let checked = 0;
-  let after = 0;
-  for (;;) {
-    const rows = await recordsWithNeighbours(db)
-      .innerJoin("users as u", "u.id", "r.user_id")
-      .where("u.agency_id", "=", agencyId)
-      .where("r.seq", ">", after)
-      .orderBy("r.seq")
-      .limit(BATCH)
-      .execute();
-    if (rows.length === 0) return { checked };
-    for (const row of rows) {
-      const reason = placeOf(row);
-      if (reason) return { checked, firstMismatch: { id: row.id, seq: row.seq, reason } };
-      checked++;
-      after = row.seq;
-    }
-  }
+  const report = await verifyChain(db, { agencyId });
+  return {
+    checked: report.checked,
+    ...(report.firstMismatch
+      ? {
+          firstMismatch: {
+            id: report.firstMismatch.id,
+            seq: report.firstMismatch.seq,
+            reason: report.firstMismatch.reason,
+          },
+        }
+      : {}),
+  };
 }
 
 /** The check run from the integrity page: verified, and who ran it and what it found audited. */

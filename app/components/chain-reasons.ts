@@ -1,0 +1,24 @@
+// What each finding of a chain check means, as a message key: shared by the admin's and the agency's pages.
+export type ChainReason =
+  | "content changed"
+  | "chain broken"
+  | "mac missing"
+  | "mac mismatch"
+  | "unknown key"
+  | "records missing"
+  | "checkpoint mismatch"
+  | "checkpoint forged";
+
+export const CHAIN_REASONS: Record<ChainReason, string> = {
+  "content changed": "records.reason.content",
+  "chain broken": "records.reason.chain",
+  "mac missing": "records.reason.macMissing",
+  "mac mismatch": "records.reason.macMismatch",
+  "unknown key": "records.reason.unknownKey",
+  "records missing": "records.reason.missing",
+  "checkpoint mismatch": "records.reason.checkpoint",
+  "checkpoint forged": "records.reason.forged",
+};
+
+export const chainReasonKey = (reason: string): string =>
+  CHAIN_REASONS[reason as ChainReason] ?? "records.reason.chain";
