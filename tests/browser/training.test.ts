@@ -51,8 +51,8 @@ describe(`a trainer's journey (${engine})`, () => {
     await page.getByRole("link", { name: "Assign training" }).click();
     await expectNoAxeViolations(page);
     await page.getByLabel("Course or module").selectOption({ label: "Course: Sample course" });
-    await page.getByLabel("Group", { exact: true }).selectOption({ label: "Intake Team" });
-    await page.getByLabel("Date", { exact: true }).fill(due);
+    await page.locator("select#groupId").selectOption({ label: "Intake Team" });
+    await page.locator("input#dueOn").fill(due);
     await page.getByLabel("Note to the people assigned (optional)").fill("Read before Monday's case review");
     await page.getByRole("button", { name: "Assign" }).click();
     await page.waitForURL(/\/training\/assignments\/[0-9a-f-]{36}\?created=1$/);
