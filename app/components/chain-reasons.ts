@@ -1,13 +1,6 @@
 // What each finding of a chain check means, as a message key: shared by the admin's and the agency's pages.
-export type ChainReason =
-  | "content changed"
-  | "chain broken"
-  | "mac missing"
-  | "mac mismatch"
-  | "unknown key"
-  | "records missing"
-  | "checkpoint mismatch"
-  | "checkpoint forged";
+// A type only: nothing of the server module reaches the browser.
+import type { MismatchReason as ChainReason } from "~/server/chain/verify.server";
 
 export const CHAIN_REASONS: Record<ChainReason, string> = {
   "content changed": "records.reason.content",

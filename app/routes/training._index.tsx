@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { AssignmentSummary } from "~/components/assignment";
 import { useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
@@ -53,15 +54,7 @@ export default function Training() {
                   </Link>
                 </h3>
                 <p>
-                  {a.group_name
-                    ? t("training.toGroup", { name: a.group_name })
-                    : a.profession
-                      ? t("training.toProfession", { profession: t(`professions.${a.profession}`) })
-                      : t("training.toPeople")}{" "}
-                  ·{" "}
-                  {a.due_on
-                    ? t("training.dueOn", { date: a.due_on })
-                    : t("training.dueDays", { days: a.due_days ?? 0 })}
+                  <AssignmentSummary a={a} />
                 </p>
                 <ProgressBar
                   percent={total === 0 ? 0 : Math.round((100 * a.counts.completed) / total)}

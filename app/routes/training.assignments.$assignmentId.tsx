@@ -2,6 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
+import { AssignmentSummary } from "~/components/assignment";
 import { useFormat, useT } from "~/components/i18n";
 import { L, useLocalised } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
@@ -117,12 +118,7 @@ export default function AssignmentPeople() {
         </p>
       ) : null}
       <p>
-        {a.group_name
-          ? t("training.toGroup", { name: a.group_name })
-          : a.profession
-            ? t("training.toProfession", { profession: t(`professions.${a.profession}`) })
-            : t("training.toPeople")}{" "}
-        · {a.due_on ? t("training.dueOn", { date: a.due_on }) : t("training.dueDays", { days: a.due_days ?? 0 })}
+        <AssignmentSummary a={a} />
         {a.recurs ? ` · ${t("training.recurs")}` : ""}
       </p>
       {a.note ? <p>{t("assigned.note", { note: a.note })}</p> : null}

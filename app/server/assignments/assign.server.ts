@@ -86,6 +86,12 @@ export async function assign(db: Kysely<Database>, actor: Actor, input: Assignme
   });
 }
 
+/** The groups a person (`users as u`) belongs to, as the policy's `groupIds`. */
+const groupIdsOf = () =>
+  sql<string[]>`coalesce((select array_agg(m.group_id) from group_members m where m.user_id = u.id), '{}'::uuid[])`.as(
+    "group_ids",
+  );
+
 /** The agency an audience belongs to: the group's, the first person's, else the reader's own (a profession). */
 export async function agencyOfAudience(
   db: Kysely<Database>,
@@ -153,19 +159,7 @@ async function checkAudience(
       if (ids.length === 0) throw new DomainError("invalid", "errors.assign.people", "userIds");
       const rows = await trx
         .selectFrom("users as u")
-        .select((eb) => [
-          "u.id",
-          "u.agency_id",
-          eb.fn
-            .coalesce(
-              eb
-                .selectFrom("group_members as m")
-                .whereRef("m.user_id", "=", "u.id")
-                .select(sql<string[]>`array_agg(m.group_id)`.as("g")),
-              sql<string[]>`'{}'::uuid[]`,
-            )
-            .as("group_ids"),
-        ])
+        .select(["u.id", "u.agency_id", groupIdsOf()])
         .where("u.id", "in", ids)
         .where("u.disabled_at", "is", null)
         .execute();
@@ -257,20 +251,7 @@ export async function extend(
     const person = await trx
       .selectFrom("assignees as p")
       .innerJoin("users as u", "u.id", "p.user_id")
-      .select((eb) => [
-        "p.id",
-        "p.extended_to",
-        "u.agency_id",
-        eb.fn
-          .coalesce(
-            eb
-              .selectFrom("group_members as m")
-              .whereRef("m.user_id", "=", "u.id")
-              .select(sql<string[]>`array_agg(m.group_id)`.as("g")),
-            sql<string[]>`'{}'::uuid[]`,
-          )
-          .as("group_ids"),
-      ])
+      .select(["p.id", "p.extended_to", "u.agency_id", groupIdsOf()])
       .where("p.assignment_id", "=", a.id)
       .where("p.user_id", "=", input.userId)
       .where("p.ended_at", "is", null)
