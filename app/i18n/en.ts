@@ -102,10 +102,15 @@ export const en = {
     expired: { title: "This link has expired" },
     used: { title: "This link has already been used" },
     unknown: { title: "This link is not valid" },
+    superseded: { title: "This invitation has been replaced" },
+    revoked: { title: "This invitation has been withdrawn" },
     invite: {
       expired: "Invitations are valid for seven days. Ask the person who invited you to send a new one.",
       used: "This invitation has already created an account. Sign in with its e-mail address and password.",
       unknown: "Check that you copied the whole link from the e-mail, or ask for a new invitation.",
+      superseded:
+        "A newer invitation was sent to the same address, and only the newest link works. Use the link in the latest e-mail, or ask the person who invited you.",
+      revoked: "The person who invited you withdrew this invitation. Ask them if you still need an account.",
     },
     reset: {
       expired: "Reset links are valid for one hour. Ask for a new one.",
@@ -203,6 +208,21 @@ export const en = {
     lead: "The person receives a link, valid for seven days, to choose a name and password.",
     submit: "Send the invitation",
     sent: "An invitation has been sent to {{email}}.",
+    notSentTitle: "No e-mail was sent",
+    kept: "No mail server is configured, so no e-mail was sent to {{email}}. Pass this link on to them yourself (it is shown only now, valid for seven days, usable once):",
+    failed:
+      "The mail server did not accept the e-mail to {{email}}, so it was not sent. Pass this link on to them yourself (it is shown only now, valid for seven days, usable once):",
+    linkLabel: "Invitation link for {{email}}",
+    supersedes: "A new invitation to an address replaces any earlier one: only the newest link works.",
+    pendingTitle: "Pending invitations",
+    pendingNone: "No invitations are waiting to be accepted.",
+    resend: "Send again",
+    resendLabel: "Send again: {{email}}",
+    revoke: "Withdraw",
+    revokeLabel: "Withdraw: {{email}}",
+    revoked: "The invitation to {{email}} has been withdrawn; its link no longer works.",
+    actions: "Actions",
+    manage: "Send again or withdraw invitations",
   },
   outbox: {
     title: "Outbox",
@@ -448,7 +468,12 @@ export const en = {
       otherAgency: "The group belongs to another agency.",
       notATrainer: "Only a person with the trainer role can train a group.",
     },
-    invite: { emailTaken: "An account with this e-mail address already exists." },
+    invite: {
+      emailTaken: "An account with this e-mail address already exists.",
+      concurrent:
+        "Another invitation to this address was being sent at the same moment. Check the pending invitations.",
+      notOpen: "This invitation has already been accepted, replaced or withdrawn.",
+    },
     user: {
       lastAdmin: "The platform must keep at least one active administrator.",
       disableSelf: "You cannot disable your own account.",
@@ -482,6 +507,8 @@ export const en = {
       unknown: "This link is not valid.",
       expired: "This link has expired.",
       used: "This link has already been used.",
+      superseded: "This invitation has been replaced by a newer one.",
+      revoked: "This invitation has been withdrawn.",
     },
   },
 };

@@ -140,6 +140,11 @@ export default function Users() {
               ))}
             </tbody>
           </table>
+          {d.canInvite ? (
+            <p>
+              <Link to="/admin/users/invite#pending-heading">{t("invite.manage")}</Link>
+            </p>
+          ) : null}
         </section>
       ) : null}
     </div>

@@ -6,6 +6,7 @@ import * as m0003 from "./0003_learning";
 import * as m0004 from "./0004_lesson_reads";
 import * as m0005 from "./0005_group_trainers";
 import * as m0006 from "./0006_more_professions";
+import * as m0011 from "./0011_invitation_endings";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004_lesson_reads": m0004,
   "0005_group_trainers": m0005,
   "0006_more_professions": m0006,
+  "0011_invitation_endings": m0011,
 };

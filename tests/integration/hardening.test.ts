@@ -414,7 +414,7 @@ describe(`telling accounts apart (${engine})`, () => {
       send: async (mail) => {
         await held;
         sent.push(mail.to);
-        await real.send(mail);
+        return real.send(mail);
       },
     };
     try {
@@ -440,14 +440,17 @@ describe(`telling accounts apart (${engine})`, () => {
     const client = await signedIn(trainer);
     const invite = (email: string) =>
       client.post("/admin/users/invite", { email, agencyId, role: "trainee", profession: "police" });
+    // Without a mail server both answers show a link to pass on; apart from the address and the
+    // link itself, they say the same (the pending list below shows both alike).
+    const main = async (res: Response, email: string) =>
+      /<section class="alert[\s\S]*?<\/section>/
+        .exec(await res.text())![0]
+        .replaceAll(email, "EMAIL")
+        .replace(/\/invite\/[\w-]{43}/, "/invite/TOKEN");
     const fresh = await invite("brand-new@example.test");
     const taken = await invite(elsewhere.email);
     expect(taken.status).toBe(fresh.status);
-    expect(taken.headers.get("location")).toBe(
-      fresh.headers
-        .get("location")!
-        .replace(encodeURIComponent("brand-new@example.test"), encodeURIComponent(elsewhere.email)),
-    );
+    expect(await main(taken, elsewhere.email)).toBe(await main(fresh, "brand-new@example.test"));
     // The pending list shows both alike.
     const list = await (await client.get("/admin/users")).text();
     expect(list).toContain("brand-new@example.test");
@@ -461,7 +464,7 @@ describe(`telling accounts apart (${engine})`, () => {
     expect(mail.body_text).toContain(`${server.url}/sign-in`);
     expect(mail.body_text).not.toContain("/invite/");
     // A colleague outside the groups the trainer trains is no more visible to them: the same answer.
-    expect((await invite(trainee.email)).status).toBe(302);
+    expect((await invite(trainee.email)).status).toBe(fresh.status);
     // Someone of a group the trainer trains is visible to them anyway: that address is plainly taken.
     const unit = await db
       .insertInto("groups")

@@ -14,8 +14,11 @@ export interface Mail {
   link?: string;
 }
 
+/** What became of a message: sent through SMTP, kept in the outbox (no SMTP_URL), or failed to send. */
+export type Delivery = "sent" | "kept" | "failed";
+
 export interface Mailer {
-  send(mail: Mail): Promise<void>;
+  send(mail: Mail): Promise<Delivery>;
 }
 
 export interface MailerOptions {
@@ -41,7 +44,7 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
           subject: mail.subject,
           ...(options.logLinks ? { link: mail.link } : {}),
         });
-        return;
+        return "kept";
       }
       try {
         await (await smtp()).sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text });
@@ -49,6 +52,7 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
           .insertInto("mail_outbox")
           .values({ to_address: mail.to, subject: mail.subject, body_text: "", status: "sent" })
           .execute();
+        return "sent";
       } catch (error) {
         log.error("mail could not be sent", { to: mail.to, subject: mail.subject, error });
         await db
@@ -61,6 +65,7 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
             error: error instanceof Error ? error.message : String(error),
           })
           .execute();
+        return "failed";
       }
     },
   };
