@@ -382,6 +382,7 @@ export const en = {
     valid: "This certificate is valid.",
     expired: "This certificate has expired.",
     name: "Name",
+    agency: "Agency",
     course: "Course",
     completed: "Completed",
     validUntil: "Valid until",

@@ -383,6 +383,7 @@ export const ja: typeof en = {
     valid: "この修了証は有効です。",
     expired: "この修了証は有効期限が切れています。",
     name: "氏名",
+    agency: "所属機関",
     course: "コース",
     completed: "修了日",
     validUntil: "有効期限",

@@ -111,6 +111,8 @@ export function checkContent(root: string): CheckResult {
   for (const [i, course] of (catalog ?? []).entries()) {
     if (courseSlugs.has(course.slug)) problem("catalog.yaml", `[${i}].slug`, `duplicate course ${course.slug}`);
     courseSlugs.add(course.slug);
+    if (halfWidthColonInJapanese(course.title.ja))
+      problem("catalog.yaml", `[${i}].title.ja`, "a Japanese title uses the full-width colon「：」, not ':'");
     course.modules.forEach((m, j) => {
       if (!bySlug.has(m))
         problem("catalog.yaml", `[${i}].modules[${j}]`, `unknown module ${m} in course ${course.slug}`);
@@ -157,6 +159,11 @@ export function checkContent(root: string): CheckResult {
   return { content, problems, warnings, coverage, recommendations: recommendations ?? [], cues };
 }
 
+/** One kind of colon per language: a half-width ':' beside Japanese text is a slip. */
+function halfWidthColonInJapanese(text: string | undefined): boolean {
+  return text !== undefined && /[^\x00-\x7f]\s*:|:\s*[^\x00-\x7f]/.test(text);
+}
+
 interface ModuleContext {
   tags: Set<string>;
   recIds: Set<string> | null;
@@ -181,6 +188,13 @@ function checkModule(
   if (!meta) return { meta: null, loaded: null };
 
   if (meta.slug !== folder) problem(metaFile, "slug", `slug ${meta.slug} does not match its folder ${folder}`);
+  for (const [field, title] of [
+    ["title.ja", meta.title.ja],
+    ...meta.lessons.map((l, i) => [`lessons[${i}].title.ja`, l.title.ja] as const),
+  ] as const) {
+    if (halfWidthColonInJapanese(title))
+      problem(metaFile, field, "a Japanese title uses the full-width colon「：」, not ':'");
+  }
   if (ctx.recIds) {
     meta.recommendations.forEach((r, i) => {
       if (!ctx.recIds!.has(r)) problem(metaFile, `recommendations[${i}]`, `unknown recommendation ${r}`);
