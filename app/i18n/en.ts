@@ -434,6 +434,15 @@ export const en = {
     },
   },
   errors: {
+    search: {
+      tooLong: "The search is too long: use at most 100 characters.",
+      invalid: "The search holds characters that cannot be searched for (line breaks or control characters).",
+    },
+    query: {
+      profession: "The profession in the address is not one on the list. Choose one below.",
+      agency: "The agency in the address is not valid. Choose one from the list.",
+      page: "The page number in the address is not valid: use a whole number from 1.",
+    },
     invalid: "This value is not valid.",
     forbidden: "You are not allowed to do this.",
     notFound: "Not found.",
@@ -493,6 +502,8 @@ export const en = {
       revisitFirst:
         "Before your next attempt, read again the lessons listed on the module page: they teach the questions you missed.",
       notServed: "This question is not part of your attempt.",
+      noChoice:
+        "No answer was chosen. Choose an option (or, where several are right, every one that applies), then save.",
       invalidAnswer: "Choose an answer from the list.",
       submitted: "This attempt has been submitted; its answers cannot change.",
       unanswered: "Answer every question before you submit.",

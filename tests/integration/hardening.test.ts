@@ -202,6 +202,33 @@ describe(`input that used to give a 500 (${engine})`, () => {
     expect(forgot.status).toBe(400);
   });
 
+  it("a search too long or a profession not on the list: the page names the field and says why", async () => {
+    const client = await signedIn(admin);
+    const long = await client.get(`/admin/users?q=${"a".repeat(3000)}`);
+    expect(long.status).toBe(400);
+    const longPage = await long.text();
+    expect(longPage).toContain(`<p class="field-error" id="q-error">${en.errors.search.tooLong}</p>`);
+    expect(longPage).toMatch(/<input[^>]*id="q"[^>]*aria-invalid="true"/);
+    expect(longPage).not.toContain(en.errorPage.badRequest.title);
+    const page = await client.get("/admin/users?page=0");
+    expect(await page.text()).toContain(en.errors.query.page);
+
+    for (const [language, text] of [
+      ["en", en.errors.query.profession],
+      ["ja", ja.errors.query.profession],
+    ] as const) {
+      const res = await fetch(`${server.url}/courses?profession=${encodeURIComponent("<script>")}`, {
+        headers: { "accept-language": language },
+      });
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(html).toContain(text);
+      expect(html).toMatch(/<select[^>]*id="profession"[^>]*aria-invalid="true"/);
+      expect(html).not.toContain("<script>");
+      expect(html).toContain('<option value="police">'); // the list to choose from is right there
+    }
+  });
+
   it("a NUL in the people search is a 400", async () => {
     const client = await signedIn(admin);
     for (const q of ["%00", "a%00b", "%0A", "%C0%80"]) {

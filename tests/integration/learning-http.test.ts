@@ -2,6 +2,8 @@
 // trainee's attempt, and the admin's verification of the completion records.
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { en } from "../../app/i18n/en";
+import { ja } from "../../app/i18n/ja";
 import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
@@ -101,6 +103,24 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
       const res = await c.post(`/attempts/${id}`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
+    expect((await attemptRows(id)).answers).toEqual({});
+
+    // Nothing ticked: the page says so beside the question, in the reader's language, and the
+    // form does not leave it to the browser (no `required`, noValidate) so it works without JavaScript.
+    for (const [language, text] of [
+      ["en", en.errors.quiz.noChoice],
+      ["ja", ja.errors.quiz.noChoice],
+    ] as const) {
+      await server.database.db.updateTable("users").set({ locale: language }).where("id", "=", trainee.id).execute();
+      const empty = await c.post(`/attempts/${id}`, { intent: "answer", questionId: served.id, part: "choice" });
+      expect(empty.status).toBe(400);
+      const html = await empty.text();
+      expect(html).toContain(`<p class="field-error" id="choice-error">${text}</p>`);
+      expect(html).toMatch(/<fieldset id="choice"[^>]*aria-describedby="choice-error"/);
+      expect(html).toContain('<a href="#choice">');
+      expect(html).not.toMatch(/<input[^>]*required/);
+    }
+    await server.database.db.updateTable("users").set({ locale: "en" }).where("id", "=", trainee.id).execute();
     expect((await attemptRows(id)).answers).toEqual({});
 
     // Another trainee's attempt does not exist for them.
