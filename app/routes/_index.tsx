@@ -9,15 +9,18 @@ import { requireActor } from "~/server/http/guards.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { can } from "~/server/auth/policy.server";
 import { traineeDashboard } from "~/server/learning/dashboard.server";
+import { nextStep } from "~/server/learning/next-step.server";
+import { NextStepButton } from "~/components/next-step";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.title");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   const { courses, last, certificates } = await traineeDashboard(context.app.db, actor.id);
+  const next = await nextStep(context.app.db, { profession: actor.user.profession, courses, last, certificates });
   return {
     courses,
-    last,
+    next,
     certificates,
     displayName: actor.user.displayName,
     roles: actor.user.roles,
@@ -45,13 +48,7 @@ export default function Home() {
           [t("fields.roles"), d.roles.map((r) => t(`roles.${r}`)).join(" / ")],
         ]}
       />
-      {d.last ? (
-        <p className="continue">
-          <Link className="button" to={`/learn/${d.last.module_slug}`}>
-            {t("learn.continueWhere", { title: pick(d.last.title).text })}
-          </Link>
-        </p>
-      ) : null}
+      <NextStepButton step={d.next} />
       <section aria-labelledby="learning-heading" className="panel">
         <h2 id="learning-heading">{t("learn.myCourses")}</h2>
         {d.courses.length === 0 ? <p>{t("learn.noCourses")}</p> : null}

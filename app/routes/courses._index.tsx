@@ -5,7 +5,7 @@ import { useT } from "~/components/i18n";
 import { L, useDuration } from "~/components/localised";
 import { professionOptions } from "~/components/options";
 import { pageTitle } from "~/components/page-title";
-import { listCourses } from "~/server/catalog/catalog.server";
+import { listCourses, professionFirst } from "~/server/catalog/catalog.server";
 import { profession } from "~/server/http/fields.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "catalog.title");
@@ -13,17 +13,25 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "catalog.t
 const Query = z.object({ profession: z.enum(profession.options, { error: "errors.query.profession" }).optional() });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
+  // A signed-in reader finds the course for their profession first.
+  const reader = context.user?.profession;
+  const ordered = (courses: Awaited<ReturnType<typeof listCourses>>) =>
+    reader ? professionFirst(courses, reader) : courses.map((c) => ({ ...c, forProfession: false }));
   const params = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
   const parsed = Query.safeParse(params);
   if (!parsed.success) {
     // Every course, and the message beside the field at fault (400).
     return data(
-      { courses: await listCourses(context.app.db), profession: "", error: "errors.query.profession" },
+      {
+        courses: ordered(await listCourses(context.app.db)),
+        profession: "",
+        error: "errors.query.profession",
+      },
       { status: 400 },
     );
   }
   return {
-    courses: await listCourses(context.app.db, parsed.data.profession),
+    courses: ordered(await listCourses(context.app.db, parsed.data.profession)),
     profession: parsed.data.profession ?? "",
     error: null as string | null,
   };
@@ -73,6 +81,7 @@ export default function Catalog() {
                 <L text={c.title} />
               </Link>
             </h2>
+            {c.forProfession ? <p className="badge">{t("catalog.forYourProfession")}</p> : null}
             <L as="p" text={c.summary} />
             <p className="hint">{c.professions.map((p) => t(`professions.${p}`)).join(" / ")}</p>
             <p className="meta-line">

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { en } from "../../app/i18n/en";
+import { ja } from "../../app/i18n/ja";
 import { certificatePdf } from "../../app/server/learning/certificate-pdf.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { certificateFor, verifyCertificate } from "../../app/server/learning/certificates.server";
@@ -142,6 +144,24 @@ describe(`certificates (${engine})`, () => {
     const inEnglish = await trainerClient.get("/certificates/ZZZZ-ZZZZ-ZZZZ");
     expect(inEnglish.status).toBe(404);
     expect(await inEnglish.text()).toContain("Page not found");
+  });
+
+  it("once the course is complete, home's main button points on, never 'continue' on a finished module", async () => {
+    const own = server.client();
+    await own.signIn(holder.email, PASSWORD);
+    for (const [language, dictionary] of [
+      ["en", en],
+      ["ja", ja],
+    ] as const) {
+      await server.database.db.updateTable("users").set({ locale: language }).where("id", "=", holder.id).execute();
+      const home = await (await own.get("/")).text();
+      const button = /<div class="continue"><p><a class="button"[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/.exec(home);
+      expect(button, home.slice(home.indexOf("<main"), home.indexOf("<main") + 1500)).not.toBeNull();
+      // The only police course is done: the catalogue, for another.
+      expect(button!.slice(1)).toEqual(["/courses", dictionary.next.catalogue]);
+      expect(home).not.toContain(dictionary.learn.continueWhere.split("{{")[0]!);
+    }
+    await server.database.db.updateTable("users").set({ locale: "en" }).where("id", "=", holder.id).execute();
   });
 
   it("name the holder's agency, on the PDF and on the verification page", async () => {

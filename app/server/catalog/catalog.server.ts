@@ -38,6 +38,15 @@ export async function listCourses(db: Kysely<Database>, profession?: Profession)
   return profession ? rows.filter((c) => c.professions.includes(profession)) : rows;
 }
 
+/**
+ * The catalogue as a signed-in reader sees it: the courses written for their profession first,
+ * marked, then the rest in the catalogue's order.
+ */
+export function professionFirst<C extends { professions: readonly string[] }>(courses: C[], profession: Profession) {
+  const marked = courses.map((c) => ({ ...c, forProfession: c.professions.includes(profession) }));
+  return [...marked.filter((c) => c.forProfession), ...marked.filter((c) => !c.forProfession)];
+}
+
 /** The latest version of each module of a course, in the course's order. */
 export async function getCourse(db: Kysely<Database>, slug: string) {
   const course = await db
