@@ -292,6 +292,13 @@ describe("content check", () => {
       message: /full-width colon/,
     },
     {
+      name: "CSEC in a title, not spelled out",
+      breakIt: (c) => c.edit(MODULE, 'en: "Sample module"', 'en: "Sample module on CSEC"'),
+      file: MODULE,
+      field: "title.en",
+      message: /spell out CSEC/,
+    },
+    {
       name: "a half-width colon in a Japanese module title",
       breakIt: (c) => c.edit(MODULE, 'ja: "サンプルモジュール"', 'ja: "サンプル:モジュール"'),
       file: MODULE,
