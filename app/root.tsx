@@ -51,8 +51,8 @@ function Document({ locale, title, children }: { locale: Locale; title?: string;
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {title ? <title>{title}</title> : null}
-        <Meta />
+        {/* An error page names itself; the routes' meta would add a second <title>. */}
+        {title ? <title>{title}</title> : <Meta />}
         <Links />
       </head>
       <body>

@@ -161,19 +161,32 @@ export default function ModuleLearning() {
           )}
           {state.finals.length > 0 ? (
             <>
-              <h3>{t("learn.attempts")}</h3>
-              <ul className="link-list">
-                {state.finals.map((a) => (
-                  <li key={a.id}>
-                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })}{" "}
-                    {t("learn.attemptResult", {
-                      outcome: a.passed ? t("learn.passed") : t("learn.failed"),
-                      time: format.duration(a.seconds),
-                    })}{" "}
-                    · <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
-                  </li>
-                ))}
-              </ul>
+              <h3 id="attempts-heading">{t("learn.attempts")}</h3>
+              {/* A table, not a line: 「5:14:70%」 read the score as part of the time. */}
+              <table className="table attempts" aria-labelledby="attempts-heading">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("learn.attemptColumns.submitted")}</th>
+                    <th scope="col">{t("learn.attemptColumns.score")}</th>
+                    <th scope="col">{t("learn.attemptColumns.result")}</th>
+                    <th scope="col">{t("learn.attemptColumns.time")}</th>
+                    <th scope="col">{t("learn.attemptColumns.review")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {state.finals.map((a) => (
+                    <tr key={a.id}>
+                      <td className="nowrap">{format.date(a.submitted_at!, true)}</td>
+                      <td className="nowrap">{t("learn.attemptScore", { score: a.score ?? 0 })}</td>
+                      <td>{a.passed ? t("learn.passed") : t("learn.failed")}</td>
+                      <td className="nowrap">{format.duration(a.seconds)}</td>
+                      <td>
+                        <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </>
           ) : null}
         </li>

@@ -157,7 +157,7 @@ async function completeModule(js: boolean) {
 
   // Home: the course is done and the certificate listed.
   await page.goto(`${server.url}/`);
-  expect(await page.locator(".course-progress").textContent()).toContain("1 of 1 modules done");
+  expect(await page.locator(".course-progress").textContent()).toContain("1 of 1 module done");
   expect(await page.locator("#certificates-heading + ul").textContent()).toContain(code);
   if (js) await expectNoAxeViolations(page);
   await screenshot(page, js ? "home-done-js" : "home-done-nojs");

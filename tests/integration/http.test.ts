@@ -300,6 +300,20 @@ describe(`HTTP (${engine})`, () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("gives an error page one <title>, in the reader's language", async () => {
+    const client = await signedIn(trainee);
+    for (const [path, status] of [
+      ["/no/such/page", 404],
+      [`/admin/agencies/${otherAgencyId}`, 403],
+    ] as const) {
+      const html = await (await client.get(path)).text();
+      expect(html.match(/<title>/g), path).toHaveLength(1);
+      expect(html, path).toContain(`<title>${status} — `);
+    }
+    const inJapanese = await (await server.client().get("/no/such/page", { "accept-language": "ja" })).text();
+    expect(inJapanese.match(/<title>[^<]*<\/title>/g)).toEqual([`<title>404 — ${ja.errorPage.notFound.title}</title>`]);
+  });
+
   it("keeps tokens out of the request log", async () => {
     const token = "T".repeat(43);
     await server.client().get(`/invite/${token}`);
