@@ -6,6 +6,7 @@ export const en = {
       "Mamoru — training for professionals who protect children from sexual exploitation. Child victims are victims, not offenders.",
   },
   nav: {
+    breadcrumb: "Where you are",
     skip: "Skip to main content",
     label: "Main",
     home: "Home",
@@ -348,6 +349,7 @@ export const en = {
     myCourses: "My courses",
     noCourses: "You are not enrolled in a course yet.",
     courseProgress: "{done, number} of {total, plural, one {# module} other {# modules}} done",
+    aboutModule: "About this module: sources, version, courses",
     continueWhere: "Continue where you left off: {{title}}",
     recentCertificates: "Recent certificates",
     certificateLine: "{{course}}, {{date}} (code {{code}})",

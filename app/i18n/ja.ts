@@ -7,6 +7,7 @@ export const ja: typeof en = {
     footer: "まもる — 子どもを性的搾取から守る専門職のための研修。被害を受けた子どもは、加害者ではなく被害者です。",
   },
   nav: {
+    breadcrumb: "現在の位置",
     skip: "本文へ移動",
     label: "メイン",
     home: "ホーム",
@@ -347,6 +348,7 @@ export const ja: typeof en = {
     myCourses: "受講中のコース",
     noCourses: "まだコースに登録していません。",
     courseProgress: "{total, plural, other {# モジュール}}中 {done, number} モジュール完了",
+    aboutModule: "このモジュールについて（出典、版、コース）",
     continueWhere: "前回の続きから：{{title}}",
     recentCertificates: "最近の修了証",
     certificateLine: "{{course}}、{{date}}（コード {{code}}）",

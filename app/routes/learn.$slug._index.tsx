@@ -7,6 +7,7 @@ import { L } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
 import { startAttempt } from "~/server/learning/attempts.server";
+import { courseOfModule } from "~/server/catalog/catalog.server";
 import { currentVersion, moduleState } from "~/server/learning/progress.server";
 import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards.server";
 import { isSlug } from "~/server/http/params.server";
@@ -24,7 +25,11 @@ async function load(params: { slug?: string }, context: LoaderFunctionArgs["cont
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = requireUser(context, request);
   const version = await load(params, context);
-  return { version, state: await moduleState(context.app.db, user.id, version.id) };
+  const [state, course] = await Promise.all([
+    moduleState(context.app.db, user.id, version.id),
+    courseOfModule(context.app.db, user.id, version.module_slug),
+  ]);
+  return { version, state, course };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -48,18 +53,31 @@ export default function ModuleLearning() {
   const t = useT();
   const message = useMessage();
   const format = useFormat();
-  const { version, state } = useLoaderData<typeof loader>();
+  const { version, state, course } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const settings = state.settings;
   const gate = state.gate;
   return (
     <div>
-      <p className="breadcrumb">
-        <Link to={`/modules/${version.module_slug}`}>
-          <L text={version.title} />
-        </Link>
-      </p>
+      {/* Back up the way a trainee came: the catalogue, then the course; the title is the heading. */}
+      <nav aria-label={t("nav.breadcrumb")}>
+        <ol className="breadcrumb">
+          <li>
+            <Link to="/courses">{t("catalog.title")}</Link>
+          </li>
+          {course ? (
+            <li>
+              <Link to={`/courses/${course.slug}`}>
+                <L text={course.title} />
+              </Link>
+            </li>
+          ) : null}
+        </ol>
+      </nav>
       <L as="h1" text={version.title} />
+      <p className="hint">
+        <Link to={`/modules/${version.module_slug}`}>{t("learn.aboutModule")}</Link>
+      </p>
       <ProgressBar percent={state.percent} />
       <FormAlert state={failure ?? undefined} />
 

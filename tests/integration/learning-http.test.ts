@@ -77,6 +77,19 @@ describe(`lesson pages over HTTP (${engine})`, () => {
 });
 
 describe(`quiz submissions over HTTP (${engine})`, () => {
+  it("lead back up to the course, without repeating the module's title; the admin lists modules by title", async () => {
+    const c = await client(trainee);
+    const html = await (await c.get("/learn/sample-module")).text();
+    const crumbs = /<ol class="breadcrumb">([\s\S]*?)<\/ol>/.exec(html)![1]!;
+    expect(crumbs).toContain('href="/courses"');
+    expect(crumbs).toContain('href="/courses/sample-course"');
+    expect(crumbs).toContain("Sample course");
+    expect(crumbs).not.toContain("Sample module");
+    const a = await client(admin);
+    const overview = await (await a.get("/admin")).text();
+    expect(overview).toMatch(/<a[^>]*href="\/modules\/sample-module"[^>]*><span>Sample module<\/span><\/a>/);
+  });
+
   it("keep answers out of an open attempt's page, and refuse tampered answers without recording them", async () => {
     const db = server.database.db;
     await readyForFinal(db, trainee.id, mv);
@@ -196,7 +209,7 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     await sql`alter table completion_records enable trigger completion_records_append_only`.execute(db);
     const broken = await (await a.post("/admin/records", {})).text();
     expect(broken).toMatch(
-      /Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 records before it are intact./,
+      /Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 record before it is intact./,
     );
     // Each check is audited with who ran it and what it found.
     const audited = await db
