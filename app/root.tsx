@@ -52,8 +52,8 @@ function Document({ locale, title, children }: { locale: Locale; title?: string;
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {title ? <title>{title}</title> : null}
-        <Meta />
+        {/* An error page names itself; the routes' meta would add a second <title>. */}
+        {title ? <title>{title}</title> : <Meta />}
         <Links />
       </head>
       <body>
@@ -166,10 +166,15 @@ export function ErrorBoundary() {
     <Document locale={locales[0]!} title={`${status} — ${translate(locales[0]!, `errorPage.${kind}.title`)}`}>
       <Header data={data} />
       <main id="main" className="page" tabIndex={-1}>
-        {locales.map((locale) => (
+        {locales.map((locale, i) => (
           <section key={locale} lang={locale} className="error-page">
             <p className="error-status">{status}</p>
-            <h1>{translate(locale, `errorPage.${kind}.title`)}</h1>
+            {/* One <h1> per page: the second language's title is a heading below it. */}
+            {i === 0 ? (
+              <h1>{translate(locale, `errorPage.${kind}.title`)}</h1>
+            ) : (
+              <h2>{translate(locale, `errorPage.${kind}.title`)}</h2>
+            )}
             <p>{translate(locale, `errorPage.${kind}.body`)}</p>
             <p>
               <a href="/">{translate(locale, "errorPage.home")}</a>

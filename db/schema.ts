@@ -112,7 +112,14 @@ export interface InvitationsTable {
   accepted_at: Timestamp | null;
   accepted_user_id: string | null;
   created_at: CreatedAt;
+  /** Set when the invitation ended unused: superseded, ended by an account made, or revoked. */
+  ended_at: Timestamp | null;
+  end_reason: InvitationEndReason | null;
+  ended_by: string | null;
 }
+
+export const INVITATION_END_REASONS = ["superseded", "account_made", "revoked"] as const;
+export type InvitationEndReason = (typeof INVITATION_END_REASONS)[number];
 
 export interface PasswordResetsTable {
   id: Generated<string>;

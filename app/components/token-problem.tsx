@@ -7,7 +7,8 @@ export function TokenProblem({
   status,
 }: {
   kind: "invite" | "reset" | "setup";
-  status: "expired" | "used" | "unknown";
+  /** Superseded and revoked happen to invitations only. */
+  status: "expired" | "used" | "unknown" | "superseded" | "revoked";
 }) {
   const t = useT();
   return (

@@ -1,5 +1,6 @@
 // The platform's two languages. Every string a person reads comes from these dictionaries; a
 // test fails when their keys differ. Shared by server and browser.
+import { IntlMessageFormat } from "intl-messageformat";
 import { LOCALES, type Locale } from "../../db/schema";
 import { en } from "./en";
 import { ja } from "./ja";
@@ -65,9 +66,33 @@ export function formatDuration(locale: Locale, totalSeconds: number): string {
   return s === 0 ? translate(locale, "time.minutes", { m }) : translate(locale, "time.minutesSeconds", { m, s });
 }
 
-/** The text for `key`, with `{{name}}` placeholders filled in; the key itself when missing. */
+/**
+ * A message that counts something is written in ICU MessageFormat ("{n, plural, one {# agency}
+ * other {# agencies}}"), so that each language applies its own plural rules: "1 agency",
+ * "2 agencies", 「1 件」. Its placeholders are ICU's single braces; every other message keeps `{{name}}`.
+ */
+export const ICU_MESSAGE = /\{\s*\w+\s*,\s*(?:plural|selectordinal|select)\s*,/;
+
+const icuFormats = new Map<string, IntlMessageFormat>();
+
+/** The compiled form of an ICU message, one per language and text (they are costly to parse). */
+export function icuFormat(locale: Locale, text: string): IntlMessageFormat {
+  const id = `${locale}\u0000${text}`;
+  let f = icuFormats.get(id);
+  if (!f) icuFormats.set(id, (f = new IntlMessageFormat(text, INTL_LOCALE[locale])));
+  return f;
+}
+
+/** The text for `key`, with its placeholders filled in; the key itself when missing. */
 export function translate(locale: Locale, key: string, params?: Params): string {
   const text = lookup(dictionaries[locale], key) ?? lookup(dictionaries.en, key) ?? key;
+  if (ICU_MESSAGE.test(text)) {
+    try {
+      return String(icuFormat(lookup(dictionaries[locale], key) ? locale : "en", text).format(params ?? {}));
+    } catch {
+      return text; // a value missing: show the message rather than break the page
+    }
+  }
   if (!params) return text;
   return text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) =>
     name in params ? formatParam(locale, params[name]!) : whole,

@@ -10,6 +10,8 @@ import { scopeFor } from "~/server/auth/scope.server";
 import { can } from "~/server/auth/policy.server";
 import { traineeDashboard } from "~/server/learning/dashboard.server";
 import { assignedTo } from "~/server/assignments/views.server";
+import { nextStep } from "~/server/learning/next-step.server";
+import { NextStepButton } from "~/components/next-step";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "home.title");
 
@@ -19,10 +21,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     traineeDashboard(context.app.db, actor.id),
     assignedTo(context.app.db, actor.id),
   ]);
+  const next = await nextStep(context.app.db, { profession: actor.user.profession, courses, last, certificates });
   return {
     assigned,
     courses,
-    last,
+    next,
     certificates,
     displayName: actor.user.displayName,
     roles: actor.user.roles,
@@ -50,13 +53,7 @@ export default function Home() {
           [t("fields.roles"), d.roles.map((r) => t(`roles.${r}`)).join(" / ")],
         ]}
       />
-      {d.last ? (
-        <p className="continue">
-          <Link className="button" to={`/learn/${d.last.module_slug}`}>
-            {t("learn.continueWhere", { title: pick(d.last.title).text })}
-          </Link>
-        </p>
-      ) : null}
+      <NextStepButton step={d.next} />
       {d.assigned.length > 0 ? (
         <section aria-labelledby="assigned-heading" className="panel">
           <h2 id="assigned-heading">{t("assigned.title")}</h2>

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
+import { L } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
 import { authorize, requireActor } from "~/server/http/guards.server";
 import { contentStatus } from "~/server/catalog/catalog.server";
@@ -91,7 +92,9 @@ export default function AdminHome() {
               {content.versions.map((v) => (
                 <tr key={v.slug}>
                   <td>
-                    <Link to={`/modules/${v.slug}`}>{v.slug}</Link>
+                    <Link to={`/modules/${v.slug}`}>
+                      <L text={v.title} />
+                    </Link>
                   </td>
                   <td className="num">{v.latest_version}</td>
                 </tr>

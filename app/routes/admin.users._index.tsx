@@ -1,12 +1,13 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { ErrorSummary } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { can } from "~/server/auth/policy.server";
 import { listPendingInvitations } from "~/server/auth/invitations.server";
-import { searchText } from "~/server/http/fields.server";
-import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
+import { queryErrors, searchText } from "~/server/http/fields.server";
+import { forbidden, requireActor } from "~/server/http/guards.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { listAgencies } from "~/server/org/agencies.server";
 import { listUsers } from "~/server/org/users.server";
@@ -14,19 +15,40 @@ import { listUsers } from "~/server/org/users.server";
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "users.title");
 
 const Query = z.object({
-  agency: z.uuid({ error: "errors.invalid" }).optional(),
+  agency: z.uuid({ error: "errors.query.agency" }).optional(),
   q: searchText.optional(),
-  page: z.coerce.number({ error: "errors.invalid" }).int().min(1).max(10_000).optional(),
+  page: z.coerce
+    .number({ error: "errors.query.page" })
+    .int({ error: "errors.query.page" })
+    .min(1, { error: "errors.query.page" })
+    .max(10_000, { error: "errors.query.page" })
+    .optional(),
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   const url = new URL(request.url);
   const parsed = Query.safeParse(Object.fromEntries([...url.searchParams].filter(([, v]) => v !== "")));
-  if (!parsed.success) throw invalid({ _form: "errors.invalid" });
   const isAdmin = can(actor, "agency.manage");
   const scope = scopeFor(actor, "progress.view");
   if (scope.kind === "none") forbidden();
+  if (!parsed.success) {
+    // The page itself, with the message beside the field at fault and nothing searched (400).
+    const agencies = isAdmin ? await listAgencies(context.app.db) : [];
+    return data(
+      {
+        users: [],
+        page: 1,
+        hasMore: false,
+        invitations: [],
+        agencies: agencies.map((a) => ({ id: a.id, name: a.name })),
+        filter: { agency: "", q: "" },
+        canInvite: can(actor, "user.invite", { agencyId: actor.agencyId }),
+        errors: queryErrors(parsed.error),
+      },
+      { status: 400 },
+    );
+  }
   // Only an admin chooses the agency; everyone else sees the people of their scope, whatever the URL asks.
   const agencyId = isAdmin ? parsed.data.agency : actor.agencyId;
   const db = context.app.db;
@@ -43,6 +65,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     agencies: agencies.map((a) => ({ id: a.id, name: a.name })),
     filter: { agency: agencyId ?? "", q: parsed.data.q ?? "" },
     canInvite: can(actor, "user.invite", { agencyId: actor.agencyId }),
+    errors: {} as Record<string, string>,
   };
 }
 
@@ -62,11 +85,18 @@ export default function Users() {
           </Link>
         </p>
       ) : null}
+      <ErrorSummary state={{ errors: d.errors }} />
       <Form method="get" className="filters" role="search" aria-label={t("users.filter")}>
         {d.agencies.length > 0 ? (
-          <div className="field">
+          <div className={d.errors.agency ? "field has-error" : "field"}>
             <label htmlFor="agency">{t("fields.agency")}</label>
-            <select id="agency" name="agency" defaultValue={d.filter.agency}>
+            <select
+              id="agency"
+              name="agency"
+              defaultValue={d.filter.agency}
+              aria-invalid={d.errors.agency ? true : undefined}
+              aria-describedby={d.errors.agency ? "agency-error" : undefined}
+            >
               <option value="">{t("users.allAgencies")}</option>
               {d.agencies.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -74,11 +104,29 @@ export default function Users() {
                 </option>
               ))}
             </select>
+            {d.errors.agency ? (
+              <p className="field-error" id="agency-error">
+                {t(d.errors.agency)}
+              </p>
+            ) : null}
           </div>
         ) : null}
-        <div className="field">
+        <div className={d.errors.q ? "field has-error" : "field"}>
           <label htmlFor="q">{t("users.search")}</label>
-          <input id="q" name="q" type="search" defaultValue={d.filter.q} maxLength={100} />
+          <input
+            id="q"
+            name="q"
+            type="search"
+            defaultValue={d.filter.q}
+            maxLength={100}
+            aria-invalid={d.errors.q ? true : undefined}
+            aria-describedby={d.errors.q ? "q-error" : undefined}
+          />
+          {d.errors.q ? (
+            <p className="field-error" id="q-error">
+              {t(d.errors.q)}
+            </p>
+          ) : null}
         </div>
         <button type="submit" className="button button-secondary">
           {t("users.apply")}
@@ -140,6 +188,11 @@ export default function Users() {
               ))}
             </tbody>
           </table>
+          {d.canInvite ? (
+            <p>
+              <Link to="/admin/users/invite#pending-heading">{t("invite.manage")}</Link>
+            </p>
+          ) : null}
         </section>
       ) : null}
     </div>

@@ -21,7 +21,10 @@ const AttemptForm = z.discriminatedUnion(
       intent: z.literal("answer"),
       questionId: z.string().refine(isContentId, { error: "errors.quiz.notServed" }),
       part: z.enum(["choice", "followUp"], { error: "errors.invalid" }),
-      choice: z.union([optionId, z.array(optionId).max(6)], { error: "errors.quiz.invalidAnswer" }),
+      choice: z.union([optionId, z.array(optionId).max(6)], {
+        // Nothing ticked sends no field at all: say that, not that the answer is invalid.
+        error: (issue) => (issue.input === undefined ? "errors.quiz.noChoice" : "errors.quiz.invalidAnswer"),
+      }),
     }),
     z.object({ intent: z.literal("submit") }),
   ],
@@ -121,6 +124,7 @@ export default function AttemptPage() {
   const stepOptions = followUpStage ? question.followUp!.options : question.options;
   const chosen = new Set(followUpStage ? (answer?.followUp ?? []) : (answer?.choice ?? []));
   const multiple = question.kind === "multiple" && !followUpStage;
+  const choiceError = failure && "errors" in failure ? failure.errors.choice : undefined;
   const firstAnswer = answer?.choice
     .map((id) => pick(question.options.find((o) => o.id === id)!.text).text)
     .join(" / ");
@@ -141,17 +145,34 @@ export default function AttemptPage() {
           <Link to={`?q=${d.position}`}>{t("quiz.change")}</Link>
         </p>
       ) : null}
-      {/* Keyed by step, so that moving to the next question starts from its own saved answer. */}
-      <Form method="post" className="stack question" key={`${question.id}:${followUpStage ? "followUp" : "choice"}`}>
+      {/* Keyed by step, so that moving to the next question starts from its own saved answer.
+          noValidate: an empty answer gets the page's own message, with or without JavaScript,
+          not only a browser tooltip. */}
+      <Form
+        method="post"
+        className="stack question"
+        noValidate
+        key={`${question.id}:${followUpStage ? "followUp" : "choice"}`}
+      >
         <input type="hidden" name="intent" value="answer" />
         <input type="hidden" name="questionId" value={question.id} />
         <input type="hidden" name="part" value={followUpStage ? "followUp" : "choice"} />
-        <fieldset>
+        <fieldset
+          id="choice"
+          tabIndex={-1}
+          className={choiceError ? "has-error" : undefined}
+          aria-describedby={choiceError ? "choice-error" : undefined}
+        >
           <legend>
             {followUpStage ? <span className="then">{t("quiz.then")}: </span> : null}
             <L text={followUpStage ? question.followUp!.prompt : question.prompt} />
           </legend>
           <p className="hint">{multiple ? t("quiz.chooseAll") : t("quiz.chooseOne")}</p>
+          {choiceError ? (
+            <p className="field-error" id="choice-error">
+              {t(choiceError)}
+            </p>
+          ) : null}
           {stepOptions.map((o) => (
             <div className="choice" key={o.id}>
               <input
@@ -160,7 +181,6 @@ export default function AttemptPage() {
                 name="choice"
                 value={o.id}
                 defaultChecked={chosen.has(o.id)}
-                required={!multiple}
               />
               <label htmlFor={`opt-${o.id}`}>
                 <L text={o.text} />

@@ -1,16 +1,26 @@
 // The certificate PDF: for its holder, and for those allowed to see the holder's records.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { can } from "~/server/auth/policy.server";
-import { notFound, requireActor } from "~/server/http/guards.server";
+import { requireActor } from "~/server/http/guards.server";
+import { resolveLocale } from "~/server/http/locale.server";
+import { plainPage } from "~/server/http/plain-page.server";
 import { certificatePdf } from "~/server/learning/certificate-pdf.server";
 import { certificateDetails } from "~/server/learning/certificates.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
-  const found = (await certificateDetails(context.app.db, (params.code ?? "").toUpperCase())) ?? notFound();
-  // Someone else's certificate is as absent as an unknown one.
-  if (found.userId !== actor.id && !can(actor, "records.view", { agencyId: found.agencyId, groupIds: found.groupIds }))
-    notFound();
+  const found = await certificateDetails(context.app.db, (params.code ?? "").toUpperCase());
+  // Someone else's certificate is as absent as an unknown one. A resource route gets no error
+  // page from Remix (a thrown error reads "Unexpected Server Error"), so it answers its own.
+  if (
+    !found ||
+    (found.userId !== actor.id && !can(actor, "records.view", { agencyId: found.agencyId, groupIds: found.groupIds }))
+  ) {
+    return new Response(plainPage(resolveLocale(request, actor.user.locale), "notFound", 404), {
+      status: 404,
+      headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
+    });
+  }
   const pdf = await certificatePdf({
     ...found.data,
     verifyUrl: `${context.app.config.publicUrl}/verify/${found.data.code}`,

@@ -55,7 +55,7 @@ export default function CoursePage() {
       {enrolled ? (
         <p className="alert alert-success">{t("learn.enrolled")}</p>
       ) : signedIn ? (
-        <Form method="post">
+        <Form method="post" className="enrol-form">
           <SubmitButton>{t("learn.enrol")}</SubmitButton>
         </Form>
       ) : (

@@ -7,6 +7,7 @@ import { L } from "~/components/localised";
 import { pageTitle, rootLocale } from "~/components/page-title";
 import { ProgressBar } from "~/components/progress";
 import { startAttempt } from "~/server/learning/attempts.server";
+import { courseOfModule } from "~/server/catalog/catalog.server";
 import { currentVersion, moduleState } from "~/server/learning/progress.server";
 import { fromDomainError, invalid, notFound, readForm, requireUser } from "~/server/http/guards.server";
 import { isSlug } from "~/server/http/params.server";
@@ -24,7 +25,11 @@ async function load(params: { slug?: string }, context: LoaderFunctionArgs["cont
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = requireUser(context, request);
   const version = await load(params, context);
-  return { version, state: await moduleState(context.app.db, user.id, version.id) };
+  const [state, course] = await Promise.all([
+    moduleState(context.app.db, user.id, version.id),
+    courseOfModule(context.app.db, user.id, version.module_slug),
+  ]);
+  return { version, state, course };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -48,18 +53,31 @@ export default function ModuleLearning() {
   const t = useT();
   const message = useMessage();
   const format = useFormat();
-  const { version, state } = useLoaderData<typeof loader>();
+  const { version, state, course } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const settings = state.settings;
   const gate = state.gate;
   return (
     <div>
-      <p className="breadcrumb">
-        <Link to={`/modules/${version.module_slug}`}>
-          <L text={version.title} />
-        </Link>
-      </p>
+      {/* Back up the way a trainee came: the catalogue, then the course; the title is the heading. */}
+      <nav aria-label={t("nav.breadcrumb")}>
+        <ol className="breadcrumb">
+          <li>
+            <Link to="/courses">{t("catalog.title")}</Link>
+          </li>
+          {course ? (
+            <li>
+              <Link to={`/courses/${course.slug}`}>
+                <L text={course.title} />
+              </Link>
+            </li>
+          ) : null}
+        </ol>
+      </nav>
       <L as="h1" text={version.title} />
+      <p className="hint">
+        <Link to={`/modules/${version.module_slug}`}>{t("learn.aboutModule")}</Link>
+      </p>
       <ProgressBar percent={state.percent} />
       <FormAlert state={failure ?? undefined} />
 
@@ -161,19 +179,32 @@ export default function ModuleLearning() {
           )}
           {state.finals.length > 0 ? (
             <>
-              <h3>{t("learn.attempts")}</h3>
-              <ul className="link-list">
-                {state.finals.map((a) => (
-                  <li key={a.id}>
-                    {t("learn.attemptLine", { date: format.date(a.submitted_at!, true), score: a.score ?? 0 })}{" "}
-                    {t("learn.attemptResult", {
-                      outcome: a.passed ? t("learn.passed") : t("learn.failed"),
-                      time: format.duration(a.seconds),
-                    })}{" "}
-                    · <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
-                  </li>
-                ))}
-              </ul>
+              <h3 id="attempts-heading">{t("learn.attempts")}</h3>
+              {/* A table, not a line: 「5:14:70%」 read the score as part of the time. */}
+              <table className="table attempts" aria-labelledby="attempts-heading">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("learn.attemptColumns.submitted")}</th>
+                    <th scope="col">{t("learn.attemptColumns.score")}</th>
+                    <th scope="col">{t("learn.attemptColumns.result")}</th>
+                    <th scope="col">{t("learn.attemptColumns.time")}</th>
+                    <th scope="col">{t("learn.attemptColumns.review")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {state.finals.map((a) => (
+                    <tr key={a.id}>
+                      <td className="nowrap">{format.date(a.submitted_at!, true)}</td>
+                      <td className="nowrap">{t("learn.attemptScore", { score: a.score ?? 0 })}</td>
+                      <td>{a.passed ? t("learn.passed") : t("learn.failed")}</td>
+                      <td className="nowrap">{format.duration(a.seconds)}</td>
+                      <td>
+                        <Link to={`/attempts/${a.id}/result`}>{t("learn.review")}</Link>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </>
           ) : null}
         </li>

@@ -35,6 +35,10 @@ export default function Verify() {
               <dd>{found.name}</dd>
             </div>
             <div>
+              <dt>{t("verify.agency")}</dt>
+              <dd>{found.agency}</dd>
+            </div>
+            <div>
               <dt>{t("verify.course")}</dt>
               <dd>
                 <L text={found.course} />

@@ -7,6 +7,7 @@ import * as m0004 from "./0004_lesson_reads";
 import * as m0005 from "./0005_group_trainers";
 import * as m0006 from "./0006_more_professions";
 import * as m0007 from "./0007_assignments";
+import * as m0011 from "./0011_invitation_endings";
 import * as m0012 from "./0012_chain_anchors";
 
 export const migrations: Record<string, Migration> = {
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   "0005_group_trainers": m0005,
   "0006_more_professions": m0006,
   "0007_assignments": m0007,
+  "0011_invitation_endings": m0011,
   "0012_chain_anchors": m0012,
 };

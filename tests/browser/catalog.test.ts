@@ -65,7 +65,7 @@ describe(`catalogue pages (${engine})`, () => {
   it("show a module's summary, lessons, sources, recommendations and version, in Japanese", async () => {
     const page = await (await newContext(browser, { locale: "ja-JP" })).newPage();
     await page.goto(`${server.url}/modules/childrens-rights-framework`);
-    expect(await page.locator("h1").textContent()).toBe("子どもの権利とCSEC：国際的な枠組み");
+    expect(await page.locator("h1").textContent()).toBe("子どもの権利と子どもの商業的性的搾取（CSEC）：国際的な枠組み");
     expect(await page.locator(".lesson-list li").count()).toBe(4);
     expect(await page.locator(".sources li").count()).toBeGreaterThan(3);
     expect(await page.locator("dl.facts").textContent()).toContain(

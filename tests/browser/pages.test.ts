@@ -124,5 +124,7 @@ describe(`pages in Chromium (${engine})`, () => {
     await page.getByRole("button", { name: "English" }).click();
     await page.goto(`${server.url}/admin/users`);
     await screenshot(page, "users-en");
-  });
+    // Two dozen pages, each through axe and the HTML validator: longer than one journey, and
+    // much longer on a machine shared with other test runs.
+  }, 600_000);
 });

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { en } from "../../app/i18n/en";
+import { ja } from "../../app/i18n/ja";
 import { certificatePdf } from "../../app/server/learning/certificate-pdf.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { certificateFor, verifyCertificate } from "../../app/server/learning/certificates.server";
@@ -60,6 +62,7 @@ describe(`certificates (${engine})`, () => {
   it("render a Japanese name, the course, modules with versions, dates and the code in an A4 PDF", async () => {
     const pdf = await certificatePdf({
       name: "田中 恵子",
+      agency: "大阪府警察本部",
       course: { en: "Police: child victims of sexual exploitation", ja: "警察職員コース" },
       modules: [{ title: { en: "Victim, not offender" }, version: 3, completedAt: new Date("2026-04-01T03:00:00Z") }],
       completedAt: new Date("2026-04-01T03:00:00Z"),
@@ -73,9 +76,10 @@ describe(`certificates (${engine})`, () => {
     expect(raw).toMatch(/\/FontFile2/); // the font is embedded
     const text = await pdfText(new Uint8Array(pdf));
     expect(text).toContain("田中 恵子");
+    expect(text).toContain("大阪府警察本部");
     expect(text).toContain("警察職員コース");
     expect(text).toContain("Victim, not offender");
-    expect(text).toContain("version 3");
+    expect(text).toContain("第3版 (v3)");
     expect(text).toContain("2026年4月1日");
     expect(text).toContain("1 April 2028");
     expect(text).toContain("ABCD-EFGH-JKMN");
@@ -98,6 +102,76 @@ describe(`certificates (${engine})`, () => {
     await other.signIn(stranger.email, PASSWORD);
     expect((await other.get(`/certificates/${code}`)).status).toBe(404);
     expect((await server.client().get(`/certificates/${code}`)).status).toBe(302);
+  });
+
+  it("not yours, unknown or malformed: a page in the reader's language, never a server error", async () => {
+    const db = server.database.db;
+    const cohort = await db
+      .insertInto("groups")
+      .values({ agency_id: holder.agencyId, name: "Spring cohort", kind: "cohort" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const otherCohort = await db
+      .insertInto("groups")
+      .values({ agency_id: holder.agencyId, name: "Autumn cohort", kind: "cohort" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db.insertInto("group_members").values({ group_id: cohort.id, user_id: holder.id }).execute();
+    const theirTrainer = await makeUser(db, { agencyId: holder.agencyId, roles: ["trainer"] });
+    const anotherTrainer = await makeUser(db, { agencyId: holder.agencyId, roles: ["trainer"] });
+    await db.insertInto("group_trainers").values({ group_id: cohort.id, user_id: theirTrainer.id }).execute();
+    await db.insertInto("group_trainers").values({ group_id: otherCohort.id, user_id: anotherTrainer.id }).execute();
+    await db.updateTable("users").set({ locale: "ja" }).where("id", "=", anotherTrainer.id).execute();
+
+    // The trainer of the holder's cohort may open it.
+    const trainerClient = server.client();
+    await trainerClient.signIn(theirTrainer.email, PASSWORD);
+    const allowed = await trainerClient.get(`/certificates/${code}`);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("content-type")).toBe("application/pdf");
+
+    const other = server.client();
+    await other.signIn(anotherTrainer.email, PASSWORD);
+    for (const path of [`/certificates/${code}`, "/certificates/ZZZZ-ZZZZ-ZZZZ", "/certificates/not-a-code"]) {
+      const res = await other.get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type"), path).toMatch(/^text\/html/);
+      const page = await res.text();
+      expect(page, path).toContain('<html lang="ja"');
+      expect(page, path).toContain("ページが見つかりません");
+      expect(page, path).not.toContain("Unexpected Server Error");
+    }
+    const inEnglish = await trainerClient.get("/certificates/ZZZZ-ZZZZ-ZZZZ");
+    expect(inEnglish.status).toBe(404);
+    expect(await inEnglish.text()).toContain("Page not found");
+  });
+
+  it("once the course is complete, home's main button points on, never 'continue' on a finished module", async () => {
+    const own = server.client();
+    await own.signIn(holder.email, PASSWORD);
+    for (const [language, dictionary] of [
+      ["en", en],
+      ["ja", ja],
+    ] as const) {
+      await server.database.db.updateTable("users").set({ locale: language }).where("id", "=", holder.id).execute();
+      const home = await (await own.get("/")).text();
+      const button = /<div class="continue"><p><a class="button"[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/.exec(home);
+      expect(button, home.slice(home.indexOf("<main"), home.indexOf("<main") + 1500)).not.toBeNull();
+      // The only police course is done: the catalogue, for another.
+      expect(button!.slice(1)).toEqual(["/courses", dictionary.next.catalogue]);
+      expect(home).not.toContain(dictionary.learn.continueWhere.split("{{")[0]!);
+    }
+    await server.database.db.updateTable("users").set({ locale: "en" }).where("id", "=", holder.id).execute();
+  });
+
+  it("name the holder's agency, on the PDF and on the verification page", async () => {
+    const own = server.client();
+    await own.signIn(holder.email, PASSWORD);
+    const pdf = await pdfText(new Uint8Array(await (await own.get(`/certificates/${code}`)).arrayBuffer()));
+    expect(pdf).toContain("Osaka Child Guidance Centre");
+    const page = await (await fetch(`${server.url}/verify/${code}`, { headers: { "accept-language": "ja" } })).text();
+    expect(page).toContain("所属機関");
+    expect(page).toContain("Osaka Child Guidance Centre");
   });
 
   it("name the holder as they were named at issue, whatever they are called later; the change is audited", async () => {
@@ -143,12 +217,11 @@ describe(`certificates (${engine})`, () => {
     }
   });
 
-  it("are verified publicly with name, course, dates and validity only", async () => {
+  it("are verified publicly with name, agency, course, dates and validity only", async () => {
     const page = await (await fetch(`${server.url}/verify/${code}`, { headers: { "accept-language": "en" } })).text();
     expect(page).toContain("This certificate is valid.");
     expect(page).toContain("山田 花子");
     expect(page).not.toContain(holder.email);
-    expect(page).not.toContain("Osaka Child Guidance Centre");
     const unknown = await fetch(`${server.url}/verify/ZZZZ-ZZZZ-ZZZZ`, { headers: { "accept-language": "en" } });
     expect(unknown.status).toBe(404);
     const body = await unknown.text();

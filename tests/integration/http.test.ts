@@ -2,6 +2,7 @@
 // forms posted as urlencoded bodies, cookies kept between requests.
 import { beforeAll, describe, expect, it } from "vitest";
 import { en } from "../../app/i18n/en";
+import { ja } from "../../app/i18n/ja";
 import { issueSetupToken } from "../../app/server/auth/first-admin.server";
 import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
 import { createLogger } from "../../app/server/shared/log.server";
@@ -211,8 +212,12 @@ describe(`HTTP (${engine})`, () => {
       role: "trainee",
       profession: "social_worker",
     });
-    expect(res.status).toBe(302);
+    // No mail server: the admin is told so and given the link to pass on.
+    expect(res.status).toBe(200);
     const token = await lastLinkTo(server.database.db, "invitee@example.test", "invite");
+    const sentPage = await res.text();
+    expect(sentPage).toContain(en.invite.notSentTitle);
+    expect(sentPage).toContain(`value="${server.url}/invite/${token}"`);
     const outbox = await (await adminClient.get("/admin/outbox")).text();
     expect(outbox).toContain(`/invite/${token}`);
 
@@ -238,6 +243,75 @@ describe(`HTTP (${engine})`, () => {
     const again = await server.client().get(`/invite/${token}`);
     expect(again.status).toBe(410);
     expect(await again.text()).toContain("This link has already been used");
+  });
+
+  it("lets a trainer invite again, send again and withdraw; a replaced or withdrawn link says so", async () => {
+    const client = await signedIn(trainer);
+    const inviteAs = (email: string) =>
+      client.post("/admin/users/invite", { email, agencyId, role: "trainee", profession: "police" });
+    const linkIn = async (res: Response) => /value="[^"]*\/invite\/([\w-]{43})"/.exec(await res.text())![1]!;
+    const first = await linkIn(await inviteAs("Again@Example.test"));
+    const second = await linkIn(await inviteAs("again@example.test"));
+    // The first link no longer opens the sign-up form: a page says it was replaced, in the reader's language.
+    const replaced = await server.client().get(`/invite/${first}`, { "accept-language": "ja" });
+    expect(replaced.status).toBe(410);
+    const replacedPage = await replaced.text();
+    expect(replacedPage).toContain(ja.token.superseded.title);
+    expect(replacedPage).not.toContain('name="password"');
+    // The invite page lists the one open invitation, with its actions.
+    const page = await (await client.get("/admin/users/invite")).text();
+    expect(page.match(/again@example\.test/g)).toHaveLength(3); // the cell and the two buttons' names
+    const id = (
+      await server.database.db
+        .selectFrom("invitations")
+        .select("id")
+        .where("email", "=", "again@example.test")
+        .where("ended_at", "is", null)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const resent = await client.post("/admin/users/invite", { intent: "resend", invitationId: id });
+    expect(resent.status).toBe(200);
+    const third = await linkIn(resent);
+    expect((await server.client().get(`/invite/${second}`)).status).toBe(410);
+    expect((await server.client().get(`/invite/${third}`)).status).toBe(200);
+    const newId = (
+      await server.database.db
+        .selectFrom("invitations")
+        .select("id")
+        .where("email", "=", "again@example.test")
+        .where("ended_at", "is", null)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const revoked = await client.post("/admin/users/invite", { intent: "revoke", invitationId: newId });
+    expect(revoked.status).toBe(302);
+    const after = await (await client.get(revoked.headers.get("location")!)).text();
+    expect(after).toContain("The invitation to again@example.test has been withdrawn");
+    expect(after).toContain(en.invite.pendingNone);
+    const withdrawn = await server.client().get(`/invite/${third}`);
+    expect(withdrawn.status).toBe(410);
+    expect(await withdrawn.text()).toContain(en.token.revoked.title);
+    // Twice, or someone else's: a page that says why, never a 500.
+    expect((await client.post("/admin/users/invite", { intent: "revoke", invitationId: newId })).status).toBe(409);
+    expect((await client.post("/admin/users/invite", { intent: "revoke", invitationId: "nope" })).status).toBe(400);
+    const unknown = await client.post("/admin/users/invite", {
+      intent: "resend",
+      invitationId: "00000000-0000-4000-8000-000000000000",
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it("gives an error page one <title>, in the reader's language", async () => {
+    const client = await signedIn(trainee);
+    for (const [path, status] of [
+      ["/no/such/page", 404],
+      [`/admin/agencies/${otherAgencyId}`, 403],
+    ] as const) {
+      const html = await (await client.get(path)).text();
+      expect(html.match(/<title>/g), path).toHaveLength(1);
+      expect(html, path).toContain(`<title>${status} — `);
+    }
+    const inJapanese = await (await server.client().get("/no/such/page", { "accept-language": "ja" })).text();
+    expect(inJapanese.match(/<title>[^<]*<\/title>/g)).toEqual([`<title>404 — ${ja.errorPage.notFound.title}</title>`]);
   });
 
   it("keeps tokens out of the request log", async () => {

@@ -4,6 +4,9 @@ import {
   inspectInvitation,
   invite,
   INVITATION_TTL_MS,
+  listPendingInvitations,
+  resendInvitation,
+  revokeInvitation,
 } from "../../app/server/auth/invitations.server";
 import { signIn } from "../../app/server/auth/accounts.server";
 import { createMailer } from "../../app/server/mail/mailer.server";
@@ -241,5 +244,167 @@ describe(`invitations (${engine})`, () => {
     expect(
       events.some((e) => e.actor_id === admin.id && (e.details as { email?: string }).email === "audited@example.test"),
     ).toBe(true);
+  });
+
+  it("tell the inviter that no mail went out when no mail server is configured, with the link", async () => {
+    const sent = await invite(database.db, mailer(), "http://mamoru.test", asActor(trainer), {
+      email: "no-smtp@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
+    expect(sent.delivery).toBe("kept");
+    expect(sent.link).toBe(
+      `http://mamoru.test/invite/${await lastLinkTo(database.db, "no-smtp@example.test", "invite")}`,
+    );
+  });
+});
+
+describe(`invitations to the same address (${engine})`, () => {
+  const pendingTo = async (email: string) =>
+    (await listPendingInvitations(database.db)).filter((i) => i.email === email);
+  const tokenOf = (link: string) => link.slice(link.lastIndexOf("/") + 1);
+
+  it("a new one, in any letter case and from anyone, replaces the old: one live link, one listed", async () => {
+    const first = await invite(database.db, mailer(), "http://x", asActor(admin), {
+      email: "Twice@Example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
+    const second = await invite(database.db, mailer(), "http://x", asActor(trainer), {
+      email: "twice@EXAMPLE.test",
+      agencyId,
+      role: "trainee",
+      profession: "judge",
+    });
+    expect(await inspectInvitation(database.db, tokenOf(first.link))).toEqual({ status: "superseded" });
+    await expect(accept(tokenOf(first.link))).rejects.toMatchObject({ messageKey: "errors.token.superseded" });
+    expect(await pendingTo("twice@example.test")).toEqual([
+      expect.objectContaining({ id: second.id, profession: "judge" }),
+    ]);
+    const { userId } = await accept(tokenOf(second.link));
+    expect(await pendingTo("twice@example.test")).toEqual([]);
+    // The old link still says it was replaced, not that it opens a form.
+    expect(await inspectInvitation(database.db, tokenOf(first.link))).toEqual({ status: "superseded" });
+    const superseded = await database.db
+      .selectFrom("audit_events")
+      .select(["actor_id", "details"])
+      .where("action", "=", "user.invitation_superseded")
+      .where("subject_id", "=", first.id)
+      .execute();
+    expect(superseded).toEqual([{ actor_id: trainer.id, details: { email: "twice@example.test", by: second.id } }]);
+    expect(userId).toBeDefined();
+  });
+
+  it("at most one is open per address even when two are sent at once", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        invite(database.db, mailer(), "http://x", asActor(admin), {
+          email: "race@example.test",
+          agencyId,
+          role: "trainee",
+          profession: "police",
+        }),
+      ),
+    );
+    expect(results.some((r) => r.status === "fulfilled")).toBe(true);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(DomainError);
+    expect(await pendingTo("race@example.test")).toHaveLength(1);
+  });
+
+  it("can be sent again: a new link and a fresh week, the old link replaced, audited", async () => {
+    const first = await invite(database.db, mailer(), "http://x", asActor(trainer), {
+      email: "resend@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "social_worker",
+    });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 6 * 24 * 3_600_000);
+    try {
+      const again = await resendInvitation(database.db, mailer(), "http://x", asActor(trainer), first.id);
+      expect(again.delivery).toBe("kept");
+      expect(again.link).not.toBe(first.link);
+      expect(await lastLinkTo(database.db, "resend@example.test", "invite")).toBe(tokenOf(again.link));
+      expect(await inspectInvitation(database.db, tokenOf(first.link))).toEqual({ status: "superseded" });
+      expect(await inspectInvitation(database.db, tokenOf(again.link))).toMatchObject({
+        status: "valid",
+        profession: "social_worker",
+      });
+      const [pending] = await pendingTo("resend@example.test");
+      expect(pending!.expires_at.getTime()).toBeGreaterThan(Date.now() + INVITATION_TTL_MS - 60_000);
+      const events = await database.db
+        .selectFrom("audit_events")
+        .select(["actor_id", "details"])
+        .where("action", "=", "user.invitation_resent")
+        .where("subject_id", "=", again.id)
+        .execute();
+      expect(events).toEqual([{ actor_id: trainer.id, details: { email: "resend@example.test", replaces: first.id } }]);
+      // The replaced invitation cannot be sent again or withdrawn.
+      await expect(
+        resendInvitation(database.db, mailer(), "http://x", asActor(trainer), first.id),
+      ).rejects.toMatchObject({ code: "conflict", messageKey: "errors.invite.notOpen" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("can be withdrawn: the link then says so and creates nothing, audited", async () => {
+    const sent = await invite(database.db, mailer(), "http://x", asActor(admin), {
+      email: "revoke@example.test",
+      agencyId,
+      role: "trainee",
+      profession: "police",
+    });
+    await revokeInvitation(database.db, asActor(trainer), sent.id);
+    expect(await inspectInvitation(database.db, tokenOf(sent.link))).toEqual({ status: "revoked" });
+    await expect(accept(tokenOf(sent.link))).rejects.toMatchObject({ messageKey: "errors.token.revoked" });
+    expect(await pendingTo("revoke@example.test")).toEqual([]);
+    await expect(revokeInvitation(database.db, asActor(admin), sent.id)).rejects.toMatchObject({ code: "conflict" });
+    const events = await database.db
+      .selectFrom("audit_events")
+      .select(["actor_id", "agency_id"])
+      .where("action", "=", "user.invitation_revoked")
+      .where("subject_id", "=", sent.id)
+      .execute();
+    expect(events).toEqual([{ actor_id: trainer.id, agency_id: agencyId }]);
+    const users = await database.db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "revoke@example.test")
+      .execute();
+    expect(users).toEqual([]);
+  });
+
+  it("are sent again or withdrawn only by someone who could have sent them", async () => {
+    const reviewerInvite = await invite(database.db, mailer(), "http://x", asActor(admin), {
+      email: "granted-by-admin@example.test",
+      agencyId,
+      role: "reviewer",
+      profession: "police",
+    });
+    const elsewhere = await invite(database.db, mailer(), "http://x", asActor(admin), {
+      email: "elsewhere@example.test",
+      agencyId: otherAgencyId,
+      role: "trainee",
+      profession: "judge",
+    });
+    const trainee = await makeUser(database.db, { agencyId });
+    for (const [who, id] of [
+      [trainer, reviewerInvite.id],
+      [trainer, elsewhere.id],
+      [trainee, elsewhere.id],
+    ] as const) {
+      await expect(revokeInvitation(database.db, asActor(who), id)).rejects.toMatchObject({ code: "forbidden" });
+      await expect(resendInvitation(database.db, mailer(), "http://x", asActor(who), id)).rejects.toMatchObject({
+        code: "forbidden",
+      });
+    }
+    await expect(
+      revokeInvitation(database.db, asActor(admin), "00000000-0000-4000-8000-000000000000"),
+    ).rejects.toMatchObject({ code: "not_found" });
+    expect(await pendingTo("granted-by-admin@example.test")).toHaveLength(1);
+    expect(await pendingTo("elsewhere@example.test")).toHaveLength(1);
   });
 });

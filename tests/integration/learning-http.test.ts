@@ -2,6 +2,8 @@
 // trainee's attempt, and the admin's verification of the completion records.
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { en } from "../../app/i18n/en";
+import { ja } from "../../app/i18n/ja";
 import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
@@ -75,6 +77,19 @@ describe(`lesson pages over HTTP (${engine})`, () => {
 });
 
 describe(`quiz submissions over HTTP (${engine})`, () => {
+  it("lead back up to the course, without repeating the module's title; the admin lists modules by title", async () => {
+    const c = await client(trainee);
+    const html = await (await c.get("/learn/sample-module")).text();
+    const crumbs = /<ol class="breadcrumb">([\s\S]*?)<\/ol>/.exec(html)![1]!;
+    expect(crumbs).toContain('href="/courses"');
+    expect(crumbs).toContain('href="/courses/sample-course"');
+    expect(crumbs).toContain("Sample course");
+    expect(crumbs).not.toContain("Sample module");
+    const a = await client(admin);
+    const overview = await (await a.get("/admin")).text();
+    expect(overview).toMatch(/<a[^>]*href="\/modules\/sample-module"[^>]*><span>Sample module<\/span><\/a>/);
+  });
+
   it("keep answers out of an open attempt's page, and refuse tampered answers without recording them", async () => {
     const db = server.database.db;
     await readyForFinal(db, trainee.id, mv);
@@ -101,6 +116,24 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
       const res = await c.post(`/attempts/${id}`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
+    expect((await attemptRows(id)).answers).toEqual({});
+
+    // Nothing ticked: the page says so beside the question, in the reader's language, and the
+    // form does not leave it to the browser (no `required`, noValidate) so it works without JavaScript.
+    for (const [language, text] of [
+      ["en", en.errors.quiz.noChoice],
+      ["ja", ja.errors.quiz.noChoice],
+    ] as const) {
+      await server.database.db.updateTable("users").set({ locale: language }).where("id", "=", trainee.id).execute();
+      const empty = await c.post(`/attempts/${id}`, { intent: "answer", questionId: served.id, part: "choice" });
+      expect(empty.status).toBe(400);
+      const html = await empty.text();
+      expect(html).toContain(`<p class="field-error" id="choice-error">${text}</p>`);
+      expect(html).toMatch(/<fieldset id="choice"[^>]*aria-describedby="choice-error"/);
+      expect(html).toContain('<a href="#choice">');
+      expect(html).not.toMatch(/<input[^>]*required/);
+    }
+    await server.database.db.updateTable("users").set({ locale: "en" }).where("id", "=", trainee.id).execute();
     expect((await attemptRows(id)).answers).toEqual({});
 
     // Another trainee's attempt does not exist for them.
@@ -176,7 +209,7 @@ describe(`quiz submissions over HTTP (${engine})`, () => {
     await sql`alter table completion_records enable trigger completion_records_append_only`.execute(db);
     const broken = await (await a.post("/admin/records", {})).text();
     expect(broken).toMatch(
-      /Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 records before it are intact./,
+      /Record #\d+ \([0-9a-f-]+\) does not match: its content was changed. The 1 record before it is intact./,
     );
     // Each check is audited with who ran it and what it found.
     const audited = await db

@@ -157,5 +157,11 @@ describe(`results and the module page after a failure over HTTP (${engine})`, ()
     const ja = await (await client.get("/learn/sample-module")).text();
     expect(ja).toContain("次の受験の前にもう一度読むレッスン");
     expect(ja).toContain("所要時間");
+    // The history is a table: the score in a cell of its own, never read as part of the time.
+    expect(ja).toContain('<th scope="col">提出日時</th>');
+    expect(ja).toMatch(
+      /<td class="nowrap">\d{4}\/\d{2}\/\d{2} \d{1,2}:\d{2}<\/td><td class="nowrap">\d+%<\/td><td>不合格<\/td>/,
+    );
+    expect(ja).not.toMatch(/\d:\d+%/);
   });
 });

@@ -5,6 +5,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { disposeAfterFile } from "./cleanup";
+import { htmlWatchOf, watchHtml } from "./html-validity";
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");
 
@@ -30,11 +31,19 @@ export async function newContext(
   browser: Browser,
   options: { javaScript?: boolean; locale?: string } = {},
 ): Promise<BrowserContext> {
-  return browser.newContext({
+  const context = await browser.newContext({
     javaScriptEnabled: options.javaScript ?? true,
     locale: options.locale ?? "en-GB",
     viewport: { width: 1200, height: 900 },
   });
+  // Every document this profile loads is checked for HTML validity, whether or not the test runs
+  // axe on it: what expectNoAxeViolations has not reported yet fails the file when it ends.
+  const watch = watchHtml(context);
+  disposeAfterFile(async () => {
+    const left = await watch.take();
+    if (left.length) throw new Error(`HTML validity problems:\n${left.join("\n")}`);
+  });
+  return context;
 }
 
 export async function screenshot(page: Page, name: string) {
@@ -42,8 +51,13 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Runs axe-core (WCAG 2.1 A and AA rules and best practices) and expects no violations. */
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules and best practices) and expects no violations, and no
+ * HTML validity problems in any document the page's profile has loaded so far.
+ */
 export async function expectNoAxeViolations(page: Page) {
+  const html = (await htmlWatchOf(page.context())?.take()) ?? [];
+  expect(html, `HTML validity problems up to ${page.url()}`).toEqual([]);
   const results = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"])
     .analyze();

@@ -284,6 +284,27 @@ describe("content check", () => {
       field: "pool",
       message: /objective o3 has 0 questions; it needs at least 3/,
     },
+    {
+      name: "a half-width colon in a Japanese course title",
+      breakIt: (c) => c.edit("catalog.yaml", 'ja: "サンプルコース"', 'ja: "サンプルコース:入門"'),
+      file: "catalog.yaml",
+      field: "[0].title.ja",
+      message: /full-width colon/,
+    },
+    {
+      name: "CSEC in a title, not spelled out",
+      breakIt: (c) => c.edit(MODULE, 'en: "Sample module"', 'en: "Sample module on CSEC"'),
+      file: MODULE,
+      field: "title.en",
+      message: /spell out CSEC/,
+    },
+    {
+      name: "a half-width colon in a Japanese module title",
+      breakIt: (c) => c.edit(MODULE, 'ja: "サンプルモジュール"', 'ja: "サンプル:モジュール"'),
+      file: MODULE,
+      field: "title.ja",
+      message: /full-width colon/,
+    },
   ];
 
   for (const c of cases) {

@@ -38,6 +38,15 @@ export async function listCourses(db: Kysely<Database>, profession?: Profession)
   return profession ? rows.filter((c) => c.professions.includes(profession)) : rows;
 }
 
+/**
+ * The catalogue as a signed-in reader sees it: the courses written for their profession first,
+ * marked, then the rest in the catalogue's order.
+ */
+export function professionFirst<C extends { professions: readonly string[] }>(courses: C[], profession: Profession) {
+  const marked = courses.map((c) => ({ ...c, forProfession: c.professions.includes(profession) }));
+  return [...marked.filter((c) => c.forProfession), ...marked.filter((c) => !c.forProfession)];
+}
+
 /** The latest version of each module of a course, in the course's order. */
 export async function getCourse(db: Kysely<Database>, slug: string) {
   const course = await db
@@ -141,8 +150,36 @@ export async function contentStatus(db: Kysely<Database>) {
         .orderBy("at", "desc")
         .limit(1)
         .executeTakeFirst();
-  const versions = await db.selectFrom("modules").select(["slug", "latest_version"]).orderBy("slug").execute();
+  // Each module by its title (the latest version's), the slug kept for the link.
+  const versions = await db
+    .selectFrom("modules as m")
+    .innerJoin("module_versions as v", (j) =>
+      j.onRef("v.module_slug", "=", "m.slug").onRef("v.version", "=", "m.latest_version"),
+    )
+    .select(["m.slug", "m.latest_version", "v.title"])
+    .orderBy("m.slug")
+    .execute();
   return { latest, lastGood, versions };
+}
+
+/**
+ * The course a module page leads back to: the reader's own enrolled course that holds the module
+ * (the earliest enrolled), else the first course of the catalogue that does; null when none does.
+ */
+export async function courseOfModule(db: Kysely<Database>, userId: string, moduleSlug: string) {
+  const row = await db
+    .selectFrom("course_modules as cm")
+    .innerJoin("courses as c", "c.slug", "cm.course_slug")
+    .leftJoin("enrollments as e", (j) => j.onRef("e.course_slug", "=", "c.slug").on("e.user_id", "=", userId))
+    .select(["c.slug", "c.title"])
+    .where("cm.module_slug", "=", moduleSlug)
+    .where("c.archived_at", "is", null)
+    .orderBy(sql`e.enrolled_at is null`)
+    .orderBy("e.enrolled_at")
+    .orderBy("c.position")
+    .limit(1)
+    .executeTakeFirst();
+  return row ?? null;
 }
 
 /** The misconception vocabulary, by id, for feedback pages. */

@@ -111,6 +111,9 @@ export function checkContent(root: string): CheckResult {
   for (const [i, course] of (catalog ?? []).entries()) {
     if (courseSlugs.has(course.slug)) problem("catalog.yaml", `[${i}].slug`, `duplicate course ${course.slug}`);
     courseSlugs.add(course.slug);
+    if (halfWidthColonInJapanese(course.title.ja))
+      problem("catalog.yaml", `[${i}].title.ja`, "a Japanese title uses the full-width colon「：」, not ':'");
+    for (const [field] of unexpandedAbbreviations(course)) problem("catalog.yaml", `[${i}].${field}`, CSEC_MESSAGE);
     course.modules.forEach((m, j) => {
       if (!bySlug.has(m))
         problem("catalog.yaml", `[${i}].modules[${j}]`, `unknown module ${m} in course ${course.slug}`);
@@ -157,6 +160,38 @@ export function checkContent(root: string): CheckResult {
   return { content, problems, warnings, coverage, recommendations: recommendations ?? [], cues };
 }
 
+// "CSEC" means nothing to most readers: a title or summary that uses it spells it out first.
+const CSEC_EXPANDED = {
+  en: /commercial sexual exploitation of children \(CSEC\)/i,
+  ja: /子どもの商業的性的搾取（CSEC）/,
+} as const;
+const CSEC_MESSAGE =
+  "spell out CSEC where a title or summary first uses it: 'commercial sexual exploitation of children (CSEC)' / 「子どもの商業的性的搾取（CSEC）」";
+
+function unexpandedAbbreviations(item: {
+  title: { en: string; ja?: string | undefined };
+  summary: { en: string; ja?: string | undefined };
+}): [string, string][] {
+  const found: [string, string][] = [];
+  for (const part of ["title", "summary"] as const) {
+    for (const locale of ["en", "ja"] as const) {
+      const text = item[part][locale];
+      if (!text) continue;
+      const first = text.indexOf("CSEC");
+      const expanded = CSEC_EXPANDED[locale].exec(text);
+      // The expansion must come first: its own "(CSEC)" is then the first use.
+      if (first >= 0 && (!expanded || expanded.index + expanded[0].indexOf("CSEC") !== first))
+        found.push([`${part}.${locale}`, text]);
+    }
+  }
+  return found;
+}
+
+/** One kind of colon per language: a half-width ':' beside Japanese text is a slip. */
+function halfWidthColonInJapanese(text: string | undefined): boolean {
+  return text !== undefined && /[^\x00-\x7f]\s*:|:\s*[^\x00-\x7f]/.test(text);
+}
+
 interface ModuleContext {
   tags: Set<string>;
   recIds: Set<string> | null;
@@ -181,6 +216,14 @@ function checkModule(
   if (!meta) return { meta: null, loaded: null };
 
   if (meta.slug !== folder) problem(metaFile, "slug", `slug ${meta.slug} does not match its folder ${folder}`);
+  for (const [field, title] of [
+    ["title.ja", meta.title.ja],
+    ...meta.lessons.map((l, i) => [`lessons[${i}].title.ja`, l.title.ja] as const),
+  ] as const) {
+    if (halfWidthColonInJapanese(title))
+      problem(metaFile, field, "a Japanese title uses the full-width colon「：」, not ':'");
+  }
+  for (const [field] of unexpandedAbbreviations(meta)) problem(metaFile, field, CSEC_MESSAGE);
   if (ctx.recIds) {
     meta.recommendations.forEach((r, i) => {
       if (!ctx.recIds!.has(r)) problem(metaFile, `recommendations[${i}]`, `unknown recommendation ${r}`);

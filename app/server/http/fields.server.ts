@@ -32,8 +32,18 @@ export const hasNoControlCharacters = (value: string) => !/[\u0000-\u001f\u007f]
 export const searchText = z
   .string()
   .trim()
-  .max(100, { error: "errors.invalid" })
-  .refine(hasNoControlCharacters, { error: "errors.invalid" });
+  .max(100, { error: "errors.search.tooLong" })
+  .refine(hasNoControlCharacters, { error: "errors.search.invalid" });
+
+/** Field errors from a parsed query string, each named for its field: the page says which and why. */
+export function queryErrors(error: z.ZodError): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? "_form");
+    errors[field] ??= issue.message.startsWith("errors.") ? issue.message : "errors.invalid";
+  }
+  return errors;
+}
 
 /** A name typed by a person: any script, trimmed, no control characters. */
 const name = (max: number, errors: { required: string; tooLong: string; invalid: string }) =>

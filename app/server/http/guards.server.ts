@@ -97,7 +97,7 @@ export function fromDomainError(error: unknown, values: Record<string, string> =
   }
 }
 
-/** The HTTP status of a page reached by a single-use link: gone when used or expired, 404 when unknown. */
-export function tokenPageStatus(status: "valid" | "expired" | "used" | "unknown"): number {
+/** The HTTP status of a page reached by a single-use link: gone when used, expired or ended, 404 when unknown. */
+export function tokenPageStatus(status: "valid" | "expired" | "used" | "unknown" | "superseded" | "revoked"): number {
   return status === "valid" ? 200 : status === "unknown" ? 404 : 410;
 }

@@ -1,5 +1,6 @@
 // The pages the Express layer answers by itself, before a request reaches Remix (an address that
-// cannot be decoded, a body too large to read): short, in the reader's language, no scripts.
+// cannot be decoded, a body too large to read), and the refusals of resource routes (a PDF),
+// which Remix cannot answer with its error page: short, in the reader's language, no scripts.
 import { translate, type Locale } from "../../i18n";
 
 export type PlainPageKind = "badRequest" | "tooLarge" | "methodNotAllowed" | "forbidden" | "notFound";

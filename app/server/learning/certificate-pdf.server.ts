@@ -13,6 +13,8 @@ const FONT_BOLD = require.resolve("@expo-google-fonts/noto-sans-jp/700Bold/NotoS
 
 export interface CertificateData {
   name: string;
+  /** The holder's agency at issue. */
+  agency: string;
   course: LocalisedText;
   modules: { title: LocalisedText; version: number; completedAt: Date }[];
   completedAt: Date;
@@ -51,6 +53,9 @@ export async function certificatePdf(data: CertificateData): Promise<Buffer> {
   doc.moveDown(1.5);
   doc.fillColor("#1f2933").fontSize(11).text("氏名 / Name", { align: "center", width });
   doc.font("bold").fontSize(24).text(data.name, { align: "center", width });
+  doc.moveDown(0.4);
+  doc.font("regular").fontSize(11).text("所属機関 / Agency", { align: "center", width });
+  doc.font("bold").fontSize(14).text(data.agency, { align: "center", width });
   doc.moveDown(0.8);
   doc.font("regular").fontSize(11).text("コース / Course", { align: "center", width });
   doc
@@ -62,14 +67,25 @@ export async function certificatePdf(data: CertificateData): Promise<Buffer> {
 
   doc.font("bold").fontSize(11).text("修了したモジュール / Modules completed", { width });
   doc.moveDown(0.3);
+  // Two columns: the title may wrap in its own; version and date sit in a column wide enough
+  // that they never do, so a date is never split across lines (「2026年4月」 / 「1日」).
+  const left = doc.page.margins.left;
+  const dateWidth = 150;
+  const titleWidth = width - dateWidth - 12;
   for (const m of data.modules) {
+    const y = doc.y;
     doc
       .font("regular")
       .fontSize(10)
-      .text(
-        `• ${m.title.ja ?? m.title.en}${m.title.ja ? ` (${m.title.en})` : ""} — 第${m.version}版 / version ${m.version} — ${jaDate(m.completedAt)}`,
-        { width },
-      );
+      .text(`• ${m.title.ja ?? m.title.en}${m.title.ja ? ` (${m.title.en})` : ""}`, left, y, { width: titleWidth });
+    const after = doc.y;
+    doc.text(`第${m.version}版 (v${m.version}) · ${jaDate(m.completedAt)}`, left + width - dateWidth, y, {
+      width: dateWidth,
+      align: "right",
+      lineBreak: false,
+    });
+    doc.x = left;
+    doc.y = Math.max(after, doc.y) + 2;
   }
   doc.moveDown(1);
   doc.font("regular").fontSize(11);

@@ -1,5 +1,5 @@
 // Certificates: the course completion records seen from outside. The public verification says
-// who, which course, when and whether it is still valid — nothing more.
+// who, of which agency, which course, when and whether it is still valid — nothing more.
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 
@@ -48,19 +48,25 @@ export async function certificateFor(db: Kysely<Database>, userId: string, attem
 const issuedTo = (row: { details: Record<string, unknown>; display_name: string }) =>
   typeof row.details.holderName === "string" ? row.details.holderName : row.display_name;
 
+/** The agency fixed in the record at issue; older records fall back to the holder's agency today. */
+const issuedAt = (row: { details: Record<string, unknown>; agency_name: string }) =>
+  typeof row.details.holderAgency === "string" ? row.details.holderAgency : row.agency_name;
+
 export async function verifyCertificate(db: Kysely<Database>, code: string) {
   if (!CERTIFICATE_CODE.test(code)) return null;
   const row = await db
     .selectFrom("completion_records as r")
     .innerJoin("users as u", "u.id", "r.user_id")
+    .innerJoin("agencies as a", "a.id", "u.agency_id")
     .innerJoin("courses as c", "c.slug", "r.course_slug")
-    .select(["u.display_name", "c.title", "r.completed_at", "r.expires_at", "r.details"])
+    .select(["u.display_name", "a.name as agency_name", "c.title", "r.completed_at", "r.expires_at", "r.details"])
     .where("r.kind", "=", "course")
     .where("r.certificate_code", "=", code)
     .executeTakeFirst();
   if (!row) return null;
   return {
     name: issuedTo(row),
+    agency: issuedAt(row),
     course: row.title,
     completedAt: row.completed_at,
     expiresAt: row.expires_at,
@@ -74,10 +80,12 @@ export async function certificateDetails(db: Kysely<Database>, code: string) {
   const row = await db
     .selectFrom("completion_records as r")
     .innerJoin("users as u", "u.id", "r.user_id")
+    .innerJoin("agencies as a", "a.id", "u.agency_id")
     .innerJoin("courses as c", "c.slug", "r.course_slug")
     .select([
       "r.user_id",
       "u.agency_id",
+      "a.name as agency_name",
       "u.display_name",
       "c.title",
       "r.completed_at",
@@ -105,6 +113,7 @@ export async function certificateDetails(db: Kysely<Database>, code: string) {
     groupIds: row.group_ids,
     data: {
       name: issuedTo(row),
+      agency: issuedAt(row),
       course: row.title,
       modules: listed.map((m) => ({
         title: title(m.module, m.version),

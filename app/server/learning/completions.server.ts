@@ -83,6 +83,17 @@ async function holderName(trx: Kysely<Database>, userId: string): Promise<string
   return user.display_name;
 }
 
+/** The agency the holder belonged to at issue, fixed like the name: the certificate names it. */
+async function holderAgency(trx: Kysely<Database>, userId: string): Promise<string> {
+  const row = await trx
+    .selectFrom("users as u")
+    .innerJoin("agencies as a", "a.id", "u.agency_id")
+    .select("a.name")
+    .where("u.id", "=", userId)
+    .executeTakeFirstOrThrow();
+  return row.name;
+}
+
 interface ModuleRecord {
   module_slug: string;
   id: string;
@@ -153,6 +164,7 @@ export async function completeCourseIfDone(
     certificate_code: newCertificateCode(),
     details: {
       holderName: await holderName(trx, userId),
+      holderAgency: await holderAgency(trx, userId),
       modules: records.map((r) => ({
         module: r.module_slug,
         version: r.version,

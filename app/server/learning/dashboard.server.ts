@@ -74,7 +74,7 @@ const dashboardQuery = compiledQuery(
         eb
           .selectFrom("completion_records as r")
           .innerJoin("courses as c", "c.slug", "r.course_slug")
-          .select(["r.certificate_code", "c.title", "r.completed_at", "r.expires_at"])
+          .select(["r.certificate_code", "r.course_slug", "c.title", "r.completed_at", "r.expires_at"])
           .where("r.user_id", "=", userId)
           .where("r.kind", "=", "course")
           .orderBy("r.seq", "desc")

@@ -15,12 +15,15 @@ export interface Mail {
   link?: string;
 }
 
+/** What became of a message: queued for the mail server, or kept in the outbox (no SMTP_URL). */
+export type Delivery = "queued" | "kept";
+
 export interface Mailer {
   /**
    * Keeps the mail (no SMTP_URL) or queues it for delivery. Pass the transaction of the change the
    * mail is about, so that the mail is queued if and only if the change commits.
    */
-  send(mail: Mail, trx?: Kysely<Database>): Promise<void>;
+  send(mail: Mail, trx?: Kysely<Database>): Promise<Delivery>;
   /** Many mails in a few statements, in the given transaction; returns their outbox ids in order. */
   sendMany(trx: Kysely<Database>, mails: readonly Mail[]): Promise<string[]>;
   /** The job that hands one queued mail to the mail server; throws so that the queue retries it. */
@@ -63,6 +66,7 @@ export function createMailer(db: Kysely<Database>, log: Logger, options: MailerO
     async send(mail, trx) {
       if (trx) await mailer.sendMany(trx, [mail]);
       else await db.transaction().execute((t) => mailer.sendMany(t, [mail]));
+      return options.smtpUrl || options.transport ? "queued" : "kept";
     },
 
     async sendMany(trx, mails) {
