@@ -10,6 +10,7 @@ interface Named {
 }
 
 export type NextStepView =
+  | { kind: "assigned"; to: string; title: LocalisedText; due: string; overdue: boolean }
   | { kind: "continue"; module: Named }
   | { kind: "nextModule"; course: Named; module: Named }
   | { kind: "renew"; course: Named; module: Named }
@@ -20,27 +21,33 @@ export function NextStepButton({ step }: { step: NextStepView }) {
   const t = useT();
   const pick = useLocalised();
   const [to, label, hint] =
-    step.kind === "continue"
-      ? [`/learn/${step.module.slug}`, t("learn.continueWhere", { title: pick(step.module.title).text }), null]
-      : step.kind === "nextModule"
-        ? [
-            `/learn/${step.module.slug}`,
-            t("next.module", { title: pick(step.module.title).text }),
-            t("next.inCourse", { course: pick(step.course.title).text }),
-          ]
-        : step.kind === "renew"
+    step.kind === "assigned"
+      ? [
+          step.to,
+          t("next.assigned", { title: pick(step.title).text }),
+          t(step.overdue ? "next.assignedOverdue" : "next.assignedDue", { date: step.due }),
+        ]
+      : step.kind === "continue"
+        ? [`/learn/${step.module.slug}`, t("learn.continueWhere", { title: pick(step.module.title).text }), null]
+        : step.kind === "nextModule"
           ? [
               `/learn/${step.module.slug}`,
-              t("next.renew", { course: pick(step.course.title).text }),
-              t("next.renewHint", { title: pick(step.module.title).text }),
+              t("next.module", { title: pick(step.module.title).text }),
+              t("next.inCourse", { course: pick(step.course.title).text }),
             ]
-          : step.kind === "professionCourse"
+          : step.kind === "renew"
             ? [
-                `/courses/${step.course.slug}`,
-                t("next.professionCourse", { course: pick(step.course.title).text }),
-                t("next.professionHint"),
+                `/learn/${step.module.slug}`,
+                t("next.renew", { course: pick(step.course.title).text }),
+                t("next.renewHint", { title: pick(step.module.title).text }),
               ]
-            : ["/courses", t("next.catalogue"), t("next.catalogueHint")];
+            : step.kind === "professionCourse"
+              ? [
+                  `/courses/${step.course.slug}`,
+                  t("next.professionCourse", { course: pick(step.course.title).text }),
+                  t("next.professionHint"),
+                ]
+              : ["/courses", t("next.catalogue"), t("next.catalogueHint")];
   return (
     <div className="continue">
       <p>

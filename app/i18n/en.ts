@@ -128,6 +128,9 @@ export const en = {
     signInNext: "Go to sign in",
   },
   next: {
+    assigned: "Assigned to you: {{title}}",
+    assignedDue: "Due by {{date}}.",
+    assignedOverdue: "It was due by {{date}}: complete it as soon as you can.",
     module: "Next module: {{title}}",
     inCourse: "In {{course}}.",
     renew: "Renew your certificate: {{course}}",
@@ -779,7 +782,8 @@ export const en = {
       body: 'Your completion record for "{{title}}" expires on {{due}}. Take the course again before then to keep it current.\n\n{{link}}',
     },
     digest: {
-      subject: "{count, plural, one {This week: # person overdue in your groups} other {This week: # people overdue in your groups}}",
+      subject:
+        "{count, plural, one {This week: # person overdue in your groups} other {This week: # people overdue in your groups}}",
       body: "These people in the groups you train have overdue training:\n\n{{names}}\n\nSee who is behind and give more time where it is due:\n{{link}}",
     },
   },

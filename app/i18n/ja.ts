@@ -129,6 +129,9 @@ export const ja: typeof en = {
     signInNext: "ログイン画面へ",
   },
   next: {
+    assigned: "割り当てられた研修：{{title}}",
+    assignedDue: "期限は{{date}}です。",
+    assignedOverdue: "期限（{{date}}）を過ぎています。できるだけ早く修了してください。",
     module: "次のモジュール：{{title}}",
     inCourse: "{{course}}のモジュールです。",
     renew: "修了証を更新する：{{course}}",

@@ -21,7 +21,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     traineeDashboard(context.app.db, actor.id),
     assignedTo(context.app.db, actor.id),
   ]);
-  const next = await nextStep(context.app.db, { profession: actor.user.profession, courses, last, certificates });
+  const next = await nextStep(context.app.db, {
+    profession: actor.user.profession,
+    courses,
+    last,
+    certificates,
+    assigned,
+  });
   return {
     assigned,
     courses,

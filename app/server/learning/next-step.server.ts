@@ -12,6 +12,8 @@ interface Named {
 }
 
 export type NextStep =
+  /** Assigned work that is overdue or due for renewal, or (when nothing else is open) due next. */
+  | { kind: "assigned"; to: string; title: LocalisedText; due: string; overdue: boolean }
   /** The module last worked on, not yet completed. */
   | { kind: "continue"; module: Named }
   /** The next module of an enrolled course that is not complete. */
@@ -29,6 +31,14 @@ export interface NextStepInput {
   last: { module_slug: string; title: LocalisedText } | null;
   /** Course completions the trainee holds (any age): a course among them with modules to do is a renewal. */
   certificates: { course_slug: string | null }[];
+  /** The person's open assigned work, soonest due first (app/server/assignments/views.server.ts). */
+  assigned?: {
+    course_slug: string | null;
+    module_slug: string | null;
+    title: LocalisedText;
+    due_on: string;
+    state: string;
+  }[];
 }
 
 /** Decided from the home page's own data; the catalogue is read only once every enrolled course is done. */
@@ -44,6 +54,9 @@ export async function nextStep(db: Kysely<Database>, input: NextStepInput): Prom
 
 /** The steps that need nothing beyond the trainee's progress; null when every enrolled course is done. */
 export function nextStepFromProgress(input: NextStepInput): NextStep | null {
+  const assigned = input.assigned ?? [];
+  const urgent = assigned.find((a) => a.state === "overdue" || a.state === "renewal_due");
+  if (urgent) return assignedStep(urgent);
   const unfinished = input.courses.filter((c) => c.next);
   const { last } = input;
   // Where they left off counts only while that module still has something to do.
@@ -51,8 +64,18 @@ export function nextStepFromProgress(input: NextStepInput): NextStep | null {
     return { kind: "continue", module: { slug: last.module_slug, title: last.title } };
   }
   const course = unfinished[0];
-  if (!course) return null;
+  if (!course) return assigned[0] ? assignedStep(assigned[0]) : null;
   const step = { course: { slug: course.slug, title: course.title }, module: course.next! };
   const completedBefore = input.certificates.some((c) => c.course_slug === course.slug);
   return completedBefore ? { kind: "renew", ...step } : { kind: "nextModule", ...step };
+}
+
+function assignedStep(a: NonNullable<NextStepInput["assigned"]>[number]): NextStep {
+  return {
+    kind: "assigned",
+    to: a.course_slug ? `/courses/${a.course_slug}` : `/learn/${a.module_slug}`,
+    title: a.title,
+    due: a.due_on,
+    overdue: a.state === "overdue",
+  };
 }
