@@ -35,6 +35,30 @@ describe("the next step", () => {
     ).toEqual({ kind: "continue", module: { slug: "interviewing-children", title: title("interviewing-children") } });
   });
 
+  it("puts assigned work that is overdue before anything else, and assigned work next when all else is done", () => {
+    const assigned = (state: string) => [
+      { course_slug: null, module_slug: "online-exploitation", title: title("online"), due_on: "2026-12-10", state },
+    ];
+    const base = {
+      profession: "police" as const,
+      courses: [police],
+      last: { module_slug: "interviewing-children", title: title("interviewing-children") },
+      certificates: [],
+    };
+    expect(nextStepFromProgress({ ...base, assigned: assigned("overdue") })).toEqual({
+      kind: "assigned",
+      to: "/learn/online-exploitation",
+      title: title("online"),
+      due: "2026-12-10",
+      overdue: true,
+    });
+    expect(nextStepFromProgress({ ...base, assigned: assigned("not_started") })?.kind).toBe("continue");
+    const finished = course("police-course", [["victim-not-offender", true]]);
+    expect(
+      nextStepFromProgress({ ...base, courses: [finished], last: null, assigned: assigned("in_progress") }),
+    ).toMatchObject({ kind: "assigned", overdue: false });
+  });
+
   it("never offers a finished module as 'continue': the course's next module instead", () => {
     expect(
       nextStepFromProgress({
