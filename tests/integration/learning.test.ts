@@ -362,6 +362,7 @@ describe(`what a trainee reads (${engine})`, () => {
     expect(after.certificates).toEqual([
       {
         certificate_code: course!.certificate_code,
+        course_slug: "sample-course",
         title: expect.objectContaining({ en: expect.any(String) }),
         completed_at: course!.completed_at,
         expires_at: course!.expires_at,
