@@ -30,9 +30,11 @@ export function assigneeStates(db: Kysely<Database>, today: string) {
           .select(["cr.id", "cr.completed_at", "cr.expires_at", "cr.score", "cr.pretest_score", "cr.certificate_code"])
           .whereRef("cr.user_id", "=", "p.user_id")
           .where(
-            sql<boolean>`(cr.kind = 'course' and cr.course_slug = a.course_slug)
+            // Parenthesised whole: Kysely puts raw SQL after the "and" as it is, and an unbracketed
+            // "or" would take other people's module records.
+            sql<boolean>`((cr.kind = 'course' and cr.course_slug = a.course_slug)
               or (cr.kind = 'module' and a.module_slug is not null and cr.module_version_id in
-                   (select mv.id from module_versions mv where mv.module_slug = a.module_slug))`,
+                   (select mv.id from module_versions mv where mv.module_slug = a.module_slug)))`,
           )
           .orderBy("cr.completed_at", "desc")
           .limit(1)
