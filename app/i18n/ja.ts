@@ -514,7 +514,7 @@ export const ja: typeof en = {
       column: "コースまたはモジュール",
       courses: "コース",
       modules: "モジュール",
-      window: "「まもなく期限切れ」とする日数",
+      window: "「まもなく有効期限切れ」とする日数",
       q: "氏名またはメールアドレス",
       summary: "集計",
       summaryCaption: "条件に合う {{n}} 人の、コース・モジュールごとの状況別の人数",
