@@ -395,6 +395,18 @@ export interface CompletionRecordsTable {
 export const ASSIGNEE_STATES = ["not_started", "in_progress", "overdue", "renewal_due", "completed"] as const;
 export type AssigneeState = (typeof ASSIGNEE_STATES)[number];
 
+/** The training matrix's words for a person and a course or module (computed: status.server.ts `standing`). */
+export const STANDINGS = [
+  "current",
+  "expiring",
+  "expired",
+  "overdue",
+  "in_progress",
+  "not_started",
+  "not_required",
+] as const;
+export type Standing = (typeof STANDINGS)[number];
+
 export const AUDIENCES = ["people", "group", "profession"] as const;
 export type Audience = (typeof AUDIENCES)[number];
 

@@ -49,20 +49,21 @@ export default function Records() {
     <div>
       <h1>{t("review.records.title")}</h1>
       <p className="lead">{t("review.records.lead")}</p>
-      {d.canCheck || d.canAudit ? (
-        <ul className="link-list">
-          {d.canCheck ? (
-            <li>
-              <Link to="/agency/integrity">{t("review.records.integrity")}</Link>
-            </li>
-          ) : null}
-          {d.canAudit ? (
-            <li>
-              <Link to="/agency/audit">{t("review.records.audit")}</Link>
-            </li>
-          ) : null}
-        </ul>
-      ) : null}
+      <ul className="link-list">
+        <li>
+          <Link to="/agency/matrix">{t("review.matrix.link")}</Link>
+        </li>
+        {d.canCheck ? (
+          <li>
+            <Link to="/agency/integrity">{t("review.records.integrity")}</Link>
+          </li>
+        ) : null}
+        {d.canAudit ? (
+          <li>
+            <Link to="/agency/audit">{t("review.records.audit")}</Link>
+          </li>
+        ) : null}
+      </ul>
       <Form method="get" className="filters" role="search" aria-label={t("review.filters.label")}>
         {d.options.agencies.length > 0 ? (
           <Select name="agency" label={t("review.filters.agency")} value={f.agency}>

@@ -174,6 +174,25 @@ describe(`assignments (${engine})`, () => {
     expect(audited).toHaveLength(1);
   });
 
+  it("counts only the person's own record: someone else's completion of the module leaves them not started", async () => {
+    const db = database.db;
+    const today = tokyoDate(new Date());
+    const [done, waiting] = [await makeUser(db, { agencyId }), await makeUser(db, { agencyId })];
+    const id = await assign(db, admin, {
+      agencyId,
+      moduleSlug: "sample-module",
+      audience: "people",
+      userIds: [done.id, waiting.id],
+      due: { on: addDays(today, 20) },
+    });
+    await readyForFinal(db, done.id, moduleVersionId);
+    const attempt = await startAttempt(db, { userId: done.id, moduleVersionId, stage: "final" });
+    await answerAll(db, done.id, attempt, true);
+    await submitAttempt(db, done.id, attempt);
+    expect((await stateOf(id, done.id, today))?.state).toBe("completed");
+    expect((await stateOf(id, waiting.id, today))?.state).toBe("not_started");
+  });
+
   it("refuses what the actor may not assign: another agency's group, a group they do not train, a whole profession", async () => {
     const db = database.db;
     const base = { agencyId, courseSlug: "sample-course", due: { days: 7 } } as const;

@@ -368,6 +368,8 @@ describe(`every route, whatever arrives (${engine})`, () => {
           "after",
           "action",
           "format",
+          "profession",
+          "window",
         ),
         fc.oneof(
           { weight: 3, arbitrary: wireText },
@@ -381,12 +383,23 @@ describe(`every route, whatever arrives (${engine})`, () => {
             "1",
             "-1",
             "xapi",
+            "module:sample-module",
+            "in_progress",
+            "police",
+            "366",
           ),
         ),
       ),
       { maxLength: 4 },
     );
-    const path = fc.constantFrom("/agency/records", "/agency/records/export", "/agency/audit", "/agency/audit/export");
+    const path = fc.constantFrom(
+      "/agency/records",
+      "/agency/records/export",
+      "/agency/audit",
+      "/agency/audit/export",
+      "/agency/matrix",
+      "/agency/matrix/export",
+    );
     await property(
       fc.tuple(path, query, fc.constantFrom("admin", "trainer") as fc.Arbitrary<"admin" | "trainer">),
       ([base, pairs, who]) =>

@@ -10,10 +10,13 @@
 //            renewal_due   recurring, a record in its renewal window, not yet expired
 //            in_progress   a pre-test or a lesson done in one of its modules
 //            not_started   nothing yet
+//
+// The training matrix words the same states for a reader who asks "is it still valid": where the
+// state is completed or renewal_due, the record's own expiry decides (`standing` below).
 import { sql, type Kysely } from "kysely";
-import type { AssigneeState, Database } from "../../../db/schema";
+import type { AssigneeState, Database, Standing } from "../../../db/schema";
 
-export { ASSIGNEE_STATES, type AssigneeState } from "../../../db/schema";
+export { ASSIGNEE_STATES, STANDINGS, type AssigneeState, type Standing } from "../../../db/schema";
 
 /**
  * Every live obligation (assignee and assignment not ended) with its due day, state and latest
@@ -30,9 +33,11 @@ export function assigneeStates(db: Kysely<Database>, today: string) {
           .select(["cr.id", "cr.completed_at", "cr.expires_at", "cr.score", "cr.pretest_score", "cr.certificate_code"])
           .whereRef("cr.user_id", "=", "p.user_id")
           .where(
-            sql<boolean>`(cr.kind = 'course' and cr.course_slug = a.course_slug)
+            // Parenthesised whole: Kysely puts raw SQL after the "and" as it is, and an unbracketed
+            // "or" would take other people's module records.
+            sql<boolean>`((cr.kind = 'course' and cr.course_slug = a.course_slug)
               or (cr.kind = 'module' and a.module_slug is not null and cr.module_version_id in
-                   (select mv.id from module_versions mv where mv.module_slug = a.module_slug))`,
+                   (select mv.id from module_versions mv where mv.module_slug = a.module_slug)))`,
           )
           .orderBy("cr.completed_at", "desc")
           .limit(1)
@@ -72,6 +77,21 @@ export function assigneeStates(db: Kysely<Database>, today: string) {
         else 'not_started'
       end`.as("state"),
     ]);
+}
+
+/**
+ * Where the matrix places one obligation, over a selection from `assigneeStates` as "s": its state,
+ * except that completed and renewal-due say how the record stands on `now` — expired, expiring
+ * (its expiry day in Tokyo within `windowDays` of today), or current. An overdue renewal stays
+ * overdue: the assignment's due date passed, which matters more than the record that lapsed.
+ */
+export function standing(today: string, now: Date, windowDays: number) {
+  return sql<Exclude<Standing, "not_required">>`(case
+    when s.state in ('completed', 'renewal_due') then (case
+      when s.expires_at <= ${now}::timestamptz then 'expired'
+      when (s.expires_at at time zone 'Asia/Tokyo')::date <= ${today}::date + ${windowDays}::int then 'expiring'
+      else 'current' end)
+    else s.state end)`;
 }
 
 const due = sql`(case

@@ -28,6 +28,8 @@ export const KNOWN_ACTIONS = [
   "group.member_removed",
   "group.trainer_added",
   "group.trainer_removed",
+  "matrix.export_started",
+  "matrix.exported",
   "records.agency_checked",
   "records.export_started",
   "records.exported",

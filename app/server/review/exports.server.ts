@@ -18,7 +18,7 @@ import { recordRows, type RecordRow } from "./records.server";
 import { attemptStatement, recordStatement } from "./xapi.server";
 
 export const EXPORT_BATCH = 1000;
-const BOM = "\uFEFF";
+export const BOM = "\uFEFF";
 
 interface Source {
   /** Called once, before anything is sent: the audit of the start, and the first bytes (BOM, header). */
@@ -30,7 +30,7 @@ interface Source {
 }
 
 /** A byte stream that reads a batch only when the one before has been taken (highWaterMark 0). */
-function pulledStream(source: Source): ReadableStream<Uint8Array> {
+export function pulledStream(source: Source): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let started = false;
   let ended = false;
@@ -67,16 +67,16 @@ function pulledStream(source: Source): ReadableStream<Uint8Array> {
 }
 
 const CSV_OPTIONS = { record_delimiter: "\r\n", escape_formulas: true } as const;
-const csvLines = (rows: (string | number | null)[][]) => stringify(rows, CSV_OPTIONS);
+export const csvLines = (rows: (string | number | null)[][]) => stringify(rows, CSV_OPTIONS);
 
-interface ExportAudit {
+export interface ExportAudit {
   db: Kysely<Database>;
   actorId: string;
   /** The agency the export is about, when it is one agency's. */
   agencyId: string | null;
 }
 
-function audited(
+export function audited(
   base: ExportAudit,
   what: { started: string; finished: string; format: string; filter: Record<string, unknown> },
 ) {
@@ -96,7 +96,7 @@ function audited(
   };
 }
 
-const title = (locale: Locale, text: LocalisedText | null) =>
+export const title = (locale: Locale, text: LocalisedText | null) =>
   text ? ((locale === "ja" ? text.ja : null) ?? text.en) : "";
 const iso = (d: Date | null) => (d ? d.toISOString() : "");
 

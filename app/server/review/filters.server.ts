@@ -1,6 +1,7 @@
 // What the reviewer's pages and exports accept in their address: one schema per list, shared by
 // the page and its export, so an export holds exactly the rows the page lists.
 import { z } from "zod";
+import { PROFESSIONS, STANDINGS, type Standing } from "../../../db/schema";
 import { hasNoControlCharacters, searchText } from "../http/fields.server";
 
 const uuid = z.uuid({ error: "errors.invalid" });
@@ -31,6 +32,27 @@ export const RecordQuery = z.object({
   after: seqCursor.optional(),
 });
 export type RecordFilter = z.infer<typeof RecordQuery>;
+
+/** What the matrix's status filter offers: every standing a cell can be in except "not required". */
+export const MATRIX_STATUSES = STANDINGS.filter((s): s is Exclude<Standing, "not_required"> => s !== "not_required");
+
+export const MatrixQuery = z.object({
+  agency: uuid.optional(),
+  group: uuid.optional(),
+  profession: z.enum(PROFESSIONS, { error: "errors.invalid" }).optional(),
+  status: z.enum(MATRIX_STATUSES, { error: "errors.invalid" }).optional(),
+  /** One column: "course:<slug>" or "module:<slug>". */
+  course: z
+    .string()
+    .regex(/^(course|module):[a-z0-9-]{1,80}$/, { error: "errors.invalid" })
+    .optional(),
+  q: searchText.optional(),
+  /** How many days ahead a record counts as expiring soon. */
+  window: z.coerce.number({ error: "errors.invalid" }).int().min(1).max(365).optional(),
+  /** The id of the last person of the page before. */
+  after: uuid.optional(),
+});
+export type MatrixFilter = z.infer<typeof MatrixQuery>;
 
 /** Actions are words with dots and underscores ("auth.sign_in_failed"). */
 const actionName = z
