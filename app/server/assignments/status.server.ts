@@ -29,10 +29,12 @@ export function assigneeStates(db: Kysely<Database>, today: string) {
           .selectFrom("completion_records as cr")
           .select(["cr.id", "cr.completed_at", "cr.expires_at", "cr.score", "cr.pretest_score", "cr.certificate_code"])
           .whereRef("cr.user_id", "=", "p.user_id")
+          // Parenthesised whole: Kysely inserts raw SQL as it is, and an unbracketed `or` would
+          // escape the person condition above (anyone's record of the module would count).
           .where(
-            sql<boolean>`(cr.kind = 'course' and cr.course_slug = a.course_slug)
+            sql<boolean>`((cr.kind = 'course' and cr.course_slug = a.course_slug)
               or (cr.kind = 'module' and a.module_slug is not null and cr.module_version_id in
-                   (select mv.id from module_versions mv where mv.module_slug = a.module_slug))`,
+                   (select mv.id from module_versions mv where mv.module_slug = a.module_slug)))`,
           )
           .orderBy("cr.completed_at", "desc")
           .limit(1)
