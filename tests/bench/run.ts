@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { sql } from "kysely";
 import pg from "pg";
 import { connect } from "../../db/connect.server";
 import { freePort } from "../support/run";
@@ -17,6 +18,17 @@ import { completeLesson, enrol } from "../../app/server/learning/progress.server
 import { openLesson } from "../../app/server/learning/reading.server";
 import { answerAll } from "../support/quiz-answers";
 import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
+import { assign } from "../../app/server/assignments/assign.server";
+import {
+  auditRangeFor,
+  bulkPeople,
+  comparePages,
+  measureExport,
+  nationalPresent,
+  someProgress,
+  startNationalServer,
+  sweepBench,
+} from "./scale";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -24,6 +36,9 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TRAINEES = Number(process.env.BENCH_TRAINEES ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** People in the trainer's assignment, and obligations in the reminder sweep. */
+const COHORT = Number(process.env.BENCH_COHORT ?? 5000);
+const SWEEP = Number(process.env.BENCH_SWEEP ?? 100_000);
 
 // CPU time (ms) used so far by a process, and by every Postgres server process, from /proc: where
 // each request's cost goes on a machine the server, the database and the load generator share.
@@ -83,6 +98,8 @@ async function main() {
       PUBLIC_URL: base,
       CHAIN_KEYS: chainKeys,
       CHAIN_CHECKPOINT_DIR: checkpoints,
+      // The reminder sweep is measured on its own below; a worker in the server would run it too.
+      WORKERS: "false",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -141,6 +158,29 @@ async function main() {
         submissions.push({ attemptId: final, userIndex });
       }
     }
+    // A trainer's cohort: COHORT people in one group, given a module with a due date through the
+    // product's assign(); a third of them part-way through its lessons.
+    const cohort = await db
+      .insertInto("groups")
+      .values({ agency_id: agency.id, name: "Bench cohort", kind: "cohort" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await bulkPeople(db, { agencyId: agency.id, groupId: cohort.id, count: COHORT, label: "cohort" });
+    const trainer = await makeUser(db, { agencyId: agency.id, roles: ["trainer"] });
+    await db.insertInto("group_trainers").values({ group_id: cohort.id, user_id: trainer.id }).execute();
+    const cohortAssignment = await assign(
+      db,
+      { id: trainer.id, agencyId: agency.id, roles: ["trainer"], trainerOf: [cohort.id] },
+      {
+        agencyId: agency.id,
+        moduleSlug: "victim-not-offender",
+        audience: "group",
+        groupId: cohort.id,
+        due: { days: 30 },
+      },
+    );
+    await someProgress(db, cohort.id, "victim-not-offender");
+    await sql`analyze`.execute(db);
     await handle.close();
 
     const cookies: string[] = [];
@@ -154,6 +194,19 @@ async function main() {
       cookies.push(res.headers.getSetCookie()[0]!.split(";")[0]!);
     }
     const cookie = cookies[0]!;
+    const trainerCookie = (
+      await fetch(`${base}/sign-in`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ email: trainer.email, password: PASSWORD }),
+      })
+    ).headers
+      .getSetCookie()[0]!
+      .split(";")[0]!;
+    const cohortPath = `/training/assignments/${cohortAssignment}`;
+    const cohortPage = await fetch(base + cohortPath, { headers: { cookie: trainerCookie, "accept-language": "en" } });
+    if (cohortPage.status !== 200) throw new Error(`the trainer's assignment page answered ${cohortPage.status}`);
     const home = await fetch(`${base}/`, { headers: { cookie } });
     if (home.status !== 200 || !(await home.text()).includes("Welcome"))
       throw new Error("signed-in home page did not render");
@@ -222,6 +275,7 @@ async function main() {
       [`${base}/sign-in`, {}],
       [`${base}/`, { cookie }],
       [base + lessonPath, { cookie }],
+      [base + cohortPath, { cookie: trainerCookie }],
     ] as const) {
       await measure("warm-up", { url, headers, duration: 2 }, 200);
     }
@@ -246,6 +300,15 @@ async function main() {
           200,
         ),
         await submit(round === ROUNDS - 1 ? submissions.length - perRound * (ROUNDS - 1) : perRound),
+        await measure(
+          `trainer: assignment of ${COHORT}, page 1`,
+          {
+            url: base + cohortPath,
+            headers: { cookie: trainerCookie, "accept-language": "en" },
+            duration: roundSeconds,
+          },
+          200,
+        ),
       ]);
     }
     const check = await connect({ databaseUrl: databaseUrl(name), poolSize: 1 });
@@ -299,11 +362,74 @@ async function main() {
     report("trainee home / sign-in page", 2, 0.6);
     report("lesson page / sign-in page", 3, 0.6);
     report("quiz submission / sign-in page", 4, 0.35);
+    report(`trainer's ${COHORT} / sign-in page`, 5, 0.6);
+
+    // The reminder sweep: SWEEP obligations due, two workers at once, each notice and mail once.
+    console.log(`\nReminder sweep: ${SWEEP} due obligations (half due tomorrow, half overdue), two workers at once…`);
+    const sweep = await sweepBench(databaseUrl(name), SWEEP);
+    console.log(
+      `  ${sweep.written} notifications and ${sweep.mails} mails, each once, in ${sweep.seconds.toFixed(1)} s: ` +
+        `${sweep.perSecond.toFixed(0)} notifications+mails written per second`,
+    );
+
+    await national();
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));
     await admin(`drop database if exists ${name} with (force)`);
     fs.rmSync(checkpoints, { recursive: true, force: true });
+  }
+}
+
+// At national scale, on the data set `npm run db:generate` made (BENCH_NATIONAL_URL, by default the
+// server's database mamoru_national): skipped with a note when it is not there.
+async function national() {
+  const url = process.env.BENCH_NATIONAL_URL || databaseUrl("mamoru_national");
+  console.log(`\nNational scale (${new URL(url).pathname.slice(1)}):`);
+  if (!(await nationalPresent(url))) {
+    console.log(
+      "  skipped: no generated data set there. Make one with `DATABASE_URL=… npm run db:generate -- --trainees 100000`\n" +
+        "  and point BENCH_NATIONAL_URL at it.",
+    );
+    return;
+  }
+  const server = await startNationalServer(url);
+  try {
+    const pages = await comparePages(server, url, ROUNDS, 20);
+    console.log(
+      "  page (one connection, one after another)".padEnd(44) +
+        "page ms".padStart(9) +
+        "app's SQL ms".padStart(14) +
+        "hand SQL ms".padStart(13) +
+        "app/hand".padStart(10) +
+        "page/hand".padStart(11),
+    );
+    for (const p of pages) {
+      const ratio = p.appMs / p.sqlMs;
+      console.log(
+        `  ${p.name}`.padEnd(44) +
+          p.pageMs.toFixed(2).padStart(9) +
+          p.appMs.toFixed(2).padStart(14) +
+          p.sqlMs.toFixed(2).padStart(13) +
+          `${ratio.toFixed(2)}×`.padStart(10) +
+          `${(p.pageMs / p.sqlMs).toFixed(2)}×`.padStart(11) +
+          `  (target app/hand ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`,
+      );
+    }
+    const admin = await server.cookie("admin@national.example");
+    const range = await auditRangeFor(url, 100_000);
+    for (const [label, query] of [
+      [`audit CSV, ~${range.expected} rows`, range.from ? `?from=${range.from}` : ""],
+      [`audit CSV, all ${range.all} rows`, ""],
+    ] as const) {
+      const e = await measureExport(server, admin, query);
+      console.log(
+        `  ${label}: ${e.rows} rows in ${e.seconds.toFixed(1)} s, ${e.rowsPerSecond.toFixed(0)} rows/s; ` +
+          `server RSS ${e.idleMb.toFixed(0)} MB before, peak growth ${e.growthMb.toFixed(1)} MB`,
+      );
+    }
+  } finally {
+    await server.stop();
   }
 }
 

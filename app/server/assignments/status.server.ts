@@ -32,9 +32,9 @@ export function assigneeStates(db: Kysely<Database>, today: string) {
           .selectFrom("completion_records as cr")
           .select(["cr.id", "cr.completed_at", "cr.expires_at", "cr.score", "cr.pretest_score", "cr.certificate_code"])
           .whereRef("cr.user_id", "=", "p.user_id")
+          // Parenthesised whole: Kysely inserts raw SQL as it is, and an unbracketed `or` would
+          // escape the person condition above (anyone's record of the module would count).
           .where(
-            // Parenthesised whole: Kysely puts raw SQL after the "and" as it is, and an unbracketed
-            // "or" would take other people's module records.
             sql<boolean>`((cr.kind = 'course' and cr.course_slug = a.course_slug)
               or (cr.kind = 'module' and a.module_slug is not null and cr.module_version_id in
                    (select mv.id from module_versions mv where mv.module_slug = a.module_slug)))`,

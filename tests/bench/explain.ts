@@ -1,0 +1,91 @@
+// `npx tsx tests/bench/explain.ts`: the plan of every statement behind the pages measured at national
+// scale, as the app sends it (captured from the app's own functions, then run again under EXPLAIN
+// ANALYZE with the same parameters). On the generated data set (BENCH_NATIONAL_URL, by default the
+// server's mamoru_national); docs/performance.md shows its output.
+import { Kysely, PostgresDialect, type CompiledQuery } from "kysely";
+import pg from "pg";
+import { assignmentPeople } from "../../app/server/assignments/views.server";
+import { scopeFor } from "../../app/server/auth/scope.server";
+import { auditPage } from "../../app/server/review/audit-log.server";
+import { openPersonRecords, personForReview } from "../../app/server/review/person.server";
+import { recordsPage } from "../../app/server/review/records.server";
+import type { Database } from "../../db/schema";
+import { GENERATED_DOMAIN } from "../../scripts/generate";
+
+const url =
+  process.env.BENCH_NATIONAL_URL ||
+  Object.assign(new URL(process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres"), {
+    pathname: "/mamoru_national",
+  }).toString();
+const pool = new pg.Pool({ connectionString: url, max: 1 });
+let captured: CompiledQuery[] = [];
+const db = new Kysely<Database>({
+  dialect: new PostgresDialect({ pool }),
+  log: (event) => {
+    if (event.level === "query") captured.push(event.query);
+  },
+});
+
+async function explain(title: string, run: () => Promise<unknown>) {
+  captured = [];
+  await run();
+  for (const q of captured.filter((q) => /^\s*select/i.test(q.sql))) {
+    const plan = await pool.query(`explain (analyze, buffers, costs off) ${q.sql}`, [...q.parameters]);
+    console.log(`### ${title}\n\n\`\`\`sql\n${q.sql}\n\`\`\`\n\n\`\`\``);
+    for (const row of plan.rows as { "QUERY PLAN": string }[]) console.log(row["QUERY PLAN"]);
+    console.log("```\n");
+  }
+}
+
+try {
+  const reviewer = await db
+    .selectFrom("users")
+    .select(["id", "agency_id"])
+    .where("email", "=", `reviewer@a01.${GENERATED_DOMAIN}`)
+    .executeTakeFirstOrThrow();
+  const actor = { id: reviewer.id, agencyId: reviewer.agency_id, roles: ["reviewer" as const] };
+  const person = await db
+    .selectFrom("completion_records as r")
+    .innerJoin("users as u", "u.id", "r.user_id")
+    .select("r.user_id")
+    .where("u.agency_id", "=", reviewer.agency_id)
+    .groupBy("r.user_id")
+    .orderBy((eb) => eb.fn.countAll(), "desc")
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const group = await db
+    .selectFrom("assignments as a")
+    .innerJoin("group_trainers as gt", "gt.group_id", "a.group_id")
+    .select(["a.id", "a.agency_id", "a.group_id", "gt.user_id"])
+    .where("a.agency_id", "=", reviewer.agency_id)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+
+  await explain("Records list, a reviewer's first page", () => recordsPage(db, scopeFor(actor, "records.view"), {}));
+  await explain("A person's records", async () => {
+    await personForReview(db, person.user_id);
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await openPersonRecords(trx, { actorId: reviewer.id, userId: person.user_id, agencyId: reviewer.agency_id });
+        // The page audits the view; the plan is what matters here, not another audit row.
+        throw Object.assign(new Error("rollback"), { rollback: true });
+      })
+      .catch((e: { rollback?: boolean }) => {
+        if (!e.rollback) throw e;
+      });
+  });
+  await explain("Audit log, a reviewer's first page", () =>
+    auditPage(db, { kind: "agency", agencyId: reviewer.agency_id }, {}),
+  );
+  await explain("An assignment's people, the trainer's first page", () =>
+    assignmentPeople(
+      db,
+      { id: group.user_id, agencyId: group.agency_id, roles: ["trainer"], trainerOf: [group.group_id!] },
+      group.id,
+      {},
+    ),
+  );
+} finally {
+  await db.destroy();
+}

@@ -1,0 +1,400 @@
+// The bench's measurements at size (`npm run bench`, see run.ts): a trainer's assignment of 5,000
+// people, the reminder sweep over 100,000 due obligations, and — when a national data set made by
+// `npm run db:generate` is present — the reviewer's pages against hand-written SQL for the same rows,
+// and CSV exports of 100k and 1M rows with the server's memory.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { sql, type Kysely } from "kysely";
+import pg from "pg";
+import { sweepReminders } from "../../app/server/assignments/reminders.server";
+import { scopeFor } from "../../app/server/auth/scope.server";
+import { createMailer } from "../../app/server/mail/mailer.server";
+import { auditPage } from "../../app/server/review/audit-log.server";
+import { openPersonRecords, personForReview } from "../../app/server/review/person.server";
+import { recordsPage } from "../../app/server/review/records.server";
+import { addDays, tokyoDate } from "../../app/server/shared/days.server";
+import { createLogger } from "../../app/server/shared/log.server";
+import { connect } from "../../db/connect.server";
+import type { Database } from "../../db/schema";
+import { GENERATED_DOMAIN, GENERATED_PASSWORD } from "../../scripts/generate";
+import { freePort } from "../support/run";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** People made in bulk (no password: they never sign in), in one agency and one group. */
+export async function bulkPeople(
+  db: Kysely<Database>,
+  input: { agencyId: string; groupId: string; count: number; label: string },
+) {
+  await sql`
+    with made as (
+      insert into users (email, display_name, profession, locale, agency_id)
+      select ${input.label} || '-' || n || '@bench.example',
+        (array['佐藤','鈴木','高橋','田中','Carter','Wilson','Brown','伊藤'])[1 + n % 8] || ' ' || lpad(n::text, 6, '0'),
+        'police', case when n % 3 = 0 then 'en' else 'ja' end, ${input.agencyId}::uuid
+      from generate_series(1, ${input.count}::int) n
+      returning id)
+    insert into group_members (group_id, user_id) select ${input.groupId}::uuid, id from made
+  `.execute(db);
+  await sql`insert into user_roles (user_id, role) select user_id, 'trainee' from group_members where group_id = ${input.groupId}::uuid`.execute(
+    db,
+  );
+}
+
+/**
+ * A third of the group's people have read some lessons of the module (in progress), the rest have
+ * not started: the page computes every person's state, as it would for a real cohort.
+ */
+export async function someProgress(db: Kysely<Database>, groupId: string, moduleSlug: string) {
+  await sql`
+    insert into lesson_progress (user_id, module_version_id, lesson_id, completed_at)
+    select m.user_id, l.module_version_id, l.lesson_id, now() - interval '2 days'
+    from (select user_id, row_number() over (order by user_id) as n from group_members where group_id = ${groupId}::uuid) m
+    join modules mo on mo.slug = ${moduleSlug}
+    join module_versions v on v.module_slug = mo.slug and v.version = mo.latest_version
+    join lessons l on l.module_version_id = v.id and l.position <= 3
+    where m.n % 3 = 0
+  `.execute(db);
+}
+
+/** The reminder sweep over `count` due obligations: half due tomorrow, half overdue; two workers at once. */
+export async function sweepBench(databaseUrl: string, count: number) {
+  const make = () => connect({ databaseUrl, poolSize: 2 });
+  const setup = await make();
+  const db = setup.db;
+  const mailer = createMailer(db, createLogger("silent"), { smtpUrl: undefined, from: "bench" });
+  const now = new Date();
+  const today = tokyoDate(now);
+  // Whatever else is due in the bench database is written first, so the measured run holds only these.
+  await sweepReminders(db, mailer, { now, publicUrl: "http://bench.example" });
+  const agency = await db
+    .insertInto("agencies")
+    .values({ name: "Sweep Bench", kind: "police" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const trainer = await db
+    .insertInto("users")
+    .values({
+      email: "sweep-trainer@bench.example",
+      display_name: "Sweep Trainer",
+      profession: "police",
+      agency_id: agency.id,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const groups: string[] = [];
+  for (const [name, due] of [
+    ["Due tomorrow", addDays(today, 1)],
+    ["Overdue", addDays(today, -3)],
+  ] as const) {
+    const group = await db
+      .insertInto("groups")
+      .values({ agency_id: agency.id, name, kind: "unit" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    groups.push(group.id);
+    await bulkPeople(db, { agencyId: agency.id, groupId: group.id, count: count / 2, label: `sweep-${groups.length}` });
+    await db.insertInto("group_trainers").values({ group_id: group.id, user_id: trainer.id }).execute();
+    const a = await db
+      .insertInto("assignments")
+      .values({
+        agency_id: agency.id,
+        module_slug: "victim-not-offender",
+        audience: "group",
+        group_id: group.id,
+        due_on: due,
+        assigned_by: trainer.id,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    // Assigned a month ago: no 'assigned' notice is due any more, only the reminder or the overdue notice.
+    await sql`insert into assignees (assignment_id, user_id, since)
+      select ${a.id}::uuid, user_id, now() - interval '30 days' from group_members where group_id = ${group.id}::uuid`.execute(
+      db,
+    );
+  }
+  await sql`analyze`.execute(db);
+  const before = await tally(db);
+  // Two workers, as two app instances would run them, each on its own connections.
+  const workers = await Promise.all([make(), make()]);
+  const started = performance.now();
+  await Promise.all(
+    workers.map((w) =>
+      sweepReminders(w.db, createMailer(w.db, createLogger("silent"), { smtpUrl: undefined, from: "bench" }), {
+        now,
+        publicUrl: "http://bench.example",
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const after = await tally(db);
+  for (const w of workers) await w.close();
+  await setup.close();
+  // Each obligation once (due_soon or overdue) and one digest for the trainer of the overdue group.
+  const expected = count + 1;
+  const written = after.notifications - before.notifications;
+  const mails = after.mails - before.mails;
+  if (written !== expected || mails !== expected || after.unmailed !== 0)
+    throw new Error(
+      `sweep: expected ${expected} notifications and mails, found ${written} and ${mails} (${after.unmailed} without mail)`,
+    );
+  return { count, written, mails, seconds, perSecond: (written + mails) / seconds };
+}
+
+async function tally(db: Kysely<Database>) {
+  const r = await sql<{ notifications: number; mails: number; unmailed: number }>`select
+    (select count(*)::int from notifications) as notifications, (select count(*)::int from mail_outbox) as mails,
+    (select count(*)::int from notifications where mail_id is null) as unmailed`.execute(db);
+  return r.rows[0]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// National scale.
+
+export interface NationalServer {
+  base: string;
+  child: ChildProcess;
+  cookie(email: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Whether the database holds a generated national data set (made by `npm run db:generate`). */
+export async function nationalPresent(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const r = await c.query<{ n: number }>("select count(*)::int as n from users where email like $1", [
+      `%.${GENERATED_DOMAIN}`,
+    ]);
+    return r.rows[0]!.n >= 10_000;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+export async function startNationalServer(databaseUrl: string): Promise<NationalServer> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      PUBLIC_URL: base,
+      WORKERS: "false",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; ; i++) {
+    if ((await fetch(`${base}/readyz`).catch(() => null))?.ok) break;
+    if (child.exitCode !== null || i > 600) throw new Error("the server on the national data did not start");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    child,
+    async cookie(email) {
+      const res = await fetch(`${base}/sign-in`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ email, password: GENERATED_PASSWORD }),
+      });
+      const cookie = res.headers.getSetCookie()[0]?.split(";")[0];
+      if (!cookie) throw new Error(`could not sign in as ${email}`);
+      return cookie;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.on("exit", r));
+    },
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Mean milliseconds of `n` sequential runs of `fn`. */
+async function timed(n: number, fn: () => Promise<unknown>) {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  return (performance.now() - t) / n;
+}
+
+export interface PageComparison {
+  name: string;
+  pageMs: number;
+  appMs: number;
+  sqlMs: number;
+}
+
+/**
+ * Each reviewer page three ways, interleaved in rounds: the page over HTTP (session, statements,
+ * rendering), the app's own statements for it called in-process, and the best hand-written SQL for
+ * the same rows; all on one connection, one after another, so that each is a latency.
+ */
+export async function comparePages(server: NationalServer, databaseUrl: string, rounds: number, perRound: number) {
+  const handle = await connect({ databaseUrl, poolSize: 1 });
+  const db = handle.db;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const reviewer = await db
+      .selectFrom("users")
+      .select(["id", "agency_id"])
+      .where("email", "=", `reviewer@a01.${GENERATED_DOMAIN}`)
+      .executeTakeFirstOrThrow();
+    const cookie = await server.cookie(`reviewer@a01.${GENERATED_DOMAIN}`);
+    const actor = { id: reviewer.id, agencyId: reviewer.agency_id, roles: ["reviewer", "trainee"] as const };
+    const scope = scopeFor({ ...actor, roles: [...actor.roles] }, "records.view");
+    const auditScope = { kind: "agency" as const, agencyId: reviewer.agency_id };
+    // The person of the agency with the most records: the longest person page.
+    const person = (
+      await client.query<{ user_id: string }>(
+        `select r.user_id from completion_records r join users u on u.id = r.user_id
+         where u.agency_id = $1 group by r.user_id order by count(*) desc, r.user_id limit 1`,
+        [reviewer.agency_id],
+      )
+    ).rows[0]!.user_id;
+    const get = async (p: string) => {
+      const res = await fetch(server.base + p, { headers: { cookie, "accept-language": "en" } });
+      if (res.status !== 200) throw new Error(`${p} answered ${res.status}`);
+      await res.arrayBuffer();
+    };
+    const handSql = {
+      records: () =>
+        client.query(
+          `select r.seq, r.id, r.kind, r.user_id, u.display_name, u.email, a.name as agency_name, mv.module_slug,
+             mv.version, mv.title, r.course_slug, c.title, r.score, r.pretest_score, r.started_at, r.completed_at,
+             r.expires_at, r.certificate_code
+           from completion_records r join users u on u.id = r.user_id join agencies a on a.id = u.agency_id
+           left join module_versions mv on mv.id = r.module_version_id left join courses c on c.slug = r.course_slug
+           where u.agency_id = $1 order by r.seq desc limit 51`,
+          [reviewer.agency_id],
+        ),
+      person: async () => {
+        await client.query(
+          `select u.id, u.display_name, u.email, u.profession, u.agency_id, u.disabled_at, a.name,
+             (select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
+              from group_members m join groups g on g.id = m.group_id where m.user_id = u.id)
+           from users u join agencies a on a.id = u.agency_id where u.id = $1`,
+          [person],
+        );
+        // The chain neighbours by the primary key, as the page needs them.
+        await client.query(
+          `select r.*, mv.module_slug, mv.version, mv.title, c.title,
+             (select p.hash from completion_records p where p.seq < r.seq order by p.seq desc limit 1) as before_hash,
+             (select n.prev_hash from completion_records n where n.seq > r.seq order by n.seq limit 1) as next_link
+           from completion_records r left join module_versions mv on mv.id = r.module_version_id
+           left join courses c on c.slug = r.course_slug where r.user_id = $1 order by r.seq desc`,
+          [person],
+        );
+      },
+      audit: () =>
+        client.query(
+          `select e.id, e.at, e.action, e.subject_type, e.subject_id, e.details, e.actor_id, actor.display_name,
+             actor.email, subject.display_name, ag.name
+           from audit_events e left join users actor on actor.id = e.actor_id
+           left join users subject on e.subject_type = 'user' and subject.id::text = e.subject_id
+           left join agencies ag on ag.id = e.agency_id
+           where e.agency_id = $1 order by e.at desc, e.id desc limit 51`,
+          [reviewer.agency_id],
+        ),
+    };
+    const targets = [
+      {
+        name: "records list (reviewer, page 1)",
+        page: () => get("/agency/records"),
+        app: () => recordsPage(db, scope, {}),
+        sql: handSql.records,
+      },
+      {
+        name: "a person's records",
+        page: () => get(`/agency/people/${person}`),
+        app: async () => {
+          const p = await personForReview(db, person);
+          await openPersonRecords(db, { actorId: reviewer.id, userId: person, agencyId: p!.agency_id });
+        },
+        sql: handSql.person,
+      },
+      {
+        name: "audit log (reviewer, page 1)",
+        page: () => get("/agency/audit"),
+        app: () => auditPage(db, auditScope, {}),
+        sql: handSql.audit,
+      },
+    ];
+    // Warm up: plans, caches, the server's JIT.
+    for (const t of targets) for (let i = 0; i < 5; i++) await Promise.all([t.page(), t.app(), t.sql()]);
+    const results: PageComparison[] = [];
+    for (const t of targets) {
+      const page: number[] = [];
+      const app: number[] = [];
+      const hand: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        page.push(await timed(perRound, t.page));
+        app.push(await timed(perRound, t.app));
+        hand.push(await timed(perRound, t.sql));
+      }
+      results.push({ name: t.name, pageMs: median(page), appMs: median(app), sqlMs: median(hand) });
+    }
+    return results;
+  } finally {
+    await client.end();
+    await handle.close();
+  }
+}
+
+/** Resident memory of a process in bytes (VmRSS). */
+function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Downloads an export, counting its lines, while sampling the server's memory. */
+export async function measureExport(server: NationalServer, cookie: string, query: string) {
+  const pid = server.child.pid!;
+  global.gc?.();
+  const idle = rss(pid);
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 50);
+  const started = performance.now();
+  const res = await fetch(`${server.base}/agency/audit/export${query}`, {
+    headers: { cookie, "accept-language": "en" },
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}`);
+  let lines = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, rss(pid));
+  const rows = lines - 1; // the header
+  return { rows, seconds, rowsPerSecond: rows / seconds, growthMb: (peak - idle) / 2 ** 20, idleMb: idle / 2 ** 20 };
+}
+
+/** A date filter (Japan days) that selects about `rows` of the newest audit events, and how many it selects. */
+export async function auditRangeFor(databaseUrl: string, rows: number) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const r = await c.query<{ day: string; total: number }>(
+      `select day::text, total::int from (
+         select day, sum(n) over (order by day desc) as total from (
+           select (at at time zone 'Asia/Tokyo')::date as day, count(*) as n from audit_events group by 1) d) s
+       where total >= $1 order by day desc limit 1`,
+      [rows],
+    );
+    const all = await c.query<{ n: number }>("select count(*)::int as n from audit_events");
+    return { from: r.rows[0]?.day, expected: r.rows[0]?.total ?? all.rows[0]!.n, all: all.rows[0]!.n };
+  } finally {
+    await c.end();
+  }
+}
