@@ -7,6 +7,7 @@ import * as m0004 from "./0004_lesson_reads";
 import * as m0005 from "./0005_group_trainers";
 import * as m0006 from "./0006_more_professions";
 import * as m0007 from "./0007_assignments";
+import * as m0015 from "./0015_people_by_name";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "0005_group_trainers": m0005,
   "0006_more_professions": m0006,
   "0007_assignments": m0007,
+  "0015_people_by_name": m0015,
 };
