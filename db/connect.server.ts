@@ -75,7 +75,13 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     pool.on("error", () => {});
     // Same for a client that is checked out when its connection drops: its query fails (and is
     // reported there); the event must not also become an uncaught exception.
-    pool.on("connect", (client) => client.on("error", () => {}));
+    pool.on("connect", (client) => {
+      client.on("error", () => {});
+      // No JIT compilation: the pages' statements are short and run once per request, and
+      // compiling a statement as large as the training matrix's took twice as long as running it
+      // (docs/decisions/019-training-matrix.md). Queued before the client's first query.
+      client.query("set jit = off").catch(() => {});
+    });
     return handle(
       (log) => new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }), log }),
       "postgres",

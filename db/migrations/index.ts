@@ -9,6 +9,7 @@ import * as m0006 from "./0006_more_professions";
 import * as m0007 from "./0007_assignments";
 import * as m0011 from "./0011_invitation_endings";
 import * as m0012 from "./0012_chain_anchors";
+import * as m0015 from "./0015_people_by_name";
 import * as m0016 from "./0016_review_indexes";
 
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   "0007_assignments": m0007,
   "0011_invitation_endings": m0011,
   "0012_chain_anchors": m0012,
+  "0015_people_by_name": m0015,
   "0016_review_indexes": m0016,
 };

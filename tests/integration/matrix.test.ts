@@ -3,7 +3,7 @@
 // editing records); the counts per column and per status; keyset pages that cover every person
 // once; one statement per page whatever it holds; and the CSV export a batch per statement.
 import { parse } from "csv-parse/sync";
-import type { Kysely, KyselyPlugin } from "kysely";
+import { sql, type Kysely, type KyselyPlugin } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assign } from "../../app/server/assignments/assign.server";
 import type { Actor } from "../../app/server/auth/policy.server";
@@ -322,6 +322,13 @@ describe(`the training matrix (${engine})`, () => {
       expect(c.count(), JSON.stringify(filter)).toBe(1);
     }
   });
+
+  it.skipIf(engine !== "postgres")(
+    "on the server, compiles no statement with JIT (it cost more than the page)",
+    async () => {
+      for (let i = 0; i < 3; i++) expect((await sql<{ jit: string }>`show jit`.execute(db)).rows[0]!.jit).toBe("off");
+    },
+  );
 
   it("exports the filtered matrix as CSV a batch per statement: BOM, headers in the reader's language, formulas neutralised, audited", async () => {
     const c = counted(db);

@@ -76,8 +76,9 @@ export function matrixRows(db: Kysely<Database>, scope: Scope, f: MatrixFilter, 
       from (
         select ${columnKey} as col, ${standing(today, now, f.window ?? DEFAULT_WINDOW_DAYS)} as standing,
           s.due_on, s.expires_at
-        from (${assigneeStates(db, today)}) s
-        where s.user_id = u.id
+        -- "offset 0" keeps this one person's states a subquery of their own, so that each state
+        -- (with its look-ups of attempts and lessons) is worked out once, not once per mention.
+        from (select * from (${assigneeStates(db, today)}) s0 where s0.user_id = u.id offset 0) s
       ) o
       where ${f.course ? sql`o.col = ${f.course}` : sql`true`}
       order by o.col, array_position(${WORST_FIRST}::text[], o.standing::text), o.due_on nulls last
