@@ -17,7 +17,6 @@ export interface AgencyChainReport {
   firstMismatch?: { id: string | null; seq: number; reason: MismatchReason };
 }
 
-
 /** Completion records with the hash of the record before each and the link of the record after it. */
 export function recordsWithNeighbours(db: Kysely<Database>) {
   return db
