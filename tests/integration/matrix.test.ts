@@ -323,12 +323,10 @@ describe(`the training matrix (${engine})`, () => {
     }
   });
 
-  it.skipIf(engine !== "postgres")(
-    "on the server, compiles no statement with JIT (it cost more than the page)",
-    async () => {
+  if (engine === "postgres")
+    it("on the server, compiles no statement with JIT (it cost more than the page)", async () => {
       for (let i = 0; i < 3; i++) expect((await sql<{ jit: string }>`show jit`.execute(db)).rows[0]!.jit).toBe("off");
-    },
-  );
+    });
 
   it("exports the filtered matrix as CSV a batch per statement: BOM, headers in the reader's language, formulas neutralised, audited", async () => {
     const c = counted(db);
@@ -352,7 +350,8 @@ describe(`the training matrix (${engine})`, () => {
       chunks.push(decoder.decode(value));
     }
     // The start's audit, the columns, four batches (20, 20, 20, 4), the end's audit.
-    expect(c.count()).toBe(1 + 1 + 4 + 1);
+    // An audit event is three statements (its chain lock, the head, the insert: ADR 014).
+    expect(c.count()).toBe(3 + 1 + 4 + 3);
     const text = chunks.join("");
     expect(text.startsWith("\uFEFF氏名,メールアドレス,機関,")).toBe(true);
     const [header, ...rows] = parse(text, { bom: true }) as string[][];
