@@ -99,7 +99,15 @@ describe(`job queue (${engine})`, () => {
       const worker = (env: Record<string, string>) => {
         const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "tests/support/job-worker.ts")], {
           cwd: root,
-          env: { ...process.env, DATABASE_URL: url!, MAIL_LOG: mailLog, SWEEP_NOW: now.toISOString(), ...env },
+          // TMPDIR: tsx keeps its compile cache there; the run's folder is removed with the run.
+          env: {
+            ...process.env,
+            TMPDIR: runDir(),
+            DATABASE_URL: url!,
+            MAIL_LOG: mailLog,
+            SWEEP_NOW: now.toISOString(),
+            ...env,
+          },
           stdio: ["ignore", "pipe", "inherit"],
         });
         children.push(child);
