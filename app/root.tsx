@@ -18,6 +18,7 @@ import { translate, type Locale } from "./i18n";
 import { can } from "./server/auth/policy.server";
 import { scopeFor } from "./server/auth/scope.server";
 import { resolveLocale } from "./server/http/locale.server";
+import { unreadCount } from "./server/notifications/inbox.server";
 import stylesheet from "./styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -34,6 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     locale,
     user: user ? { displayName: user.displayName, roles: user.roles, agencyId: user.agencyId } : null,
+    unread: user ? await unreadCount(context.app.db, user.id) : 0,
     nav: {
       admin: actor ? can(actor, "agency.manage") : false,
       people: actor ? scopeFor(actor, "progress.view").kind !== "none" : false,
@@ -67,7 +69,7 @@ function Document({ locale, title, children }: { locale: Locale; title?: string;
 
 function Header({ data }: { data: RootData | undefined }) {
   const locale = data?.locale ?? "ja";
-  const t = (key: string) => translate(locale, key);
+  const t = (key: string, params?: Record<string, string | number>) => translate(locale, key, params);
   const location = useLocation();
   const here = location.pathname + location.search;
   return (
@@ -99,6 +101,10 @@ function Header({ data }: { data: RootData | undefined }) {
                 {t("nav.admin")}
               </NavLink>
             ) : null}
+            <NavLink to="/notifications">
+              {t("nav.notifications")}
+              {data.unread > 0 ? <span className="badge">{t("nav.unread", { n: data.unread })}</span> : null}
+            </NavLink>
             <NavLink to="/account">{t("nav.account")}</NavLink>
           </nav>
         ) : (

@@ -1,14 +1,13 @@
 // A trainee completes a whole module in Chromium: enrol, pre-test, lessons (with a content
 // note), final quiz, result, certificate verification. Once without JavaScript, once with it.
-import { sql } from "kysely";
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadQuestions } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
 import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
+import { answerQuiz as answerQuizOn, letTimePass as letTimePassFor } from "../support/quiz-browser";
 
 let server: TestServer;
 let browser: Browser;
@@ -21,41 +20,9 @@ beforeAll(async () => {
   moduleVersionId = (await syncSample(server.database.db)).id;
 });
 
-/** Moves the trainee's readings in progress an hour back: their minimum reading time has passed. */
-async function letTimePass(userId: string) {
-  await sql`update lesson_reads set served_at = served_at - interval '1 hour' where user_id = ${userId} and confirmed_at is null`.execute(
-    server.database.db,
-  );
-}
-
-/** Answers the open attempt page by page; `right` picks the correct options, read from the server's store. */
-async function answerQuiz(page: Page, right: boolean, js: boolean) {
-  const questions = await loadQuestions(server.database.db, moduleVersionId);
-  for (let guard = 0; guard < 40; guard++) {
-    const form = page.locator("form.question");
-    if ((await form.count()) === 0) return;
-    const id = await form.locator('input[name="questionId"]').inputValue();
-    const part = await form.locator('input[name="part"]').inputValue();
-    const q = questions.get(id)!;
-    const options = part === "followUp" ? q.followUp!.options : q.options;
-    const wanted = options.filter((o) => Boolean(o.correct) === right).map((o) => o.id);
-    const picks = q.kind === "multiple" && part === "choice" && right ? wanted : wanted.slice(0, 1);
-    for (const value of picks) await form.locator(`input[name="choice"][value="${value}"]`).check();
-    await form.locator('button[type="submit"]').click();
-    // With JavaScript the page changes in place: wait until it shows another step.
-    if (js) {
-      await page.waitForFunction(
-        ([before, beforePart]) => {
-          const q = document.querySelector<HTMLInputElement>('form.question input[name="questionId"]');
-          const p = document.querySelector<HTMLInputElement>('form.question input[name="part"]');
-          return !q || q.value !== before || p?.value !== beforePart;
-        },
-        [id, part],
-      );
-    } else await page.waitForLoadState();
-  }
-  throw new Error("the quiz did not end");
-}
+const letTimePass = (userId: string) => letTimePassFor(server.database.db, userId);
+const answerQuiz = (page: Page, right: boolean, js: boolean) =>
+  answerQuizOn(page, server.database.db, moduleVersionId, right, js);
 
 async function completeModule(js: boolean) {
   const step = (s: string) => process.env.DEBUG_BROWSER && console.log(`[${js ? "js" : "nojs"}] ${s}`);

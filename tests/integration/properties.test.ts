@@ -335,6 +335,16 @@ describe(`every route, whatever arrives (${engine})`, () => {
     );
   });
 
+  it("the notifications page: marking read", async () => {
+    const fields = fc.record({
+      intent: field("read", "read-all", "delete"),
+      id: field("00000000-0000-4000-8000-000000000000", "1 or 1=1"),
+    });
+    await property(bodyOf(fields), (body) =>
+      check(`notifications ${body.label}`, () => post(clients.trainee, "/notifications", body)),
+    );
+  });
+
   it("the people search, for an admin and for a trainer", async () => {
     const query = fc.array(
       fc.tuple(

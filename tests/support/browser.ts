@@ -27,15 +27,20 @@ export async function launchBrowser(): Promise<Browser> {
   return browser;
 }
 
+/** Profiles made with JavaScript turned off, and what they were made with. */
+const withoutScripts = new WeakMap<BrowserContext, { browser: Browser; locale: string }>();
+
 export async function newContext(
   browser: Browser,
   options: { javaScript?: boolean; locale?: string } = {},
 ): Promise<BrowserContext> {
+  const locale = options.locale ?? "en-GB";
   const context = await browser.newContext({
     javaScriptEnabled: options.javaScript ?? true,
-    locale: options.locale ?? "en-GB",
+    locale,
     viewport: { width: 1200, height: 900 },
   });
+  if (options.javaScript === false) withoutScripts.set(context, { browser, locale });
   // Every document this profile loads is checked for HTML validity, whether or not the test runs
   // axe on it: what expectNoAxeViolations has not reported yet fails the file when it ends.
   const watch = watchHtml(context);
@@ -58,9 +63,22 @@ export async function screenshot(page: Page, name: string) {
 export async function expectNoAxeViolations(page: Page) {
   const html = (await htmlWatchOf(page.context())?.take()) ?? [];
   expect(html, `HTML validity problems up to ${page.url()}`).toEqual([]);
-  const results = await new AxeBuilder({ page })
+  // axe runs as a script in the page: on a page loaded without JavaScript it would wait forever.
+  // It then reads the same address, signed in as the same person, in a twin profile with scripts.
+  const noScripts = withoutScripts.get(page.context());
+  const twin = noScripts
+    ? await noScripts.browser.newContext({
+        storageState: await page.context().storageState(),
+        locale: noScripts.locale,
+        viewport: { width: 1200, height: 900 },
+      })
+    : null;
+  const target = twin ? await twin.newPage() : page;
+  if (twin) await target.goto(page.url());
+  const results = await new AxeBuilder({ page: target })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"])
-    .analyze();
+    .analyze()
+    .finally(() => twin?.close());
   const summary = results.violations.map(
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
   );
