@@ -620,7 +620,7 @@ export const en = {
     notFound: { title: "Page not found", body: "The address may be mistyped, or the page may have moved." },
     tooLarge: {
       title: "Too much was sent",
-      body: "What was sent is larger than any form on this site accepts. Go back, shorten what you entered and try again.",
+      body: "What was sent is larger than this site accepts: its forms are short, and an uploaded file may be at most 1 MB. Go back, send less (split a long file) and try again.",
     },
     methodNotAllowed: {
       title: "This kind of request is not accepted",

@@ -16,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
   if (!mayImport(actor)) forbidden();
   const groups = await importGroups(context.app.db, actor);
-  return { groups: groups.map((g) => g.name) };
+  return { groups: groups.map((g) => g.name), maxRows: IMPORT_MAX_ROWS, maxMegabytes: IMPORT_MAX_BYTES / 1024 / 1024 };
 }
 
 const tooLarge = () => data({ messageKey: "errors.import.file.tooLarge" }, { status: 413 });
@@ -71,7 +71,7 @@ export default function BulkInvite() {
             aria-describedby="file-hint"
           />
           <p className="hint" id="file-hint">
-            {t("bulkInvite.fileHint", { rows: IMPORT_MAX_ROWS, size: `${IMPORT_MAX_BYTES / 1024 / 1024} MB` })}
+            {t("bulkInvite.fileHint", { rows: d.maxRows, size: `${d.maxMegabytes} MB` })}
           </p>
         </div>
         <SubmitButton>{t("bulkInvite.upload")}</SubmitButton>
