@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { htmlProblems } from "../support/html-validity";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 
 let server: TestServer;
@@ -77,6 +78,7 @@ describe(`bulk invitation pages (${engine})`, () => {
     expect(html).toMatch(/enctype="multipart\/form-data"/i);
     expect(html).toContain("Juvenile Division");
     expect(html).not.toContain("Family Division");
+    expect(await htmlProblems(html)).toEqual([]);
 
     const sample = await trainer.get("/training/invite/sample.csv");
     expect(sample.status).toBe(200);
@@ -101,6 +103,7 @@ describe(`bulk invitation pages (${engine})`, () => {
     expect(preview).toContain('<th scope="col">Outcome</th>');
     expect(preview.match(/Will be invited/g)).toHaveLength(2);
     expect(preview).toContain("Invite 2 people");
+    expect(await htmlProblems(preview)).toEqual([]);
     const before = await count("invitations");
 
     const confirmed = await trainer.post(previewPath, {});
@@ -159,6 +162,7 @@ describe(`bulk invitation pages (${engine})`, () => {
     const preview = await (await court.get(path)).text();
     expect(preview).toContain("Your agency has no group of that name.");
     expect(preview).not.toContain("Invite 1 person");
+    expect(await htmlProblems(preview)).toEqual([]);
     const before = await count("invitations");
     const refused = await court.post(path, {});
     expect(refused.status).toBe(409);
