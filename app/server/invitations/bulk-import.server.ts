@@ -90,18 +90,12 @@ export async function uploadImport(db: Kysely<Database>, actor: Actor, bytes: Ui
   if (!parsed.ok) return { ok: false, problem: parsed.problem, ...(parsed.detail ? { detail: parsed.detail } : {}) };
   const now = new Date();
   return db.transaction().execute(async (trx) => {
-    // Uploads never confirmed hold names and addresses: gone once expired.
+    // Uploads never confirmed hold names and addresses: gone once expired (no invitation names an
+    // unconfirmed import, since invitations are made by the confirmation).
     await trx
       .deleteFrom("invitation_imports")
       .where("status", "=", "previewed")
       .where("expires_at", "<", now)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb.selectFrom("invitations as i").select("i.id").whereRef("i.import_id", "=", "invitation_imports.id"),
-          ),
-        ),
-      )
       .execute();
     const row = await trx
       .insertInto("invitation_imports")
