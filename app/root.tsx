@@ -161,11 +161,13 @@ export function ErrorBoundary() {
         ? "notFound"
         : status === 405
           ? "methodNotAllowed"
-          : status === 503
-            ? "unavailable"
-            : status < 500
-              ? "badRequest"
-              : "server";
+          : status === 413
+            ? "tooLarge"
+            : status === 503
+              ? "unavailable"
+              : status < 500
+                ? "badRequest"
+                : "server";
   // When the root loader itself failed we do not know the reader's language: say it in both.
   const locales: Locale[] = data ? [data.locale] : ["ja", "en"];
   return (

@@ -116,6 +116,32 @@ export interface InvitationsTable {
   ended_at: Timestamp | null;
   end_reason: InvitationEndReason | null;
   ended_by: string | null;
+  /** The group the invitee joins on accepting (a bulk invitation names one). */
+  group_id: string | null;
+  /** The name the inviter gave, offered on the sign-up form. */
+  display_name: string | null;
+  /** The CSV import the invitation came from. */
+  import_id: string | null;
+}
+
+export const IMPORT_ENCODINGS = ["utf-8", "utf-8-bom", "shift_jis"] as const;
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
+
+/** A CSV file of invitations between its preview and its confirmation (db/migrations/0018). */
+export interface InvitationImportsTable {
+  id: Generated<string>;
+  agency_id: string;
+  created_by: string;
+  /** SHA-256 of the decoded text. */
+  content_hash: string;
+  encoding: ImportEncoding;
+  /** The decoded file while previewed; dropped when confirmed. */
+  content: string | null;
+  status: Generated<"previewed" | "confirmed">;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  confirmed_at: Timestamp | null;
+  counts: Json<Record<string, number>> | null;
 }
 
 export const INVITATION_END_REASONS = ["superseded", "account_made", "revoked"] as const;
@@ -186,6 +212,7 @@ export interface Database {
   password_credentials: PasswordCredentialsTable;
   sessions: SessionsTable;
   invitations: InvitationsTable;
+  invitation_imports: InvitationImportsTable;
   password_resets: PasswordResetsTable;
   setup_tokens: SetupTokensTable;
   throttles: ThrottlesTable;

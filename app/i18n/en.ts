@@ -622,7 +622,7 @@ export const en = {
     notFound: { title: "Page not found", body: "The address may be mistyped, or the page may have moved." },
     tooLarge: {
       title: "Too much was sent",
-      body: "What was sent is larger than any form on this site accepts. Go back, shorten what you entered and try again.",
+      body: "What was sent is larger than this site accepts: its forms are short, and an uploaded file may be at most 1 MB. Go back, send less (split a long file) and try again.",
     },
     methodNotAllowed: {
       title: "This kind of request is not accepted",
@@ -638,6 +638,33 @@ export const en = {
     },
   },
   errors: {
+    import: {
+      file: {
+        missing: "Choose a CSV file to upload.",
+        tooLarge: "The file is larger than 1 MB. Split it into smaller files.",
+        undecodable:
+          'The file could not be read as text in UTF-8 or Shift_JIS. Save it from Excel as "CSV UTF-8" or "CSV" and try again.',
+        empty: "The file holds no rows under its header.",
+        malformed: "The file is not valid CSV (near line {{detail}}): check its quotation marks.",
+        columns:
+          "The header row lacks these columns: {{detail}}. The columns are name, email, profession and group (or 氏名, メールアドレス, 職種, グループ).",
+        tooManyRows: "The file has more than 2,000 rows. Split it into smaller files.",
+      },
+      row: {
+        nameMissing: "No name.",
+        nameInvalid: "The name is longer than 100 characters or holds control characters.",
+        emailMissing: "No e-mail address.",
+        emailInvalid: "Not an e-mail address.",
+        duplicate: "The same address is on an earlier row of the file.",
+        professionMissing: "No profession.",
+        professionUnknown: "Unknown profession: use a code or a name from the list.",
+        groupMissing: "No group.",
+        groupUnknown: "Your agency has no group of that name.",
+        groupNotYours: "You do not train this group: you may invite people only into your own groups.",
+        accountNotInGroup: "This person already has an account in your agency (not in this group).",
+        accountElsewhere: "This address already has an account in another agency.",
+      },
+    },
     assign: {
       what: "Choose a course or a module from the list.",
       dueOn: "Give a real date, as YYYY-MM-DD.",
@@ -736,7 +763,75 @@ export const en = {
       revoked: "This invitation has been withdrawn.",
     },
   },
+  bulkInvite: {
+    title: "Invite people from a CSV file",
+    lead: "Upload a file with one person a row: name, e-mail, profession and group. You will see what would happen to each row before anything is sent; then every row is invited, or none.",
+    back: "Back to training",
+    file: "CSV file",
+    fileHint:
+      "At most {rows, plural, one {# row} other {# rows}} and {size}. UTF-8 (with or without a BOM) or Shift_JIS, as Excel saves it.",
+    upload: "Upload and preview",
+    formatTitle: "What the file holds",
+    format:
+      "A header row, then one person a row. The headers may be in English or Japanese; other columns are ignored.",
+    columnsCaption: "Columns of the file",
+    column: "Column",
+    header: "Header (English / Japanese)",
+    contents: "Contents",
+    columns: { name: "Name", email: "E-mail", profession: "Profession", group: "Group" },
+    headers: {
+      name: "name / 氏名",
+      email: "email / メールアドレス",
+      profession: "profession / 職種",
+      group: "group / グループ",
+    },
+    explain: {
+      name: "The person's name, offered to them when they accept.",
+      email: "The address the invitation is sent to.",
+      profession: "The code or the name of a profession, in English or Japanese (listed below).",
+      group:
+        "The name of a group of your agency that you may invite people into (listed below); the person joins it on accepting.",
+    },
+    sample: "Download a sample file (CSV, UTF-8)",
+    professionsTitle: "Professions",
+    groupsTitle: "Groups you may invite people into",
+    previewTitle: "Invitations from a CSV file: preview",
+    uploadAnother: "Upload another file",
+    encoding: "Encoding detected",
+    encodings: { "utf-8": "UTF-8", "utf-8-bom": "UTF-8 with BOM", shift_jis: "Shift_JIS (CP932)" },
+    uploaded: "Uploaded",
+    expires: "Preview valid until",
+    importedBefore: "This same file was imported on {{date}}. Rows already done are unchanged.",
+    count: {
+      invite: "{n, plural, one {# person will be invited} other {# people will be invited}}",
+      invited: "{n, plural, one {# person already invited (unchanged)} other {# people already invited (unchanged)}}",
+      member: "{n, plural, one {# person already a member (unchanged)} other {# people already members (unchanged)}}",
+      error: "{n, plural, one {# row with an error} other {# rows with errors}}",
+    },
+    hasErrors:
+      "{n, plural, one {# row has an error} other {# rows have errors}}: nothing can be imported. Correct the file and upload it again.",
+    refused:
+      "Nothing was imported: {n, plural, one {# row has an error} other {# rows have errors}} now. Correct the file and upload it again.",
+    nothingToDo: "Every row is done already: importing this file would change nothing.",
+    confirm: "{n, plural, one {Invite # person} other {Invite # people}}",
+    caption:
+      "{n, plural, one {# row of the file and what importing does with it} other {# rows of the file and what importing does with each}}",
+    line: "Line",
+    outcome: "Outcome",
+    outcomes: {
+      invite: "Will be invited",
+      invited: "Already invited (open invitation, unchanged)",
+      member: "Already a member of the group (unchanged)",
+    },
+    doneTitle: "The file was imported",
+    doneAgainTitle: "This import was confirmed already: nothing was done again",
+    doneCounts:
+      "Invited: {invite, plural, one {# person} other {# people}}. Already invited: {invited, plural, one {# person} other {# people}}. Already members: {member, plural, one {# person} other {# people}}.",
+    kept: "No mail server is configured: the invitation e-mails are kept in the Outbox, where an administrator can pass their links on.",
+    expired: "This preview has expired and was not imported. Upload the file again.",
+  },
   training: {
+    inviteCsv: "Invite from a CSV file",
     title: "Training",
     lead: "The training you have assigned, and where your people stand.",
     assign: "Assign training",

@@ -54,6 +54,7 @@ export default function AcceptInvitation() {
           name="displayName"
           label={t("fields.displayName")}
           autoComplete="name"
+          defaultValue={view.displayName ?? undefined}
           required
           hint={t("acceptInvite.nameHint")}
           state={state}

@@ -9,6 +9,7 @@ import { ASSIGNEE_STATES } from "../../db/schema";
 import { assignmentsOverview } from "~/server/assignments/views.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { forbidden, requireActor } from "~/server/http/guards.server";
+import { mayImport } from "~/server/invitations/bulk-import.server";
 import { groupsInScope } from "~/server/training/group-trainers.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "training.title");
@@ -23,6 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     groups: groups.map((g) => ({ id: g.id, name: g.name, members: Number(g.members ?? 0) })),
     assignments,
     canAssign: scopeFor(actor, "course.assign").kind !== "none",
+    canInvite: mayImport(actor),
   };
 }
 
@@ -33,11 +35,18 @@ export default function Training() {
     <div>
       <h1>{t("training.title")}</h1>
       <p className="lead">{t("training.lead")}</p>
-      {d.canAssign ? (
-        <p>
-          <Link className="button" to="/training/assign">
-            {t("training.assign")}
-          </Link>
+      {d.canAssign || d.canInvite ? (
+        <p className="inline-actions">
+          {d.canAssign ? (
+            <Link className="button" to="/training/assign">
+              {t("training.assign")}
+            </Link>
+          ) : null}
+          {d.canInvite ? (
+            <Link className="button button-secondary" to="/training/invite">
+              {t("training.inviteCsv")}
+            </Link>
+          ) : null}
         </p>
       ) : null}
       <section aria-labelledby="assignments-heading" className="panel">

@@ -128,6 +128,29 @@ export class TestClient {
     return response;
   }
 
+  /**
+   * A form with a file, as a browser sends `enctype="multipart/form-data"` (fetch writes the
+   * boundary into the content type).
+   */
+  async postFile(
+    pathname: string,
+    file: { field: string; name: string; type?: string; bytes: Uint8Array },
+    fields: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const body = new FormData();
+    for (const [k, v] of Object.entries(fields)) body.append(k, v);
+    body.append(file.field, new Blob([new Uint8Array(file.bytes)], { type: file.type ?? "text/csv" }), file.name);
+    const response = await fetch(this.base + pathname, {
+      method: "POST",
+      redirect: "manual",
+      body,
+      headers: { cookie: this.cookieHeader(), origin: this.base, "accept-language": "en", ...headers },
+    });
+    this.remember(response);
+    return response;
+  }
+
   /** The Cookie header this client sends, for requests made without it. */
   get cookieHeaderValue(): string {
     return this.cookieHeader();

@@ -256,7 +256,15 @@ export async function revokeInvitation(
 export type InvitationStatus = TokenStatus | "superseded" | "revoked";
 
 export type InvitationView =
-  | { status: "valid"; email: string; agencyName: string; role: Role; profession: Profession }
+  | {
+      status: "valid";
+      email: string;
+      agencyName: string;
+      role: Role;
+      profession: Profession;
+      /** The name the inviter gave (a bulk invitation), offered on the form. */
+      displayName: string | null;
+    }
   | { status: Exclude<InvitationStatus, "valid"> };
 
 function invitationStatus(
@@ -279,13 +287,21 @@ export async function inspectInvitation(db: Kysely<Database>, token: string): Pr
       "i.expires_at",
       "i.accepted_at",
       "i.end_reason",
+      "i.display_name",
       "a.name as agency_name",
     ])
     .where("i.token_hash", "=", hashToken(token))
     .executeTakeFirst();
   const status = invitationStatus(row);
   if (status !== "valid" || !row) return { status: status === "valid" ? "unknown" : status };
-  return { status, email: row.email, agencyName: row.agency_name, role: row.role, profession: row.profession };
+  return {
+    status,
+    email: row.email,
+    agencyName: row.agency_name,
+    role: row.role,
+    profession: row.profession,
+    displayName: row.display_name,
+  };
 }
 
 /** Creates the account once; a second use of the link (or a double submit) is refused. */
@@ -330,6 +346,10 @@ export async function acceptInvitation(
     }
     await trx.insertInto("user_roles").values({ user_id: userId, role: inv.role }).execute();
     await setPassword(trx, userId, hash);
+    // A bulk invitation names the group the person joins (its group assignments then reach them).
+    if (inv.group_id) {
+      await trx.insertInto("group_members").values({ group_id: inv.group_id, user_id: userId }).execute();
+    }
     await reconcilePerson(trx, userId);
     await trx
       .updateTable("invitations")
@@ -344,7 +364,7 @@ export async function acceptInvitation(
       action: "user.invitation_accepted",
       subjectType: "user",
       subjectId: userId,
-      details: { invitationId: inv.id, role: inv.role },
+      details: { invitationId: inv.id, role: inv.role, ...(inv.group_id ? { groupId: inv.group_id } : {}) },
     });
     return { userId };
   });

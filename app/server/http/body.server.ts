@@ -10,8 +10,20 @@ export interface BodyLimits {
   maxFields: number;
 }
 
-/** The site's forms are small; a file upload, when one exists, will need a limit of its own. */
+/** The site's forms are small; the one file upload has a limit of its own (UPLOAD_LIMITS). */
 export const FORM_LIMITS: BodyLimits = { maxBytes: 64 * 1024, maxFields: 200 };
+
+/**
+ * The CSV upload of bulk invitations (POST /training/invite): a file of at most 1 MiB
+ * (IMPORT_MAX_BYTES, checked again on the file itself) and the multipart envelope around it.
+ */
+export const UPLOAD_LIMITS: BodyLimits = { maxBytes: 1024 * 1024 + 16 * 1024, maxFields: 4 };
+const UPLOAD_PATHS: ReadonlySet<string> = new Set(["/training/invite"]);
+
+/** The limits of a request's body: larger for the upload route only, the forms' everywhere else. */
+export function bodyLimitsFor(path: string): BodyLimits {
+  return UPLOAD_PATHS.has(path) ? UPLOAD_LIMITS : FORM_LIMITS;
+}
 
 export type BodyResult =
   | { ok: true; body: Buffer }

@@ -16,7 +16,7 @@ import { createAppContext, type AppContext, type RequestContext } from "../conte
 import { createLogger, type Logger } from "../shared/log.server";
 import { isConnectionError } from "../../../db/connect.server";
 import { unavailablePage } from "./unavailable.server";
-import { FORM_LIMITS, closeAfterAnswer, readBody } from "./body.server";
+import { bodyLimitsFor, closeAfterAnswer, readBody } from "./body.server";
 import { localeFromHeaders } from "./locale.server";
 import { plainPage, type PlainPageKind } from "./plain-page.server";
 import { createRemixHandler, type RemixHandler } from "./remix-adapter.server";
@@ -172,7 +172,7 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
     // Every body is read here, whole and capped, before any route parses it (or ignores it).
     let body: Buffer | null = null;
     if (req.method !== "GET" && req.method !== "HEAD") {
-      const read = await readBody(req, FORM_LIMITS);
+      const read = await readBody(req, bodyLimitsFor(req.path));
       if (!read.ok) {
         if (read.reason === "aborted") return void res.destroy();
         log.warn("request body refused", { requestId: context.requestId, reason: read.reason });
