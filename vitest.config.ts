@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 const alias = { "~": new URL("./app", import.meta.url).pathname };
 
+/** Files about what only a Postgres server has (roles): not collected on the embedded engine. */
+const SERVER_ONLY = ["tests/integration/db-roles.test.ts"];
+
 // `npm test`: unit tests (no database, no build) and integration tests. With DATABASE_URL set the
 // integration tests run on that Postgres server (a database per test file, made from the run's
 // migrated template); without it, on embedded PGlite (an in-memory database per test file, loaded
@@ -27,6 +30,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          exclude: process.env.DATABASE_URL ? [] : SERVER_ONLY,
           globalSetup: ["tests/support/global-setup.ts"],
           setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
           pool: "forks",

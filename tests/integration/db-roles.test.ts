@@ -2,7 +2,8 @@
 // nothing (README, "Database roles"): that role cannot switch the append-only triggers off, truncate
 // or alter a table, or change and delete completion records and audit events, which is what an
 // attack through the app's own connection would need. It can still do all the app does. The
-// embedded engine has one role: nothing to test there.
+// embedded engine has one role: nothing to test there (vitest.config.ts collects this file only on
+// a server).
 import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +31,7 @@ const urlAs = (base: string, user: string, database: string) => {
   return url.toString();
 };
 
-describe.skipIf(engine !== "postgres")("the app's database role (postgres)", () => {
+describe(`the app's database role (${engine})`, () => {
   beforeAll(async () => {
     const role = `${runPrefix()}_app_${randomBytes(3).toString("hex")}`;
     await adminQuery(`create role ${role} login`);
