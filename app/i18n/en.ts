@@ -46,7 +46,7 @@ export const en = {
   },
   password: {
     rules:
-      "12 to 128 characters. A phrase of several words is easy to remember and hard to guess. Common passwords are refused.",
+      "12 to 128 characters. A phrase of several words is easy to remember and hard to guess. Common passwords, and passwords containing your name, your e-mail address or the name of this service, are refused.",
   },
   professions: {
     police: "Police",
@@ -664,6 +664,8 @@ export const en = {
       too_long: "The password must have at most 128 characters.",
       common: "This password is too common. Choose another, for example a phrase of several words.",
       contains_email: "The password must not contain your e-mail address.",
+      contains_name: "The password must not contain your name.",
+      contains_product: "The password must not contain the name of this service (Mamoru, 守る).",
       wrongCurrent: "The current password is not correct.",
       throttled: "Too many wrong passwords. For your security, the password cannot be checked for a while.",
     },

@@ -84,8 +84,12 @@ export async function recordSignOut(
 }
 
 /** Checks a new password against the rules; throws a field error the form can show. */
-export function assertAcceptablePassword(password: string, email: string, field = "password"): void {
-  const problem = passwordProblem(password, email);
+export function assertAcceptablePassword(
+  password: string,
+  person: { email: string; displayName: string },
+  field = "password",
+): void {
+  const problem = passwordProblem(password, person);
   if (problem) throw new DomainError("invalid", `errors.password.${problem}`, field);
 }
 
@@ -120,7 +124,7 @@ export async function changePassword(
   const row = await db
     .selectFrom("users as u")
     .innerJoin("password_credentials as p", "p.user_id", "u.id")
-    .select(["u.email", "u.agency_id", "p.hash"])
+    .select(["u.email", "u.display_name", "u.agency_id", "p.hash"])
     .where("u.id", "=", input.userId)
     .executeTakeFirst();
   if (!row) throw new DomainError("not_found", "errors.notFound");
@@ -142,7 +146,7 @@ export async function changePassword(
     throw new DomainError("invalid", "errors.password.wrongCurrent", "currentPassword");
   }
   await clearFailures(db, keys[0]!);
-  assertAcceptablePassword(input.newPassword, row.email, "newPassword");
+  assertAcceptablePassword(input.newPassword, { email: row.email, displayName: row.display_name }, "newPassword");
   const hash = await hashPassword(input.newPassword, hashing);
   await db.transaction().execute(async (trx) => {
     await setPassword(trx, input.userId, hash);
