@@ -161,6 +161,38 @@ export const en = {
     sessionsBody:
       "If you signed in on a shared or lost device, sign out everywhere. You will need to sign in again here too.",
     signOutEverywhere: "Sign out everywhere",
+    sessionsCaption: "Where you are signed in",
+    device: "Device",
+    deviceName: "{{browser}} on {{system}}",
+    signedInAt: "Signed in",
+    lastSeenAt: "Last active",
+    sessionActions: "Actions",
+    thisDevice: "(this device)",
+    endSession: "Sign out {{device}}",
+    endOtherSessions: "Sign out every other device",
+    sessionEnded: "That session has been signed out.",
+    otherSessionsEnded: "Every other session has been signed out.",
+  },
+  devices: {
+    browsers: {
+      edge: "Edge",
+      opera: "Opera",
+      samsung: "Samsung Internet",
+      firefox: "Firefox",
+      chrome: "Chrome",
+      safari: "Safari",
+      other: "A browser",
+    },
+    systems: {
+      windows: "Windows",
+      ios: "iPhone",
+      ipados: "iPad",
+      android: "Android",
+      chromeos: "ChromeOS",
+      macos: "Mac",
+      linux: "Linux",
+      other: "an unknown system",
+    },
   },
   admin: {
     title: "Administration",
@@ -217,6 +249,12 @@ export const en = {
     disableHint: "A disabled account cannot sign in, and every session it has ends at once. Its records are kept.",
     enable: "Enable account",
     enableHint: "The person will be able to sign in again.",
+    sessions: "Sessions",
+    sessionCount:
+      "{n, plural, =0 {Not signed in anywhere.} one {Signed in on # device.} other {Signed in on # devices.}}",
+    endSessions: "Sign this person out everywhere",
+    endSessionsHint:
+      "Ends every session of this person, for a lost or shared device. The account stays open: they can sign in again.",
   },
   invite: {
     title: "Invite someone",
@@ -696,6 +734,9 @@ export const en = {
       concurrent:
         "Another invitation to this address was being sent at the same moment. Check the pending invitations.",
       notOpen: "This invitation has already been accepted, replaced or withdrawn.",
+    },
+    session: {
+      notFound: "That session has already ended.",
     },
     user: {
       lastAdmin: "The platform must keep at least one active administrator.",

@@ -162,6 +162,38 @@ export const ja: typeof en = {
     sessionsBody:
       "共用の端末や紛失した端末でログインした場合は、すべての端末からログアウトしてください。この端末でも再度ログインが必要になります。",
     signOutEverywhere: "すべての端末からログアウト",
+    sessionsCaption: "ログイン中の端末",
+    device: "端末",
+    deviceName: "{{system}} の {{browser}}",
+    signedInAt: "ログイン日時",
+    lastSeenAt: "最終利用",
+    sessionActions: "操作",
+    thisDevice: "（この端末）",
+    endSession: "{{device}} からログアウト",
+    endOtherSessions: "他のすべての端末からログアウト",
+    sessionEnded: "そのセッションからログアウトしました。",
+    otherSessionsEnded: "他のすべてのセッションからログアウトしました。",
+  },
+  devices: {
+    browsers: {
+      edge: "Edge",
+      opera: "Opera",
+      samsung: "Samsung Internet",
+      firefox: "Firefox",
+      chrome: "Chrome",
+      safari: "Safari",
+      other: "ブラウザ",
+    },
+    systems: {
+      windows: "Windows",
+      ios: "iPhone",
+      ipados: "iPad",
+      android: "Android",
+      chromeos: "ChromeOS",
+      macos: "Mac",
+      linux: "Linux",
+      other: "不明なシステム",
+    },
   },
   admin: {
     title: "管理",
@@ -218,6 +250,11 @@ export const ja: typeof en = {
     disableHint: "無効にしたアカウントはログインできず、すべてのセッションが直ちに終了します。記録は保持されます。",
     enable: "アカウントを有効にする",
     enableHint: "再びログインできるようになります。",
+    sessions: "セッション",
+    sessionCount: "{n, plural, =0 {どの端末にもログインしていません。} other {# 台の端末にログインしています。}}",
+    endSessions: "この人をすべての端末からログアウトさせる",
+    endSessionsHint:
+      "端末の紛失や共用の端末のときに、この人のすべてのセッションを終了します。アカウントは有効なままで、再びログインできます。",
   },
   invite: {
     title: "ユーザーの招待",
@@ -697,6 +734,9 @@ export const ja: typeof en = {
       emailTaken: "このメールアドレスのアカウントはすでに存在します。",
       concurrent: "同じアドレスへの別の招待が同時に送られていました。承諾待ちの招待を確認してください。",
       notOpen: "この招待はすでに承諾されたか、置き換えられたか、取り消されています。",
+    },
+    session: {
+      notFound: "そのセッションはすでに終了しています。",
     },
     user: {
       lastAdmin: "有効な管理者が少なくとも1人必要です。",

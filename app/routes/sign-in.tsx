@@ -53,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status },
     );
   }
-  const cookie = await app.sessions.start(result.userId);
+  const cookie = await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") });
   return redirect(safeRedirectPath(form.data.next, app.config.publicUrl), { headers: { "Set-Cookie": cookie } });
 }
 
