@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { Facts } from "~/components/facts";
 import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
@@ -155,6 +155,11 @@ export default function Account() {
           <SubmitButton>{t("account.changePassword")}</SubmitButton>
         </Form>
         <p className="hint">{t("account.passwordChangeEndsSessions")}</p>
+      </section>
+      <section aria-labelledby="two-factor-heading" className="panel">
+        <h2 id="two-factor-heading">{t("twoFactor.title")}</h2>
+        <p>{t(d.mfaEnrolled ? "twoFactor.isOn" : "account.twoFactorOff")}</p>
+        <Link to="/account/two-factor">{t("account.manageTwoFactor")}</Link>
       </section>
       <section aria-labelledby="sessions-heading" className="panel">
         <h2 id="sessions-heading">{t("account.sessions")}</h2>

@@ -5,6 +5,7 @@ import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { signIn } from "~/server/auth/accounts.server";
+import { challengeCookie, mustEnrolSecondFactor, startChallenge } from "~/server/auth/mfa.server";
 import { hasNoControlCharacters } from "~/server/http/fields.server";
 import { invalid, readForm } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
@@ -26,7 +27,11 @@ const SignInForm = z.object({
 export function loader({ context, request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   if (context.user) throw redirect(safeRedirectPath(url.searchParams.get("next"), context.app.config.publicUrl));
-  return { signedOut: url.searchParams.has("signedOut"), reset: url.searchParams.has("reset") };
+  return {
+    signedOut: url.searchParams.has("signedOut"),
+    reset: url.searchParams.has("reset"),
+    expired: url.searchParams.has("expired"),
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -53,15 +58,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status },
     );
   }
+  const next = safeRedirectPath(form.data.next, app.config.publicUrl);
+  if (result.secondFactor) {
+    // The right password opens only the second-factor page, for a few minutes: not a session.
+    const token = await startChallenge(app.db, result.userId);
+    return redirect(`/sign-in/second-factor?next=${encodeURIComponent(next)}`, {
+      headers: { "Set-Cookie": challengeCookie(token, app.config.secureCookies) },
+    });
+  }
   const cookie = await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") });
-  return redirect(safeRedirectPath(form.data.next, app.config.publicUrl), { headers: { "Set-Cookie": cookie } });
+  // A role that must have a second factor, and none set up: setting one up comes before anything else.
+  const target = (await mustEnrolSecondFactor(app.db, result.userId))
+    ? `/account/two-factor?required=1&next=${encodeURIComponent(next)}`
+    : next;
+  return redirect(target, { headers: { "Set-Cookie": cookie } });
 }
 
 export default function SignIn() {
   const t = useT();
   const format = useFormat();
   const state = useActionData<typeof action>();
-  const { signedOut, reset } = useLoaderData<typeof loader>();
+  const { signedOut, reset, expired } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const retryAt = state && "retryAt" in state ? state.retryAt : null;
   return (
@@ -76,6 +93,11 @@ export default function SignIn() {
       {reset ? (
         <p className="alert alert-info" role="status">
           {t("signIn.afterReset")}
+        </p>
+      ) : null}
+      {expired ? (
+        <p className="alert alert-info" role="status">
+          {t("signIn.challengeExpired")}
         </p>
       ) : null}
       <ErrorSummary state={state} />

@@ -65,6 +65,7 @@ beforeAll(async () => {
     ...modules.map((m) => ({ path: `/modules/${m.slug}`, who: "nobody" as const })),
     { path: "/", who: "trainee" },
     { path: "/account", who: "trainee" },
+    { path: "/account/two-factor", who: "trainee" },
     { path: `/learn/${slug}`, who: "trainee" },
     ...lessons.map((l) => ({ path: `/learn/${slug}/lessons/${l.lesson_id}`, who: "trainee" as const })),
     { path: `/attempts/${final}/result`, who: "trainee" },
@@ -76,6 +77,7 @@ beforeAll(async () => {
     { path: "/admin/users/invite", who: "admin" },
     { path: "/admin/outbox", who: "admin" },
     { path: "/admin/records", who: "admin" },
+    { path: "/admin/security", who: "admin" },
   );
 }, 120_000);
 

@@ -28,7 +28,7 @@ describe(`sign-in and throttling (${engine})`, () => {
       password: PASSWORD,
       address: "10.0.0.1",
     });
-    expect(result).toEqual({ ok: true, userId: user.id });
+    expect(result).toEqual({ ok: true, userId: user.id, secondFactor: false });
   });
 
   it("gives the same answer for an unknown e-mail and a wrong password", async () => {

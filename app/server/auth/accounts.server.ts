@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
 import { DomainError } from "../shared/errors.server";
+import { hasSecondFactor } from "./mfa.server";
 import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords.server";
 import {
   ACCOUNT_RULE,
@@ -15,7 +16,10 @@ import {
 } from "./throttle.server";
 
 export type SignInResult =
-  { ok: true; userId: string } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAt: Date };
+  /** secondFactor: the password was right, and a second factor must follow before a session. */
+  | { ok: true; userId: string; secondFactor: boolean }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAt: Date };
 
 // Verified against when the e-mail is unknown, so that both failures take the same time.
 let decoyHash: Promise<string> | undefined;
@@ -56,14 +60,15 @@ export async function signIn(
     return { ok: false, reason: "invalid" };
   }
   await clearFailures(db, keys[0]!);
+  const secondFactor = await hasSecondFactor(db, row.id);
   await audit(db, {
     actorId: row.id,
     agencyId: row.agency_id,
-    action: "auth.signed_in",
+    action: secondFactor ? "auth.password_verified" : "auth.signed_in",
     subjectType: "user",
     subjectId: row.id,
   });
-  return { ok: true, userId: row.id };
+  return { ok: true, userId: row.id, secondFactor };
 }
 
 const looksLikeEmail = (value: string) => value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
