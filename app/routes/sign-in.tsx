@@ -5,6 +5,7 @@ import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { signIn } from "~/server/auth/accounts.server";
+import { deviceCookieAfterSignIn, readKnownDevice } from "~/server/auth/devices.server";
 import { challengeCookie, mustEnrolSecondFactor, startChallenge } from "~/server/auth/mfa.server";
 import { hasNoControlCharacters } from "~/server/http/fields.server";
 import { invalid, readForm } from "~/server/http/guards.server";
@@ -38,10 +39,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request, SignInForm);
   if (!form.ok) return invalid(form.errors, form.values);
   const { app } = context;
+  const cookies = request.headers.get("cookie");
   const result = await signIn(app.db, app.config.argon2, {
     email: form.data.email,
     password: form.data.password,
     address: context.clientAddress,
+    device: readKnownDevice(cookies, app.config.secureCookies),
   });
   if (!result.ok) {
     // One message for an unknown e-mail and a wrong password: the form must not reveal who has an account.
@@ -66,12 +69,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
       headers: { "Set-Cookie": challengeCookie(token, app.config.secureCookies) },
     });
   }
-  const cookie = await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") });
+  const headers = new Headers();
+  headers.append(
+    "Set-Cookie",
+    await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") }),
+  );
+  const device = deviceCookieAfterSignIn(result.userId, cookies, app.config.secureCookies);
+  if (device) headers.append("Set-Cookie", device);
   // A role that must have a second factor, and none set up: setting one up comes before anything else.
   const target = (await mustEnrolSecondFactor(app.db, result.userId))
     ? `/account/two-factor?required=1&next=${encodeURIComponent(next)}`
     : next;
-  return redirect(target, { headers: { "Set-Cookie": cookie } });
+  return redirect(target, { headers });
 }
 
 export default function SignIn() {

@@ -11,6 +11,7 @@ import {
   readChallenge,
   readChallengeCookie,
 } from "~/server/auth/mfa.server";
+import { deviceCookieAfterSignIn } from "~/server/auth/devices.server";
 import { invalid, readForm } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
 
@@ -74,6 +75,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     "Set-Cookie",
     await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") }),
   );
+  const device = deviceCookieAfterSignIn(result.userId, request.headers.get("cookie"), secure);
+  if (device) headers.append("Set-Cookie", device);
   const next = safeRedirectPath(form.data.next, app.config.publicUrl);
   return redirect(result.factor === "recovery_code" ? "/account/two-factor?usedRecoveryCode=1" : next, { headers });
 }

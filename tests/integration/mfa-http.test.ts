@@ -283,3 +283,29 @@ describe(`two-step sign-in required by role (${engine})`, () => {
     expect(await auditActions(user.id)).toContain("user.second_factor_removed");
   });
 });
+
+describe(`progressive lock-out and known devices over HTTP (${engine})`, () => {
+  it("a browser that signed in before gets in with the right password while strangers wait", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const own = await signedIn(user);
+    const line = [...own.cookies.keys()].find((k) => k.includes("mamoru_device"));
+    expect(line).toBeDefined();
+    await own.post("/sign-out", {});
+    const stranger = server.client();
+    for (let i = 0; i < 5; i++) expect((await stranger.signIn(user.email, `guess number ${i}`)).status).toBe(400);
+    expect((await stranger.signIn(user.email, PASSWORD)).status).toBe(429);
+    const back = await own.signIn(user.email, PASSWORD);
+    expect(back.status).toBe(302);
+    expect(await isSignedIn(own)).toBe(true);
+  });
+
+  it("issues the device cookie only after the second step, not after the password alone", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const { secret } = await enrol(await signedIn(user));
+    const c = server.client();
+    await c.post("/sign-in", { email: user.email, password: PASSWORD });
+    expect([...c.cookies.keys()].some((k) => k.includes("mamoru_device"))).toBe(false);
+    await c.post("/sign-in/second-factor", { intent: "code", code: codeAt(secret, 1) });
+    expect([...c.cookies.keys()].some((k) => k.includes("mamoru_device"))).toBe(true);
+  });
+});
