@@ -98,6 +98,20 @@ export const en = {
     cancel: "Cancel and sign in again",
     lost: "If you have lost both your authenticator and your recovery codes, ask an administrator to remove the second step from your account.",
   },
+  passkeys: {
+    title: "Passkeys",
+    body: "A passkey (your phone, your computer's fingerprint or face sign-in, or a security key) can give the second step in place of a code. It needs JavaScript in the browser; the authenticator app works without it.",
+    needsScript: "Adding a passkey needs JavaScript and a browser that supports passkeys.",
+    name: "Name of the passkey",
+    nameHint: 'So you can tell your passkeys apart, for example "Work laptop".',
+    defaultName: "Passkey",
+    add: "Add a passkey",
+    added: "The passkey has been added.",
+    removed: "The passkey has been removed.",
+    added_on: "added {{date}}",
+    remove: "Remove {{name}}",
+    use: "Use a passkey instead",
+  },
   twoFactor: {
     title: "Two-step sign-in",
     lead: "With two-step sign-in, your password alone does not open your account: signing in also needs a code from an app on your phone (an authenticator app such as Google Authenticator, Microsoft Authenticator or 1Password).",
@@ -796,6 +810,12 @@ export const en = {
     },
     session: {
       notFound: "That session has already ended.",
+    },
+    passkey: {
+      failed: "The passkey could not be used. Try again, or use a code from your authenticator app.",
+      expired: "The time for this step ran out. Please start again.",
+      tooMany: "You have the most passkeys an account can hold. Remove one first.",
+      notFound: "That passkey has already been removed.",
     },
     mfa: {
       codeRequired: "Enter the code.",

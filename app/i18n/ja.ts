@@ -99,6 +99,20 @@ export const ja: typeof en = {
     cancel: "取り消して最初からログインする",
     lost: "認証アプリとリカバリーコードの両方をなくした場合は、管理者に2段階認証の解除を依頼してください。",
   },
+  passkeys: {
+    title: "パスキー",
+    body: "パスキー（スマートフォン、パソコンの指紋・顔認証、セキュリティキー）を、コードの代わりに2段階目として使えます。ブラウザで JavaScript が必要です。認証アプリは JavaScript なしで使えます。",
+    needsScript: "パスキーの追加には、JavaScript とパスキーに対応したブラウザが必要です。",
+    name: "パスキーの名前",
+    nameHint: "見分けられるように名前を付けてください（例：「職場のパソコン」）。",
+    defaultName: "パスキー",
+    add: "パスキーを追加する",
+    added: "パスキーを追加しました。",
+    removed: "パスキーを削除しました。",
+    added_on: "{{date}} に追加",
+    remove: "{{name}} を削除",
+    use: "代わりにパスキーを使う",
+  },
   twoFactor: {
     title: "2段階認証",
     lead: "2段階認証を使うと、パスワードだけではアカウントを開けません。ログインには、スマートフォンのアプリ（Google Authenticator、Microsoft Authenticator、1Password などの認証アプリ）のコードも必要になります。",
@@ -796,6 +810,12 @@ export const ja: typeof en = {
     },
     session: {
       notFound: "そのセッションはすでに終了しています。",
+    },
+    passkey: {
+      failed: "パスキーを使用できませんでした。もう一度試すか、認証アプリのコードを使ってください。",
+      expired: "この手順の時間が過ぎました。最初からやり直してください。",
+      tooMany: "1つのアカウントに登録できるパスキーの上限に達しています。先にどれかを削除してください。",
+      notFound: "そのパスキーはすでに削除されています。",
     },
     mfa: {
       codeRequired: "コードを入力してください。",

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
-import { useT } from "~/components/i18n";
+import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import {
   confirmTotpEnrolment,
@@ -13,6 +13,8 @@ import {
   startTotpEnrolment,
   cancelTotpEnrolment,
 } from "~/server/auth/mfa.server";
+import { listPasskeys, removePasskey } from "~/server/auth/passkeys.server";
+import { AddPasskey } from "~/components/passkeys";
 import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
 
@@ -24,6 +26,7 @@ const TwoFactorForm = z.discriminatedUnion(
   "intent",
   [
     z.object({ intent: z.literal("start") }),
+    z.object({ intent: z.literal("removePasskey"), passkey: z.string().min(1).max(1400) }),
     z.object({ intent: z.literal("cancel") }),
     z.object({ intent: z.literal("confirm"), code }),
     z.object({ intent: z.literal("regenerate"), code }),
@@ -46,6 +49,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const pending = status.totp === "pending" ? await pendingTotpEnrolment(db, user) : null;
   const next = new URL(request.url).searchParams.get("next");
   return {
+    passkeys: (await listPasskeys(db, user.id)).map((k) => ({
+      id: k.id,
+      name: k.name,
+      createdAt: k.created_at,
+      lastUsedAt: k.last_used_at,
+    })),
     next: next ? safeRedirectPath(next, context.app.config.publicUrl) : null,
     status,
     required: user.mfaRequired,
@@ -82,6 +91,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         const recoveryCodes = await regenerateRecoveryCodes(app.db, self, input.code, context.clientAddress);
         return data({ ok: true as const, intent: input.intent, recoveryCodes });
       }
+      case "removePasskey":
+        await removePasskey(app.db, self, input.passkey);
+        return redirect("/account/two-factor?saved=passkeyRemoved");
       case "disable":
         await disableTotp(app.db, self, { password: input.password, code: input.code, address: context.clientAddress });
         return redirect("/account/two-factor?saved=disabled");
@@ -104,6 +116,7 @@ function keepParams(request: Request): string {
 
 export default function TwoFactor() {
   const t = useT();
+  const format = useFormat();
   const d = useLoaderData<typeof loader>();
   const state = useActionData<typeof action>();
   const [params] = useSearchParams();
@@ -125,6 +138,11 @@ export default function TwoFactor() {
       {params.get("saved") === "disabled" ? (
         <p className="alert alert-success" role="status">
           {t("twoFactor.disabled")}
+        </p>
+      ) : null}
+      {params.get("saved") === "passkey" || params.get("saved") === "passkeyRemoved" ? (
+        <p className="alert alert-success" role="status">
+          {t(params.get("saved") === "passkey" ? "passkeys.added" : "passkeys.removed")}
         </p>
       ) : null}
       {params.get("usedRecoveryCode") ? (
@@ -260,6 +278,29 @@ export default function TwoFactor() {
           </section>
         </>
       ) : null}
+
+      <section aria-labelledby="passkeys-heading" className="panel">
+        <h2 id="passkeys-heading">{t("passkeys.title")}</h2>
+        <p>{t("passkeys.body")}</p>
+        {failedIntent === "removePasskey" ? <ErrorSummary state={failed} /> : null}
+        {d.passkeys.length > 0 ? (
+          <ul className="link-list">
+            {d.passkeys.map((k) => (
+              <li key={k.id}>
+                {k.name} ({t("passkeys.added_on", { date: format.date(k.createdAt) })})
+                <Form method="post" className="inline-form">
+                  <input type="hidden" name="intent" value="removePasskey" />
+                  <input type="hidden" name="passkey" value={k.id} />
+                  <button type="submit" className="link-button">
+                    {t("passkeys.remove", { name: k.name })}
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <AddPasskey />
+      </section>
     </div>
   );
 }

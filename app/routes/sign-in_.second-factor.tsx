@@ -10,7 +10,9 @@ import {
   endChallenge,
   readChallenge,
   readChallengeCookie,
+  secondFactorStatus,
 } from "~/server/auth/mfa.server";
+import { UsePasskey } from "~/components/passkeys";
 import { deviceCookieAfterSignIn } from "~/server/auth/devices.server";
 import { invalid, readForm } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
@@ -36,8 +38,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (context.user) throw redirect(safeRedirectPath(url.searchParams.get("next"), app.config.publicUrl));
   const token = readChallengeCookie(request.headers.get("cookie"), app.config.secureCookies);
   // Without a live challenge (none, expired, used) there is nothing to answer: back to the password.
-  if (!(await readChallenge(app.db, token))) throw redirect("/sign-in?expired=1");
-  return { ok: true };
+  const pending = await readChallenge(app.db, token);
+  if (!pending) throw redirect("/sign-in?expired=1");
+  return { passkeys: (await secondFactorStatus(app.db, pending.user_id)).passkeys > 0 };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -84,7 +87,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function SecondFactor() {
   const t = useT();
   const format = useFormat();
-  useLoaderData<typeof loader>();
+  const { passkeys } = useLoaderData<typeof loader>();
   const state = useActionData<typeof action>();
   const [params] = useSearchParams();
   const retryAt = state && "retryAt" in state ? state.retryAt : null;
@@ -107,6 +110,7 @@ export default function SecondFactor() {
         />
         <SubmitButton>{t("secondFactor.submit")}</SubmitButton>
       </Form>
+      {passkeys ? <UsePasskey next={params.get("next") ?? "/"} /> : null}
       <Form method="post">
         <input type="hidden" name="intent" value="cancel" />
         <button type="submit" className="link-button">

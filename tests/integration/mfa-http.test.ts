@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
+import { SoftAuthenticator } from "../support/webauthn";
 
 let server: TestServer;
 let agencyId: string;
@@ -307,5 +308,82 @@ describe(`progressive lock-out and known devices over HTTP (${engine})`, () => {
     expect([...c.cookies.keys()].some((k) => k.includes("mamoru_device"))).toBe(false);
     await c.post("/sign-in/second-factor", { intent: "code", code: codeAt(secret, 1) });
     expect([...c.cookies.keys()].some((k) => k.includes("mamoru_device"))).toBe(true);
+  });
+});
+
+describe(`passkeys as the second step (${engine})`, () => {
+  async function addPasskey(c: TestClient, name = "Work laptop"): Promise<SoftAuthenticator> {
+    const authenticator = new SoftAuthenticator(server.url);
+    const options = await c.post("/account/passkeys", { intent: "options" }, { accept: "application/json" });
+    expect(options.status).toBe(200);
+    const { token, options: creation } = (await options.json()) as { token: string; options: { challenge: string } };
+    const done = await c.post("/account/passkeys", {
+      intent: "register",
+      token,
+      name,
+      response: JSON.stringify(authenticator.register(creation)),
+    });
+    expect(done.status).toBe(200);
+    return authenticator;
+  }
+
+  async function passkeyStep(c: TestClient, authenticator: SoftAuthenticator, overrides = {}) {
+    const options = await c.post("/sign-in/passkey", { intent: "options" });
+    if (options.status !== 200) return options;
+    const request = (await options.json()) as { challenge: string };
+    return c.post("/sign-in/passkey", {
+      intent: "verify",
+      next: "/account",
+      response: JSON.stringify(authenticator.authenticate(request, overrides)),
+    });
+  }
+
+  it("are added from the account page and then asked for after the password", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const own = await signedIn(user);
+    const authenticator = await addPasskey(own);
+    expect(await text(await own.get("/account/two-factor"))).toContain("Work laptop");
+    const c = await passwordStep(user);
+    const res = await passkeyStep(c, authenticator);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, next: "/account" });
+    expect(await isSignedIn(c)).toBe(true);
+    expect(await auditActions(user.id)).toEqual(
+      expect.arrayContaining(["mfa.passkey_added", "auth.password_verified", "auth.signed_in"]),
+    );
+  });
+
+  it("refuse an answer for another origin, a counter that went backwards, or one without the password first", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const authenticator = await addPasskey(await signedIn(user));
+    const c = await passwordStep(user);
+    expect((await passkeyStep(c, authenticator, { origin: "https://evil.example" })).status).toBe(400);
+    expect(await isSignedIn(c)).toBe(false);
+    expect((await passkeyStep(c, authenticator)).status).toBe(200);
+    // A copy of the key whose counter went backwards.
+    const again = await passwordStep(user);
+    expect((await passkeyStep(again, authenticator, { counter: 1 })).status).toBe(400);
+    expect(await isSignedIn(again)).toBe(false);
+    // Without the password step there is no challenge to answer.
+    const nobody = server.client();
+    expect((await passkeyStep(nobody, authenticator)).status).toBe(400);
+    expect(await isSignedIn(nobody)).toBe(false);
+  });
+
+  it("of one person cannot answer for another, and are removed only by their owner", async () => {
+    const alice = await makeUser(server.database.db, { agencyId });
+    const bob = await makeUser(server.database.db, { agencyId });
+    const aliceKey = await addPasskey(await signedIn(alice));
+    const bobClient = await signedIn(bob);
+    await addPasskey(bobClient, "Bob's phone");
+    const c = await passwordStep(bob);
+    expect((await passkeyStep(c, aliceKey)).status).toBe(400);
+    expect(await isSignedIn(c)).toBe(false);
+    const aliceId = Buffer.from(aliceKey.credentialId).toString("base64url");
+    expect((await bobClient.post("/account/two-factor", { intent: "removePasskey", passkey: aliceId })).status).toBe(
+      400,
+    );
+    const left = await server.database.db.selectFrom("passkeys").select("id").where("id", "=", aliceId).execute();
+    expect(left).toHaveLength(1);
   });
 });

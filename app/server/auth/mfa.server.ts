@@ -412,7 +412,7 @@ async function assertNotThrottled(db: Kysely<Database>, userId: string, address:
   if (locks.length) throw new DomainError("throttled", "errors.mfa.throttled", field);
 }
 
-async function countFailure(db: Kysely<Database>, userId: string, address: string) {
+export async function countFailure(db: Kysely<Database>, userId: string, address: string) {
   await recordAttempt(db, secondFactorKey(userId), ACCOUNT_RULE);
   await recordAttempt(db, addressKey(address), ADDRESS_RULE);
 }
@@ -430,6 +430,9 @@ export async function startChallenge(db: Kysely<Database>, userId: string, now =
   return token;
 }
 
+/** Marks a challenge row made for adding a passkey, not for signing in. */
+export const REGISTRATION_PREFIX = "register:";
+
 export async function readChallenge(db: Kysely<Database>, token: string | null, now = new Date()) {
   if (!token) return null;
   const row = await db
@@ -439,6 +442,8 @@ export async function readChallenge(db: Kysely<Database>, token: string | null, 
     .where("c.token_hash", "=", hashToken(token))
     .where("c.expires_at", ">", now)
     .executeTakeFirst();
+  // A passkey registration's challenge (REGISTRATION_PREFIX) is no pending sign-in.
+  if (row?.webauthn_challenge?.startsWith(REGISTRATION_PREFIX)) return null;
   return row && !row.disabled_at ? row : null;
 }
 
