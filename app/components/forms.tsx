@@ -117,7 +117,8 @@ export function FormAlert({ state }: { state?: FormState | undefined }) {
 }
 
 /** A summary at the top of a form with errors, so keyboard and screen-reader users find them. */
-export function ErrorSummary({ state }: { state?: FormState | undefined }) {
+/** `ids`: the element id of a field whose id is not its name (Field's `id`), for the summary's links. */
+export function ErrorSummary({ state, ids }: { state?: FormState | undefined; ids?: Record<string, string> }) {
   const t = useT();
   const message = useMessage();
   const fields = Object.keys(state?.errors ?? {}).filter((k) => k !== "_form");
@@ -128,7 +129,7 @@ export function ErrorSummary({ state }: { state?: FormState | undefined }) {
       <ul>
         {fields.map((f) => (
           <li key={f}>
-            <a href={`#${f}`}>{t(state!.errors![f]!)}</a>
+            <a href={`#${ids?.[f] ?? f}`}>{t(state!.errors![f]!)}</a>
           </li>
         ))}
       </ul>

@@ -234,7 +234,7 @@ export default function TwoFactor() {
           <section aria-labelledby="regenerate-heading" className="panel">
             <h2 id="regenerate-heading">{t("twoFactor.regenerate")}</h2>
             <p className="hint">{t("twoFactor.regenerateHint")}</p>
-            {failedIntent === "regenerate" ? <ErrorSummary state={failed} /> : null}
+            {failedIntent === "regenerate" ? <ErrorSummary state={failed} ids={{ code: "regenerate-code" }} /> : null}
             <Form method="post" className="stack" noValidate>
               <input type="hidden" name="intent" value="regenerate" />
               <Field
@@ -252,7 +252,7 @@ export default function TwoFactor() {
           <section aria-labelledby="disable-heading" className="panel">
             <h2 id="disable-heading">{t("twoFactor.disable")}</h2>
             <p className="hint">{t(d.required ? "twoFactor.disableRequiredHint" : "twoFactor.disableHint")}</p>
-            {failedIntent === "disable" ? <ErrorSummary state={failed} /> : null}
+            {failedIntent === "disable" ? <ErrorSummary state={failed} ids={{ code: "disable-code" }} /> : null}
             {d.required ? null : (
               <Form method="post" className="stack" noValidate>
                 <input type="hidden" name="intent" value="disable" />
