@@ -34,6 +34,10 @@ export default defineConfig({
           globalSetup: ["tests/support/global-setup.ts"],
           setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
           pool: "forks",
+          // The files of a worker share one module graph: the app and its build are loaded once,
+          // not once per file. Each file still has its own database (tests/support/db.ts) and
+          // removes what it made (tests/support/cleanup.ts).
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

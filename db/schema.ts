@@ -98,6 +98,64 @@ export interface SessionsTable {
   expires_at: Timestamp;
   absolute_expires_at: Timestamp;
   created_at: CreatedAt;
+  /** How a page names the session (to end it): the id is the token's hash and never leaves the server. */
+  ref: Generated<string>;
+  /** The browser's User-Agent when the session began, cut to 512 characters. */
+  user_agent: string | null;
+  /** Refreshed at most once a minute. */
+  last_seen_at: Timestamp;
+}
+
+/** A person's TOTP authenticator (db/migrations/0017_mfa_and_sessions.ts). */
+export interface TotpCredentialsTable {
+  user_id: string;
+  /** The shared secret, AES-256-GCM with a key derived from the chain key `key_id` (not in the database). */
+  secret: string;
+  key_id: string;
+  /** Null while enrolment waits for the first code. */
+  confirmed_at: Timestamp | null;
+  /** The newest 30-second step whose code was accepted: a code is never accepted twice. */
+  last_step: number | null;
+  created_at: CreatedAt;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  /** HMAC-SHA-256 of the code with a key derived from the chain key `key_id`. */
+  code_hash: string;
+  key_id: string;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+/** Between the right password and the second factor: minutes long, and not a session. */
+export interface MfaChallengesTable {
+  token_hash: string;
+  user_id: string;
+  /** The WebAuthn challenge issued for a passkey, when one was asked for. */
+  webauthn_challenge: string | null;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string;
+  user_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: Generated<number>;
+  transports: ColumnType<string[], string | undefined, string>;
+  name: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+export interface MfaRequiredRolesTable {
+  role: Role;
+  required_by: string | null;
+  required_at: CreatedAt;
 }
 
 export interface InvitationsTable {
@@ -211,6 +269,11 @@ export interface Database {
   user_roles: UserRolesTable;
   password_credentials: PasswordCredentialsTable;
   sessions: SessionsTable;
+  totp_credentials: TotpCredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  passkeys: PasskeysTable;
+  mfa_required_roles: MfaRequiredRolesTable;
   invitations: InvitationsTable;
   invitation_imports: InvitationImportsTable;
   password_resets: PasswordResetsTable;

@@ -23,6 +23,9 @@ interface FieldProps {
   hint?: string;
   maxLength?: number;
   minLength?: number;
+  inputMode?: "numeric" | "text";
+  /** When two forms on a page have a field of the same name: the element's id (default: the name). */
+  id?: string;
 }
 
 function describedBy(name: string, error: string | undefined, hint: string | undefined) {
@@ -47,21 +50,22 @@ function FieldMessages({ name, error, hint }: { name: string; error?: string | u
   );
 }
 
-export function Field({ name, label, state, type = "text", defaultValue, hint, ...rest }: FieldProps) {
+export function Field({ name, label, state, type = "text", defaultValue, hint, id, ...rest }: FieldProps) {
   const error = state?.errors?.[name];
+  const fieldId = id ?? name;
   return (
     <div className={error ? "field has-error" : "field"}>
-      <label htmlFor={name}>{label}</label>
+      <label htmlFor={fieldId}>{label}</label>
       <input
-        id={name}
+        id={fieldId}
         name={name}
         type={type}
         defaultValue={type === "password" ? undefined : (state?.values?.[name] ?? defaultValue)}
         aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(name, error, hint)}
+        aria-describedby={describedBy(fieldId, error, hint)}
         {...rest}
       />
-      <FieldMessages name={name} error={error} hint={hint} />
+      <FieldMessages name={fieldId} error={error} hint={hint} />
     </div>
   );
 }
@@ -113,7 +117,8 @@ export function FormAlert({ state }: { state?: FormState | undefined }) {
 }
 
 /** A summary at the top of a form with errors, so keyboard and screen-reader users find them. */
-export function ErrorSummary({ state }: { state?: FormState | undefined }) {
+/** `ids`: the element id of a field whose id is not its name (Field's `id`), for the summary's links. */
+export function ErrorSummary({ state, ids }: { state?: FormState | undefined; ids?: Record<string, string> }) {
   const t = useT();
   const message = useMessage();
   const fields = Object.keys(state?.errors ?? {}).filter((k) => k !== "_form");
@@ -124,7 +129,7 @@ export function ErrorSummary({ state }: { state?: FormState | undefined }) {
       <ul>
         {fields.map((f) => (
           <li key={f}>
-            <a href={`#${f}`}>{t(state!.errors![f]!)}</a>
+            <a href={`#${ids?.[f] ?? f}`}>{t(state!.errors![f]!)}</a>
           </li>
         ))}
       </ul>

@@ -1,13 +1,14 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { Facts } from "~/components/facts";
 import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
 import { localeOptions } from "~/components/options";
-import { useT } from "~/components/i18n";
+import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { changePassword, recordSignOut } from "~/server/auth/accounts.server";
-import { displayName, locale, newPassword } from "~/server/http/fields.server";
+import { endOtherSessions, endOwnSession, listSessions } from "~/server/auth/session-list.server";
+import { displayName, id, locale, newPassword } from "~/server/http/fields.server";
 import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards.server";
 import { localeCookie } from "~/server/http/locale.server";
 import { updateProfile } from "~/server/org/users.server";
@@ -27,13 +28,21 @@ const AccountForm = z.discriminatedUnion(
       newPassword,
     }),
     z.object({ intent: z.literal("signOutEverywhere") }),
+    z.object({ intent: z.literal("endSession"), session: id }),
+    z.object({ intent: z.literal("endOtherSessions") }),
   ],
   { error: "errors.invalid" },
 );
 
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(context, request);
-  return { email: user.email, displayName: user.displayName, locale: user.locale ?? "ja" };
+  return {
+    email: user.email,
+    displayName: user.displayName,
+    locale: user.locale ?? "ja",
+    mfaEnrolled: user.mfaEnrolled,
+    sessions: await listSessions(context.app.db, user.id, context.sessionToken),
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -60,9 +69,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return fromDomainError(error, form.values);
       }
       // Every session ended with the change; this browser gets a fresh one.
-      const cookie = await app.sessions.start(user.id);
+      const cookie = await app.sessions.start(user.id, { userAgent: request.headers.get("user-agent") });
       return redirect("/account?saved=password", { headers: { "Set-Cookie": cookie } });
     }
+    case "endSession":
+      try {
+        await endOwnSession(app.db, user, input.session);
+      } catch (error) {
+        return fromDomainError(error, form.values);
+      }
+      return redirect("/account?saved=sessionEnded#sessions-heading");
+    case "endOtherSessions":
+      await endOtherSessions(app.db, user, context.sessionToken!);
+      return redirect("/account?saved=otherSessionsEnded#sessions-heading");
     case "signOutEverywhere":
       await recordSignOut(app.db, user, "everywhere");
       await app.sessions.endAll(user.id);
@@ -70,8 +89,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
+const SAVED: Record<string, string> = {
+  password: "account.passwordChanged",
+  profile: "account.profileSaved",
+  sessionEnded: "account.sessionEnded",
+  otherSessionsEnded: "account.otherSessionsEnded",
+};
+
 export default function Account() {
   const t = useT();
+  const format = useFormat();
   const d = useLoaderData<typeof loader>();
   const state = useActionData<typeof action>();
   const [params] = useSearchParams();
@@ -80,9 +107,9 @@ export default function Account() {
   return (
     <div className="narrow">
       <h1>{t("account.title")}</h1>
-      {saved ? (
+      {saved && SAVED[saved] ? (
         <p className="alert alert-success" role="status">
-          {t(saved === "password" ? "account.passwordChanged" : "account.profileSaved")}
+          {t(SAVED[saved])}
         </p>
       ) : null}
       <section aria-labelledby="profile-heading" className="panel">
@@ -129,8 +156,62 @@ export default function Account() {
         </Form>
         <p className="hint">{t("account.passwordChangeEndsSessions")}</p>
       </section>
+      <section aria-labelledby="two-factor-heading" className="panel">
+        <h2 id="two-factor-heading">{t("twoFactor.title")}</h2>
+        <p>{t(d.mfaEnrolled ? "twoFactor.isOn" : "account.twoFactorOff")}</p>
+        <Link to="/account/two-factor">{t("account.manageTwoFactor")}</Link>
+      </section>
       <section aria-labelledby="sessions-heading" className="panel">
         <h2 id="sessions-heading">{t("account.sessions")}</h2>
+        {intent === "endSession" ? <ErrorSummary state={state} /> : null}
+        <table className="table">
+          <caption>{t("account.sessionsCaption")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("account.device")}</th>
+              <th scope="col">{t("account.signedInAt")}</th>
+              <th scope="col">{t("account.lastSeenAt")}</th>
+              <th scope="col">
+                <span className="visually-hidden">{t("account.sessionActions")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.sessions.map((s) => {
+              const device = t("account.deviceName", {
+                browser: t(`devices.browsers.${s.device.browser}`),
+                system: t(`devices.systems.${s.device.system}`),
+              });
+              return (
+                <tr key={s.ref}>
+                  <th scope="row">
+                    {device}
+                    {s.current ? <strong> {t("account.thisDevice")}</strong> : null}
+                  </th>
+                  <td>{format.date(s.createdAt, true)}</td>
+                  <td>{format.date(s.lastSeenAt, true)}</td>
+                  <td>
+                    {s.current ? null : (
+                      <Form method="post" className="inline-form">
+                        <input type="hidden" name="intent" value="endSession" />
+                        <input type="hidden" name="session" value={s.ref} />
+                        <button type="submit" className="link-button">
+                          {t("account.endSession", { device })}
+                        </button>
+                      </Form>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {d.sessions.some((s) => !s.current) ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value="endOtherSessions" />
+            <SubmitButton className="button button-secondary">{t("account.endOtherSessions")}</SubmitButton>
+          </Form>
+        ) : null}
         <p>{t("account.sessionsBody")}</p>
         <Form method="post">
           <input type="hidden" name="intent" value="signOutEverywhere" />

@@ -57,6 +57,12 @@ export default function AdminHome() {
           </h2>
           <p>{mailKept ? t("outbox.keptNote") : t("outbox.smtpNote")}</p>
         </li>
+        <li className="card">
+          <h2>
+            <Link to="/admin/security">{t("security.title")}</Link>
+          </h2>
+          <p>{t("security.card")}</p>
+        </li>
       </ul>
       <section aria-labelledby="content-heading" className="panel">
         <h2 id="content-heading">{t("admin.content")}</h2>

@@ -7,6 +7,8 @@ import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { ROLES } from "../../db/schema";
 import { can } from "~/server/auth/policy.server";
+import { countSessions, endSessionsOf } from "~/server/auth/session-list.server";
+import { removeSecondFactorOf, secondFactorStatus } from "~/server/auth/mfa.server";
 import { id, parseIdParam, role } from "~/server/http/fields.server";
 import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
 import { listAgencies, listGroups, setGroupMembership } from "~/server/org/agencies.server";
@@ -39,6 +41,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     canGroups,
     agencies: canManage ? (await listAgencies(db)).map((a) => ({ value: a.id, label: a.name })) : [],
     groups: canGroups ? await listGroups(db, user.agency_id) : [],
+    sessionCount: canManage ? await countSessions(db, user.id) : 0,
+    secondFactor: canManage ? await secondFactorStatus(db, user.id) : null,
   };
 }
 
@@ -49,6 +53,8 @@ const UserAction = z.discriminatedUnion(
     z.object({ intent: z.literal("move"), agencyId: id }),
     z.object({ intent: z.literal("disable") }),
     z.object({ intent: z.literal("enable") }),
+    z.object({ intent: z.literal("endSessions") }),
+    z.object({ intent: z.literal("removeSecondFactor") }),
     z.object({ intent: z.literal("joinGroup"), groupId: id }),
     z.object({ intent: z.literal("leaveGroup"), groupId: id }),
   ],
@@ -78,6 +84,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "enable":
         authorize(actor, "user.manage");
         await setDisabled(db, actor.id, user.id, input.intent === "disable");
+        break;
+      case "endSessions":
+        authorize(actor, "user.manage", { agencyId: user.agency_id, userId: user.id });
+        await endSessionsOf(db, actor.id, { id: user.id, agencyId: user.agency_id });
+        break;
+      case "removeSecondFactor":
+        authorize(actor, "user.manage", { agencyId: user.agency_id, userId: user.id });
+        await removeSecondFactorOf(db, actor.id, { id: user.id, agencyId: user.agency_id });
         break;
       case "joinGroup":
       case "leaveGroup":
@@ -195,6 +209,36 @@ export default function UserPage() {
               <SubmitButton>{t("user.moveSubmit")}</SubmitButton>
             </Form>
           </section>
+          {!d.self ? (
+            <section aria-labelledby="user-sessions-heading" className="panel narrow">
+              <h2 id="user-sessions-heading">{t("user.sessions")}</h2>
+              <p>{t("user.sessionCount", { n: d.sessionCount })}</p>
+              {d.sessionCount > 0 ? (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="endSessions" />
+                  <p className="hint">{t("user.endSessionsHint")}</p>
+                  <SubmitButton className="button button-secondary">{t("user.endSessions")}</SubmitButton>
+                </Form>
+              ) : null}
+            </section>
+          ) : null}
+          {!d.self && d.secondFactor ? (
+            <section aria-labelledby="second-factor-heading" className="panel narrow">
+              <h2 id="second-factor-heading">{t("twoFactor.title")}</h2>
+              <p>
+                {d.secondFactor.totp === "enabled" || d.secondFactor.passkeys > 0
+                  ? t("user.secondFactorOn")
+                  : t("user.secondFactorOff")}
+              </p>
+              {d.secondFactor.totp !== "none" || d.secondFactor.passkeys > 0 ? (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="removeSecondFactor" />
+                  <p className="hint">{t("user.removeSecondFactorHint")}</p>
+                  <SubmitButton className="button button-danger">{t("user.removeSecondFactor")}</SubmitButton>
+                </Form>
+              ) : null}
+            </section>
+          ) : null}
           {!d.self ? (
             <section aria-labelledby="status-heading" className="panel narrow">
               <h2 id="status-heading">{t("fields.status")}</h2>

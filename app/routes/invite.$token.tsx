@@ -33,7 +33,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   } catch (error) {
     return fromDomainError(error, form.values);
   }
-  const cookie = await app.sessions.start(userId);
+  const cookie = await app.sessions.start(userId, { userAgent: request.headers.get("user-agent") });
   return redirect("/?welcome=1", { headers: { "Set-Cookie": cookie } });
 }
 

@@ -47,7 +47,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   } catch (error) {
     return fromDomainError(error, form.values);
   }
-  const cookie = await app.sessions.start(userId);
+  const cookie = await app.sessions.start(userId, { userAgent: request.headers.get("user-agent") });
   return redirect("/admin?welcome=1", { headers: { "Set-Cookie": cookie } });
 }
 

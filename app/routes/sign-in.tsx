@@ -5,6 +5,8 @@ import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { signIn } from "~/server/auth/accounts.server";
+import { deviceCookieAfterSignIn, readKnownDevice } from "~/server/auth/devices.server";
+import { challengeCookie, mustEnrolSecondFactor, startChallenge } from "~/server/auth/mfa.server";
 import { hasNoControlCharacters } from "~/server/http/fields.server";
 import { invalid, readForm } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
@@ -26,17 +28,23 @@ const SignInForm = z.object({
 export function loader({ context, request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   if (context.user) throw redirect(safeRedirectPath(url.searchParams.get("next"), context.app.config.publicUrl));
-  return { signedOut: url.searchParams.has("signedOut"), reset: url.searchParams.has("reset") };
+  return {
+    signedOut: url.searchParams.has("signedOut"),
+    reset: url.searchParams.has("reset"),
+    expired: url.searchParams.has("expired"),
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request, SignInForm);
   if (!form.ok) return invalid(form.errors, form.values);
   const { app } = context;
+  const cookies = request.headers.get("cookie");
   const result = await signIn(app.db, app.config.argon2, {
     email: form.data.email,
     password: form.data.password,
     address: context.clientAddress,
+    device: readKnownDevice(cookies, app.config.secureCookies),
   });
   if (!result.ok) {
     // One message for an unknown e-mail and a wrong password: the form must not reveal who has an account.
@@ -53,15 +61,33 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status },
     );
   }
-  const cookie = await app.sessions.start(result.userId);
-  return redirect(safeRedirectPath(form.data.next, app.config.publicUrl), { headers: { "Set-Cookie": cookie } });
+  const next = safeRedirectPath(form.data.next, app.config.publicUrl);
+  if (result.secondFactor) {
+    // The right password opens only the second-factor page, for a few minutes: not a session.
+    const token = await startChallenge(app.db, result.userId);
+    return redirect(`/sign-in/second-factor?next=${encodeURIComponent(next)}`, {
+      headers: { "Set-Cookie": challengeCookie(token, app.config.secureCookies) },
+    });
+  }
+  const headers = new Headers();
+  headers.append(
+    "Set-Cookie",
+    await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") }),
+  );
+  const device = deviceCookieAfterSignIn(result.userId, cookies, app.config.secureCookies);
+  if (device) headers.append("Set-Cookie", device);
+  // A role that must have a second factor, and none set up: setting one up comes before anything else.
+  const target = (await mustEnrolSecondFactor(app.db, result.userId))
+    ? `/account/two-factor?required=1&next=${encodeURIComponent(next)}`
+    : next;
+  return redirect(target, { headers });
 }
 
 export default function SignIn() {
   const t = useT();
   const format = useFormat();
   const state = useActionData<typeof action>();
-  const { signedOut, reset } = useLoaderData<typeof loader>();
+  const { signedOut, reset, expired } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const retryAt = state && "retryAt" in state ? state.retryAt : null;
   return (
@@ -76,6 +102,11 @@ export default function SignIn() {
       {reset ? (
         <p className="alert alert-info" role="status">
           {t("signIn.afterReset")}
+        </p>
+      ) : null}
+      {expired ? (
+        <p className="alert alert-info" role="status">
+          {t("signIn.challengeExpired")}
         </p>
       ) : null}
       <ErrorSummary state={state} />

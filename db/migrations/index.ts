@@ -12,6 +12,7 @@ import * as m0012 from "./0012_chain_anchors";
 import * as m0015 from "./0015_people_by_name";
 import * as m0016 from "./0016_review_indexes";
 import * as m0018 from "./0018_invitation_imports";
+import * as m0017 from "./0017_mfa_and_sessions";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   "0012_chain_anchors": m0012,
   "0015_people_by_name": m0015,
   "0016_review_indexes": m0016,
+  "0017_mfa_and_sessions": m0017,
   "0018_invitation_imports": m0018,
 };

@@ -66,6 +66,7 @@ beforeAll(async () => {
     { path: "/", who: "trainee" },
     { path: "/account", who: "trainee" },
     { path: "/notifications", who: "trainee" },
+    { path: "/account/two-factor", who: "trainee" },
     { path: `/learn/${slug}`, who: "trainee" },
     ...lessons.map((l) => ({ path: `/learn/${slug}/lessons/${l.lesson_id}`, who: "trainee" as const })),
     { path: `/attempts/${final}/result`, who: "trainee" },
@@ -83,6 +84,7 @@ beforeAll(async () => {
     { path: "/agency/matrix", who: "admin" },
     { path: "/agency/audit", who: "admin" },
     { path: "/agency/integrity", who: "admin" },
+    { path: "/admin/security", who: "admin" },
   );
 }, 120_000);
 

@@ -73,11 +73,16 @@ async function snapshot(): Promise<Record<string, unknown>> {
     "lesson_progress",
     "quiz_attempts",
     "completion_records",
+    "totp_credentials",
+    "recovery_codes",
+    "passkeys",
+    "mfa_required_roles",
   ];
   const { rows } = await sql<Record<string, unknown>>`
     select ${sql.join(counted.map((t) => sql`(select count(*) from ${sql.table(t)})::int as ${sql.ref(t)}`))},
       (select md5(coalesce(string_agg(display_name || ':' || coalesce(locale::text, '') || ':' || coalesce(disabled_at::text, ''), ',' order by id), '')) from users) as people,
       (select md5(coalesce(string_agg(hash, ',' order by user_id), '')) from password_credentials) as passwords,
+      (select count(*)::int from recovery_codes where used_at is null) as unused_recovery_codes,
       (select md5(coalesce(string_agg(answers::text || ':' || coalesce(submitted_at::text, ''), ',' order by id), '')) from quiz_attempts) as answers
   `.execute(server.database.db);
   return rows[0]!;
@@ -342,6 +347,50 @@ describe(`every route, whatever arrives (${engine})`, () => {
     });
     await property(bodyOf(fields), (body) =>
       check(`notifications ${body.label}`, () => post(clients.trainee, "/notifications", body)),
+    );
+  });
+
+  it("the account page's sessions", async () => {
+    const fields = fc.record({
+      intent: field("endSession", "endOtherSessions"),
+      session: field("00000000-0000-4000-8000-000000000000", "not-a-uuid"),
+    });
+    await property(bodyOf(fields), (body) =>
+      check(`account sessions ${body.label}`, () => post(clients.accountHolder, "/account", body)),
+    );
+  });
+
+  it("two-step sign-in: setting it up, the second step, passkeys and the roles that require it", async () => {
+    const fields = fc.record({
+      intent: field(
+        "start",
+        "cancel",
+        "confirm",
+        "regenerate",
+        "disable",
+        "removePasskey",
+        "code",
+        "options",
+        "verify",
+      ),
+      code: field("123456", "abcde-23456", ""),
+      password: field(PASSWORD, "wrong"),
+      passkey: field("AAAA"),
+      token: field("A".repeat(43)),
+      name: field("Work laptop"),
+      response: field("{}", '{"id":"x","rawId":"x","type":"public-key","response":{},"clientExtensionResults":{}}'),
+      roles: field("reviewer", "admin", "superuser"),
+      next: field("/account", "//evil.example"),
+    });
+    const targets = [
+      ["accountHolder", "/account/two-factor"],
+      ["accountHolder", "/account/passkeys"],
+      ["visitor", "/sign-in/second-factor"],
+      ["visitor", "/sign-in/passkey"],
+      ["trainer", "/admin/security"],
+    ] as const;
+    await property(fc.tuple(bodyOf(fields), fc.constantFrom(...targets)), ([body, [who, path]]) =>
+      check(`${path} ${who} ${body.label}`, () => post(clients[who], path, body)),
     );
   });
 

@@ -97,6 +97,31 @@ describe(`sessions (${engine})`, () => {
     expect((await sessions.validate(cookie)).user).toBeNull();
   });
 
+  it("keep the browser's User-Agent, and when the session was last used, written at most once a minute", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const sessions = sessionsWith(30, 720);
+    const t0 = Date.now();
+    at(t0);
+    const cookie = cookieValue(
+      await sessions.start(user.id, { userAgent: "Firefox/132.0\u0000\r\n" + "x".repeat(600) }),
+    );
+    const lastSeen = async () =>
+      await database.db
+        .selectFrom("sessions")
+        .select(["user_agent", "last_seen_at"])
+        .where("user_id", "=", user.id)
+        .executeTakeFirstOrThrow();
+    const first = await lastSeen();
+    expect(first.user_agent).toMatch(/^Firefox\/132\.0x+$/);
+    expect(first.user_agent!.length).toBe(512);
+    at(t0 + 30_000);
+    await sessions.validate(cookie);
+    expect((await lastSeen()).last_seen_at.getTime()).toBe(first.last_seen_at.getTime());
+    at(t0 + 90_000);
+    await sessions.validate(cookie);
+    expect((await lastSeen()).last_seen_at.getTime()).toBe(t0 + 90_000);
+  });
+
   it("end one session on sign-out and every session on 'sign out everywhere'", async () => {
     const user = await makeUser(database.db, { agencyId });
     const sessions = sessionsWith(30, 720);

@@ -7,6 +7,7 @@ import {
   lockedUntil,
   recordAttempt,
 } from "../../app/server/auth/throttle.server";
+import { deviceCookie, readKnownDevice } from "../../app/server/auth/devices.server";
 import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, testConfig } from "../support/fixtures";
@@ -14,6 +15,8 @@ import { PASSWORD, makeAgency, makeUser, testConfig } from "../support/fixtures"
 let database: DatabaseHandle;
 let agencyId: string;
 const hashing = testConfig().argon2;
+/** The name=value part of a Set-Cookie line, as the browser sends it back. */
+const cookiePair = (setCookie: string) => setCookie.split(";")[0]!;
 
 beforeAll(async () => {
   database = await testDatabase();
@@ -28,7 +31,7 @@ describe(`sign-in and throttling (${engine})`, () => {
       password: PASSWORD,
       address: "10.0.0.1",
     });
-    expect(result).toEqual({ ok: true, userId: user.id });
+    expect(result).toEqual({ ok: true, userId: user.id, secondFactor: false });
   });
 
   it("gives the same answer for an unknown e-mail and a wrong password", async () => {
@@ -56,7 +59,7 @@ describe(`sign-in and throttling (${engine})`, () => {
     });
   });
 
-  it("locks an account after 5 failures, even from different addresses, and refuses the right password while locked", async () => {
+  it("makes an account wait after 5 failures, even from different addresses, and refuses the right password meanwhile", async () => {
     const user = await makeUser(database.db, { agencyId });
     for (let i = 0; i < ACCOUNT_RULE.maxFailures; i++) {
       const r = await signIn(database.db, hashing, {
@@ -70,9 +73,10 @@ describe(`sign-in and throttling (${engine})`, () => {
     expect(locked.ok).toBe(false);
     expect(locked.ok === false && locked.reason).toBe("throttled");
     if (locked.ok === false && locked.reason === "throttled") {
+      // A minute, not a quarter of an hour: the owner who mistyped five times is not shut out.
       const minutes = (locked.retryAt.getTime() - Date.now()) / 60_000;
-      expect(minutes).toBeGreaterThan(14);
-      expect(minutes).toBeLessThanOrEqual(15.1);
+      expect(minutes).toBeGreaterThan(0.9);
+      expect(minutes).toBeLessThanOrEqual(1.05);
     }
   });
 
@@ -112,17 +116,86 @@ describe(`sign-in and throttling (${engine})`, () => {
     expect(again).toEqual({ ok: false, reason: "invalid" });
   });
 
-  it("doubles the lock with each failure past the limit, and forgets after the window", async () => {
+  it("doubles the wait with each failure past the limit up to 15 minutes, locks hard at 20, and forgets after a day", async () => {
     const key = accountKey("doubling@example.test");
     const t0 = new Date("2026-01-01T00:00:00Z");
-    for (let i = 0; i < 5; i++) await recordAttempt(database.db, key, ACCOUNT_RULE, t0);
-    expect((await lockedUntil(database.db, key, t0))?.getTime()).toBe(t0.getTime() + 15 * 60_000);
-    await recordAttempt(database.db, key, ACCOUNT_RULE, t0);
-    expect((await lockedUntil(database.db, key, t0))?.getTime()).toBe(t0.getTime() + 30 * 60_000);
-    const muchLater = new Date(t0.getTime() + 24 * 3_600_000);
-    expect(await lockedUntil(database.db, key, muchLater)).toBeNull();
-    await recordAttempt(database.db, key, ACCOUNT_RULE, muchLater);
-    expect(await lockedUntil(database.db, key, muchLater)).toBeNull();
+    const waitAfter = async () => ((await lockedUntil(database.db, key, t0))?.getTime() ?? t0.getTime()) - t0.getTime();
+    for (let i = 0; i < 4; i++) await recordAttempt(database.db, key, ACCOUNT_RULE, t0);
+    expect(await waitAfter()).toBe(0);
+    const waits: number[] = [];
+    for (let failure = 5; failure <= 20; failure++) {
+      await recordAttempt(database.db, key, ACCOUNT_RULE, t0);
+      waits.push((await waitAfter()) / 60_000);
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 24 * 60]);
+    const dayAndAHalfLater = new Date(t0.getTime() + 36 * 3_600_000);
+    expect(await lockedUntil(database.db, key, dayAndAHalfLater)).toBeNull();
+    await recordAttempt(database.db, key, ACCOUNT_RULE, dayAndAHalfLater);
+    expect(await lockedUntil(database.db, key, dayAndAHalfLater)).toBeNull();
+  });
+
+  it("lets the right password through from a device that signed in to the account before, while the account waits", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const device = readKnownDevice(cookiePair(deviceCookie(user.id, true)), true)!;
+    expect(device).toEqual({ userId: user.id, deviceId: expect.any(String) });
+    // Someone elsewhere guesses at the account until it must wait.
+    for (let i = 0; i < 8; i++)
+      await signIn(database.db, hashing, { email: user.email, password: `guess ${i}`, address: "10.6.0.1" });
+    const stranger = await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address: "10.6.0.2" });
+    expect(stranger.ok === false && stranger.reason).toBe("throttled");
+    const owner = await signIn(database.db, hashing, {
+      email: user.email,
+      password: PASSWORD,
+      address: "10.6.0.3",
+      device,
+    });
+    expect(owner.ok).toBe(true);
+    // The owner's success does not wipe the guesser's count.
+    expect(await lockedUntil(database.db, accountKey(user.email))).not.toBeNull();
+  });
+
+  it("lets a known device through an address that many failures have locked (a shared address)", async () => {
+    const address = "10.7.0.1";
+    for (let i = 0; i < ADDRESS_RULE.maxFailures; i++)
+      await signIn(database.db, hashing, { email: `colleague-${i}@example.test`, password: "x", address });
+    const user = await makeUser(database.db, { agencyId });
+    const stranger = await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address });
+    expect(stranger.ok === false && stranger.reason).toBe("throttled");
+    const device = readKnownDevice(cookiePair(deviceCookie(user.id, false)), false);
+    expect((await signIn(database.db, hashing, { email: user.email, password: PASSWORD, address, device })).ok).toBe(
+      true,
+    );
+  });
+
+  it("counts a known device's failures on the device, and honours no forged or borrowed cookie", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const other = await makeUser(database.db, { agencyId });
+    const device = readKnownDevice(cookiePair(deviceCookie(user.id, true)), true)!;
+    for (let i = 0; i < ACCOUNT_RULE.maxFailures; i++)
+      await signIn(database.db, hashing, { email: user.email, password: "wrong", address: "10.8.0.1", device });
+    const locked = await signIn(database.db, hashing, {
+      email: user.email,
+      password: PASSWORD,
+      address: "10.8.0.1",
+      device,
+    });
+    expect(locked.ok === false && locked.reason).toBe("throttled");
+    expect(await lockedUntil(database.db, accountKey(user.email))).toBeNull();
+    // Another account's device cookie counts for nothing at this account.
+    const borrowed = readKnownDevice(cookiePair(deviceCookie(other.id, true)), true)!;
+    for (let i = 0; i < ACCOUNT_RULE.maxFailures; i++)
+      await signIn(database.db, hashing, {
+        email: user.email,
+        password: "wrong",
+        address: `10.8.1.${i}`,
+        device: borrowed,
+      });
+    expect(await lockedUntil(database.db, accountKey(user.email))).not.toBeNull();
+    // A cookie whose MAC does not match is no device at all.
+    const value = cookiePair(deviceCookie(user.id, true));
+    const forged = value.slice(0, -4) + (value.endsWith("0000") ? "1111" : "0000");
+    expect(readKnownDevice(forged, true)).toBeNull();
+    expect(readKnownDevice(value.replace(user.id, other.id), true)).toBeNull();
   });
 
   it("counts failures atomically when many arrive at once (as from several instances)", async () => {

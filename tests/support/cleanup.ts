@@ -1,12 +1,16 @@
 // What a test file made is removed when the file ends. Vitest 3 ignores hooks registered inside
 // beforeAll, beforeEach or a test, so helpers that create something register a disposer here
 // instead, and this file (a setup file, run at the top level of every test file) runs them.
+// The list lives on globalThis: the files of a worker share their modules (isolate: false), and
+// Vitest runs a setup file afresh for each file while the helpers that import it keep the first.
 import { afterAll } from "vitest";
 
-const disposers: (() => Promise<unknown> | unknown)[] = [];
+type Disposer = () => Promise<unknown> | unknown;
+const shared = globalThis as { mamoruDisposers?: Disposer[] };
+const disposers = (shared.mamoruDisposers ??= []);
 
 /** Runs `dispose` when the current test file ends (last registered, first run). */
-export function disposeAfterFile(dispose: () => Promise<unknown> | unknown): void {
+export function disposeAfterFile(dispose: Disposer): void {
   disposers.push(dispose);
 }
 

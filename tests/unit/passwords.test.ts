@@ -24,6 +24,26 @@ describe("password rules", () => {
     expect(passwordProblem("tanaka.keiko-2026!", "tanaka.keiko@example.jp")).toBe("contains_email");
     expect(passwordProblem("river stones at dusk", "tanaka.keiko@example.jp")).toBeNull();
   });
+
+  it("refuses a password containing the person's name, any part of three characters or more, in any case", () => {
+    const person = { email: "k.t@example.jp", displayName: "Keiko Tanaka-Hayashi" };
+    expect(passwordProblem("TANAKA river stones", person)).toBe("contains_name");
+    expect(passwordProblem("river stones keiko!", person)).toBe("contains_name");
+    expect(passwordProblem("hayashi at dusk 42", person)).toBe("contains_name");
+    expect(passwordProblem("river stones at dusk", person)).toBeNull();
+    // A two-character part ("Li") is too short to refuse every password that happens to hold it.
+    expect(passwordProblem("lilies by the river", { displayName: "Li Wei" })).toBeNull();
+    // Japanese names: a given name of three characters counts; full-width letters fold to ASCII.
+    expect(passwordProblem("ゆうこの川辺の石たちと夕暮れ", { displayName: "田中 ゆうこ" })).toBe("contains_name");
+    expect(passwordProblem("ｔａｎａｋａ river stones", { displayName: "Tanaka" })).toBe("contains_name");
+  });
+
+  it("refuses a password containing the product's name, in Latin letters or Japanese", () => {
+    expect(passwordProblem("Mamoru-training-2026")).toBe("contains_product");
+    expect(passwordProblem("river MAMORU stones")).toBe("contains_product");
+    expect(passwordProblem("子どもを守る研修の合言葉")).toBe("contains_product");
+    expect(passwordProblem("ｍａｍｏｒｕ river stones")).toBe("contains_product");
+  });
 });
 
 describe("password hashing", () => {

@@ -3,19 +3,26 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
 import { DomainError } from "../shared/errors.server";
+import type { KnownDevice } from "./devices.server";
+import { hasSecondFactor } from "./mfa.server";
 import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords.server";
 import {
   ACCOUNT_RULE,
   ADDRESS_RULE,
+  DEVICE_RULE,
   accountKey,
   addressKey,
   clearFailures,
+  deviceKey,
   lockedUntil,
   recordAttempt,
 } from "./throttle.server";
 
 export type SignInResult =
-  { ok: true; userId: string } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAt: Date };
+  /** secondFactor: the password was right, and a second factor must follow before a session. */
+  | { ok: true; userId: string; secondFactor: boolean }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAt: Date };
 
 // Verified against when the e-mail is unknown, so that both failures take the same time.
 let decoyHash: Promise<string> | undefined;
@@ -23,25 +30,30 @@ let decoyHash: Promise<string> | undefined;
 export async function signIn(
   db: Kysely<Database>,
   hashing: HashParams,
-  input: { email: string; password: string; address: string },
+  input: { email: string; password: string; address: string; device?: KnownDevice | null },
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
-  const keys = [accountKey(email), addressKey(input.address)];
-  const retryAt = await throttledUntil(db, keys);
-  if (retryAt) return { ok: false, reason: "throttled", retryAt };
-
   const row = await db
     .selectFrom("users as u")
     .innerJoin("password_credentials as p", "p.user_id", "u.id")
     .select(["u.id", "u.agency_id", "u.disabled_at", "p.hash"])
     .where("u.email", "=", email)
     .executeTakeFirst();
+  // A browser that signed in to this very account before is counted on its own: failures of
+  // others (at the account, or from its address) do not hold it back, and its failures are its own.
+  const device = row && input.device?.userId === row.id ? input.device : null;
+  const keys = device ? [deviceKey(device.deviceId)] : [accountKey(email), addressKey(input.address)];
+  const retryAt = await throttledUntil(db, keys);
+  if (retryAt) return { ok: false, reason: "throttled", retryAt };
 
   const stored = row?.hash ?? (await (decoyHash ??= hashPassword("decoy-password-for-timing", hashing)));
   const matches = await verifyPassword(stored, input.password);
   if (!row || !matches || row.disabled_at) {
-    await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
-    await recordAttempt(db, keys[1]!, ADDRESS_RULE);
+    if (device) await recordAttempt(db, keys[0]!, DEVICE_RULE);
+    else {
+      await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
+      await recordAttempt(db, keys[1]!, ADDRESS_RULE);
+    }
     // Failures for unknown addresses are recorded too (the same work either way): they are how
     // someone probing for accounts shows. What was typed is kept only when it looks like an
     // address, never a password typed into the wrong field.
@@ -51,19 +63,24 @@ export async function signIn(
       action: "auth.sign_in_failed",
       subjectType: row ? "user" : "email",
       subjectId: row ? row.id : looksLikeEmail(email) ? email : null,
-      details: { address: input.address, ...(row ? {} : { account: "unknown" }) },
+      details: {
+        address: input.address,
+        ...(row ? {} : { account: "unknown" }),
+        ...(device ? { knownDevice: true } : {}),
+      },
     });
     return { ok: false, reason: "invalid" };
   }
   await clearFailures(db, keys[0]!);
+  const secondFactor = await hasSecondFactor(db, row.id);
   await audit(db, {
     actorId: row.id,
     agencyId: row.agency_id,
-    action: "auth.signed_in",
+    action: secondFactor ? "auth.password_verified" : "auth.signed_in",
     subjectType: "user",
     subjectId: row.id,
   });
-  return { ok: true, userId: row.id };
+  return { ok: true, userId: row.id, secondFactor };
 }
 
 const looksLikeEmail = (value: string) => value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
@@ -84,8 +101,12 @@ export async function recordSignOut(
 }
 
 /** Checks a new password against the rules; throws a field error the form can show. */
-export function assertAcceptablePassword(password: string, email: string, field = "password"): void {
-  const problem = passwordProblem(password, email);
+export function assertAcceptablePassword(
+  password: string,
+  person: { email: string; displayName: string },
+  field = "password",
+): void {
+  const problem = passwordProblem(password, person);
   if (problem) throw new DomainError("invalid", `errors.password.${problem}`, field);
 }
 
@@ -120,7 +141,7 @@ export async function changePassword(
   const row = await db
     .selectFrom("users as u")
     .innerJoin("password_credentials as p", "p.user_id", "u.id")
-    .select(["u.email", "u.agency_id", "p.hash"])
+    .select(["u.email", "u.display_name", "u.agency_id", "p.hash"])
     .where("u.id", "=", input.userId)
     .executeTakeFirst();
   if (!row) throw new DomainError("not_found", "errors.notFound");
@@ -142,7 +163,7 @@ export async function changePassword(
     throw new DomainError("invalid", "errors.password.wrongCurrent", "currentPassword");
   }
   await clearFailures(db, keys[0]!);
-  assertAcceptablePassword(input.newPassword, row.email, "newPassword");
+  assertAcceptablePassword(input.newPassword, { email: row.email, displayName: row.display_name }, "newPassword");
   const hash = await hashPassword(input.newPassword, hashing);
   await db.transaction().execute(async (trx) => {
     await setPassword(trx, input.userId, hash);

@@ -53,7 +53,7 @@ export async function createFirstAdmin(
   input: FirstAdminInput,
 ): Promise<{ userId: string }> {
   const email = input.email.trim().toLowerCase();
-  assertAcceptablePassword(input.password, email);
+  assertAcceptablePassword(input.password, { email, displayName: input.displayName });
   const hash = await hashPassword(input.password, hashing);
   return db.transaction().execute(async (trx) => {
     // Serialise concurrent set-ups (several instances, a double submit): only one admin results.

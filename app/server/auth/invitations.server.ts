@@ -313,7 +313,7 @@ export async function acceptInvitation(
 ): Promise<{ userId: string }> {
   const preview = await inspectInvitation(db, token);
   if (preview.status !== "valid") throw new DomainError("invalid", `errors.token.${preview.status}`);
-  assertAcceptablePassword(input.password, preview.email);
+  assertAcceptablePassword(input.password, { email: preview.email, displayName: input.displayName });
   const hash = await hashPassword(input.password, hashing);
 
   return db.transaction().execute(async (trx) => {

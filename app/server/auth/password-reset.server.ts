@@ -74,12 +74,12 @@ export async function completePasswordReset(
   const row = await db
     .selectFrom("password_resets as r")
     .innerJoin("users as u", "u.id", "r.user_id")
-    .select(["r.expires_at", "r.used_at", "u.email"])
+    .select(["r.expires_at", "r.used_at", "u.email", "u.display_name"])
     .where("r.token_hash", "=", hashToken(token))
     .executeTakeFirst();
   const status = tokenStatus(row);
   if (status !== "valid" || !row) throw new DomainError("invalid", `errors.token.${status}`);
-  assertAcceptablePassword(password, row.email);
+  assertAcceptablePassword(password, { email: row.email, displayName: row.display_name });
   const hash = await hashPassword(password, hashing);
   return db.transaction().execute(async (trx) => {
     const reset = await trx

@@ -19,6 +19,10 @@ export interface SessionUser {
   roles: Role[];
   /** The groups this person trains (see group_trainers). */
   trainerOf: string[];
+  /** Has a confirmed second factor (an authenticator app or a passkey). */
+  mfaEnrolled: boolean;
+  /** Holds a role whose people an admin requires a second factor of. */
+  mfaRequired: boolean;
 }
 
 interface UserAttributes {
@@ -30,13 +34,15 @@ interface UserAttributes {
   agency_name: string;
   roles: Role[];
   trainer_of: string[];
+  mfa_enrolled: boolean;
+  mfa_required: boolean;
 }
 
 declare module "lucia" {
   interface Register {
     Lucia: Lucia<Record<never, never>, SessionUser>;
     DatabaseUserAttributes: UserAttributes;
-    DatabaseSessionAttributes: { absolute_expires_at?: Date };
+    DatabaseSessionAttributes: { absolute_expires_at?: Date; user_agent?: string | null };
   }
 }
 
@@ -49,6 +55,7 @@ const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
       "s.user_id",
       "s.expires_at",
       "s.absolute_expires_at",
+      "s.last_seen_at",
       "u.id as uid",
       "u.email",
       "u.display_name",
@@ -60,9 +67,26 @@ const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
       sql<string[]>`array(select t.group_id from group_trainers t where t.user_id = u.id order by t.group_id)`.as(
         "trainer_of",
       ),
+      sql<boolean>`(exists (select 1 from totp_credentials c where c.user_id = u.id and c.confirmed_at is not null)
+        or exists (select 1 from passkeys k where k.user_id = u.id))`.as("mfa_enrolled"),
+      sql<boolean>`exists (select 1 from user_roles r join mfa_required_roles m on m.role = r.role where r.user_id = u.id)`.as(
+        "mfa_required",
+      ),
     ])
     .where("s.id", "=", p.id),
 );
+
+/** How often the last-seen time of a session is written: at most once a minute, not on every request. */
+const LAST_SEEN_EVERY_MS = 60_000;
+
+/** A User-Agent as stored: no control characters, at most 512 characters. */
+export function cleanUserAgent(value: string | null | undefined): string | null {
+  const clean = (value ?? "")
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .slice(0, 512)
+    .trim();
+  return clean || null;
+}
 
 /** Lucia's storage, in our tables. Every id Lucia passes in is a raw token and is hashed here. */
 export class KyselySessionAdapter implements Adapter {
@@ -74,6 +98,14 @@ export class KyselySessionAdapter implements Adapter {
   async getSessionAndUser(token: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
     const [row] = await sessionAndUser(this.db, { id: hashToken(token) });
     if (!row) return [null, null];
+    const now = Date.now();
+    if (now - row.last_seen_at.getTime() >= LAST_SEEN_EVERY_MS) {
+      await this.db
+        .updateTable("sessions")
+        .set({ last_seen_at: new Date(now) })
+        .where("id", "=", hashToken(token))
+        .execute();
+    }
     // Lucia ends a session whose expiry has passed: report the earlier of idle and absolute expiry.
     const expiresAt = row.expires_at < row.absolute_expires_at ? row.expires_at : row.absolute_expires_at;
     const session: DatabaseSession = { id: token, userId: row.user_id, expiresAt, attributes: {} };
@@ -91,6 +123,8 @@ export class KyselySessionAdapter implements Adapter {
           agency_name: row.agency_name ?? "",
           roles: row.roles ?? [],
           trainer_of: row.trainer_of ?? [],
+          mfa_enrolled: row.mfa_enrolled ?? false,
+          mfa_required: row.mfa_required ?? false,
         },
       },
     ];
@@ -110,6 +144,8 @@ export class KyselySessionAdapter implements Adapter {
         user_id: session.userId,
         expires_at: session.expiresAt < absolute ? session.expiresAt : absolute,
         absolute_expires_at: absolute,
+        user_agent: cleanUserAgent(session.attributes.user_agent),
+        last_seen_at: new Date(),
       })
       .execute();
   }
@@ -174,6 +210,8 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
       agencyName: a.agency_name,
       roles: a.roles,
       trainerOf: a.trainer_of,
+      mfaEnrolled: a.mfa_enrolled,
+      mfaRequired: a.mfa_required,
     }),
   });
 
@@ -181,8 +219,12 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
     cookieName: lucia.sessionCookieName,
 
     /** A new session (new token) for a user who just proved who they are; returns Set-Cookie. */
-    async start(userId: string): Promise<string> {
-      const session = await lucia.createSession(userId, {}, { sessionId: newToken() });
+    async start(userId: string, meta: { userAgent?: string | null } = {}): Promise<string> {
+      const session = await lucia.createSession(
+        userId,
+        { user_agent: meta.userAgent ?? null },
+        { sessionId: newToken() },
+      );
       return sessionOnly(lucia.createSessionCookie(session.id));
     },
 

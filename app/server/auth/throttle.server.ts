@@ -1,22 +1,42 @@
 // Sign-in throttling, kept in Postgres so that every instance sees the same counts. Failures are
-// counted per account and per client address within a window; past the limit the key is locked
-// for a while, and the lock doubles with each further failure (up to a ceiling).
+// counted per account and per client address within a window. Past the free failures each further
+// one makes the key wait, the wait doubling up to a ceiling; a rule may end in a hard lock after
+// many failures. A browser that has signed in to the account before (a signed device cookie,
+// devices.server.ts) is counted on its own key instead, so that someone guessing at an account,
+// or many people behind one address, cannot lock its owner out (ADR 021).
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 
 export interface ThrottleRule {
+  /** Failures allowed before the first wait. */
   maxFailures: number;
+  /** How long failures are remembered. */
   windowMs: number;
+  /** The first wait; it doubles with each further failure… */
   lockMs: number;
+  /** …up to this. */
   maxLockMs: number;
+  /** From this many failures on: a hard lock of hardLockMs instead of a wait. */
+  hardLockAfter?: number;
+  hardLockMs?: number;
 }
 
+/**
+ * Per account (and per second factor): four failures free; from the fifth a wait of one minute,
+ * then 2, 4, 8 and 15 minutes each; at the twentieth failure in a day, a lock of a day. About 20
+ * guesses a day at most, and a person who mistypes waits a minute, not a quarter of an hour.
+ */
 export const ACCOUNT_RULE: ThrottleRule = {
   maxFailures: 5,
-  windowMs: 15 * 60_000,
-  lockMs: 15 * 60_000,
-  maxLockMs: 24 * 3_600_000,
+  windowMs: 24 * 3_600_000,
+  lockMs: 60_000,
+  maxLockMs: 15 * 60_000,
+  hardLockAfter: 20,
+  hardLockMs: 24 * 3_600_000,
 };
+
+/** A known device's own count: its owner mistyping, or someone who took the device. */
+export const DEVICE_RULE: ThrottleRule = ACCOUNT_RULE;
 export const ADDRESS_RULE: ThrottleRule = {
   maxFailures: 30,
   windowMs: 15 * 60_000,
@@ -51,9 +71,11 @@ export async function recordAttempt(db: Kysely<Database>, key: string, rule: Thr
                       then ${now} else t.window_started_at end
     returning t.failures
   `.execute(db);
-  const over = (rows[0]?.failures ?? 0) - rule.maxFailures;
+  const failures = rows[0]?.failures ?? 0;
+  const over = failures - rule.maxFailures;
   if (over >= 0) {
-    const lockMs = Math.min(rule.lockMs * 2 ** Math.min(over, 20), rule.maxLockMs);
+    const hard = rule.hardLockAfter !== undefined && failures >= rule.hardLockAfter;
+    const lockMs = hard ? rule.hardLockMs! : Math.min(rule.lockMs * 2 ** Math.min(over, 20), rule.maxLockMs);
     await db
       .updateTable("throttles")
       .set({ locked_until: new Date(now.getTime() + lockMs) })
@@ -69,3 +91,4 @@ export async function clearFailures(db: Kysely<Database>, key: string) {
 export const accountKey = (email: string) => `account:${email.toLowerCase()}`;
 export const resetKey = (email: string) => `reset:${email.toLowerCase()}`;
 export const addressKey = (address: string) => `address:${address}`;
+export const deviceKey = (deviceId: string) => `device:${deviceId}`;

@@ -7,11 +7,19 @@ import { can, type Action, type Actor, type Target } from "../auth/policy.server
 import { DomainError } from "../shared/errors.server";
 
 /** The signed-in person, or a redirect to the sign-in page that comes back here afterwards. */
-export function requireUser(context: AppLoadContext, request: Request): SessionUser {
-  if (context.user) return context.user;
+export function requireUser(
+  context: AppLoadContext,
+  request: Request,
+  options: { withoutSecondFactor?: boolean } = {},
+): SessionUser {
   const url = new URL(request.url);
   const next = url.pathname + url.search;
-  throw redirect(next === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`);
+  const user = context.user;
+  if (!user) throw redirect(next === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`);
+  // A role an admin requires a second factor of, and none set up: that comes before anything else.
+  if (user.mfaRequired && !user.mfaEnrolled && !options.withoutSecondFactor)
+    throw redirect(`/account/two-factor?required=1&next=${encodeURIComponent(next)}`);
+  return user;
 }
 
 /** The person as the policy sees them. */
@@ -57,8 +65,8 @@ export async function readForm<S extends z.ZodType>(
     const all = form.getAll(key).filter((v): v is string => typeof v === "string");
     raw[key] = all.length > 1 ? all : (all[0] ?? "");
     if (all.some((v) => v.includes("\u0000"))) withNul.add(key);
-    // Never echo a password back into the page.
-    if (!/password/i.test(key)) values[key] = (all[0] ?? "").replaceAll("\u0000", "\ufffd");
+    // Never echo a password or a one-time code back into the page.
+    if (!/password|^code$/i.test(key)) values[key] = (all[0] ?? "").replaceAll("\u0000", "\ufffd");
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success && withNul.size === 0) return { ok: true, data: parsed.data, values };
