@@ -108,6 +108,12 @@ describe(`pages in Chromium (${engine})`, () => {
       `/admin/users/${trainee.id}`,
       "/admin/users/invite",
       "/admin/outbox",
+      "/admin/security",
+      "/account/two-factor",
+      "/notifications",
+      "/training",
+      "/training/assign",
+      "/training/invite",
     ];
     for (const path of pages) {
       await page.goto(server.url + path);
