@@ -193,8 +193,8 @@ export default function TwoFactor() {
               <img className="qr-code" src={d.pending.qr} alt={t("twoFactor.qrAlt")} width={200} height={200} />
             </li>
             <li>
-              <p id="secret-label">{t("twoFactor.typeKey")}</p>
-              <p className="secret-text" aria-labelledby="secret-label">
+              <p>{t("twoFactor.typeKey")}</p>
+              <p className="secret-text">
                 <code>{d.pending.secret}</code>
               </p>
               <p className="hint">{t("twoFactor.keyDetails")}</p>
