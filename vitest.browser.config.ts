@@ -9,6 +9,9 @@ export default defineConfig({
     setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
     pool: "forks",
     fileParallelism: false,
+    // One module graph for all the files (the build is loaded once); each file has its own server,
+    // database and browser, removed when it ends (tests/support/cleanup.ts).
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 90_000,
   },
