@@ -27,8 +27,9 @@ import type { Database, GroupKind, Role } from "../db/schema";
 // Answers a quiz through the same calls as the quiz pages (shared with the tests and the bench).
 import { answerAll } from "../tests/support/quiz-answers";
 
-/** Demo accounts only: printed at the end, the same for every demo person. */
-export const DEMO_PASSWORD = "harbour-lantern-demo-4721";
+/** Demo accounts only: printed at the end, the same for every demo person. It holds no part of a
+ * demo person's name or address, which the password rules refuse. */
+export const DEMO_PASSWORD = "harbour-lantern-kite-4721";
 const DOMAIN = "demo.mamoru.example";
 const AGENCY = { name: "デモ県警察本部 (Demo Prefectural Police HQ)", kind: "police" as const };
 const UNIT = { name: "少年課 少年保護係 (Juvenile Protection Unit)", kind: "unit" as GroupKind };
