@@ -326,6 +326,28 @@ describe(`the cross-site check behind a proxy (${engine})`, () => {
     expect((await post(other, forwarded)).status).toBe(403);
     expect((await post(other, { host: "10.0.0.5:3000", origin: "https://mamoru.example.jp" })).status).toBe(400);
   });
+
+  it("with TRUST_PROXY, throttles the address the load balancer saw, not one the client put in X-Forwarded-For, and sends HSTS over its HTTPS", async () => {
+    const proxied = await startTestServer({ TRUST_PROXY: "true", PUBLIC_URL: "https://mamoru.example.jp" });
+    const user = await makeUser(proxied.database.db, { agencyId: (await makeAgency(proxied.database.db)).id });
+    const res = await rawRequest(proxied.url, {
+      method: "POST",
+      path: "/sign-in",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "https://mamoru.example.jp",
+        // The client wrote the first entry; the load balancer appended the address it saw.
+        "x-forwarded-for": "203.0.113.9, 198.51.100.7",
+        "x-forwarded-proto": "https",
+      },
+      body: new URLSearchParams({ email: user.email, password: "not the password at all" }).toString(),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains");
+    const keys = (await proxied.database.db.selectFrom("throttles").select("key").execute()).map((r) => r.key);
+    expect(keys).toContain("address:198.51.100.7");
+    expect(keys.some((k) => k.includes("203.0.113.9"))).toBe(false);
+  });
 });
 
 describe(`caching and headers (${engine})`, () => {

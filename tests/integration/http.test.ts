@@ -52,6 +52,7 @@ describe(`HTTP (${engine})`, () => {
     const csp = a.headers.get("content-security-policy")!;
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
     expect(csp).not.toContain("unsafe-inline");
     const nonce = csp.match(/'nonce-([^']+)'/)![1]!;
     expect(b.headers.get("content-security-policy")).not.toContain(nonce);

@@ -38,7 +38,9 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
   const dev = config.env === "development";
   const http = express();
   http.disable("x-powered-by");
-  if (config.trustProxy) http.set("trust proxy", true);
+  // One hop: the client address is the one the load balancer appended to X-Forwarded-For, never an
+  // entry the client sent itself (with `true`, Express takes the leftmost, which anyone can forge).
+  if (config.trustProxy) http.set("trust proxy", 1);
 
   // The person's language when the session is known already, else this browser's.
   const sendPlain = (req: Request, res: Response, status: number, kind: PlainPageKind) => {
