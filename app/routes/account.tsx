@@ -69,7 +69,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return fromDomainError(error, form.values);
       }
       // Every session ended with the change; this browser gets a fresh one.
-      const cookie = await app.sessions.start(user.id, { userAgent: request.headers.get("user-agent") });
+      const cookie = await app.sessions.start(user.id, {
+        userAgent: request.headers.get("user-agent"),
+        cookieHeader: request.headers.get("cookie"),
+      });
       return redirect("/account?saved=password", { headers: { "Set-Cookie": cookie } });
     }
     case "endSession":

@@ -33,7 +33,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   } catch (error) {
     return fromDomainError(error, form.values);
   }
-  const cookie = await app.sessions.start(userId, { userAgent: request.headers.get("user-agent") });
+  const cookie = await app.sessions.start(userId, {
+    userAgent: request.headers.get("user-agent"),
+    cookieHeader: request.headers.get("cookie"),
+  });
   return redirect("/?welcome=1", { headers: { "Set-Cookie": cookie } });
 }
 

@@ -72,7 +72,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const headers = new Headers();
   headers.append(
     "Set-Cookie",
-    await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") }),
+    await app.sessions.start(result.userId, {
+      userAgent: request.headers.get("user-agent"),
+      cookieHeader: request.headers.get("cookie"),
+    }),
   );
   const device = deviceCookieAfterSignIn(result.userId, cookies, app.config.secureCookies);
   if (device) headers.append("Set-Cookie", device);

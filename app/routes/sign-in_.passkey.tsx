@@ -67,7 +67,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   headers.append("Set-Cookie", blankChallengeCookie(secure));
   headers.append(
     "Set-Cookie",
-    await app.sessions.start(result.userId, { userAgent: request.headers.get("user-agent") }),
+    await app.sessions.start(result.userId, {
+      userAgent: request.headers.get("user-agent"),
+      cookieHeader: request.headers.get("cookie"),
+    }),
   );
   const device = deviceCookieAfterSignIn(result.userId, request.headers.get("cookie"), secure);
   if (device) headers.append("Set-Cookie", device);

@@ -53,6 +53,17 @@ describe(`sessions (${engine})`, () => {
     expect(anywhere).toEqual([]);
   });
 
+  it("end the session a browser still carried when it signs in again, and no other", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const sessions = sessionsWith(30, 720);
+    const old = cookieValue(await sessions.start(user.id));
+    const elsewhere = cookieValue(await sessions.start(user.id));
+    const renewed = cookieValue(await sessions.start(user.id, { cookieHeader: old }));
+    expect((await sessions.validate(old)).user).toBeNull();
+    expect((await sessions.validate(renewed)).user?.id).toBe(user.id);
+    expect((await sessions.validate(elsewhere)).user?.id).toBe(user.id);
+  });
+
   it("recognise the cookie and return the person with their roles", async () => {
     const user = await makeUser(database.db, { agencyId, roles: ["trainee", "trainer"] });
     const sessions = sessionsWith(30, 720);

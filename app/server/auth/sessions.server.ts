@@ -218,8 +218,16 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
   return {
     cookieName: lucia.sessionCookieName,
 
-    /** A new session (new token) for a user who just proved who they are; returns Set-Cookie. */
-    async start(userId: string, meta: { userAgent?: string | null } = {}): Promise<string> {
+    /**
+     * A new session (new token) for a user who just proved who they are; returns Set-Cookie. The
+     * session the request still carried, if any, ends: one browser holds one session (ASVS 7.2.4).
+     */
+    async start(
+      userId: string,
+      meta: { userAgent?: string | null; cookieHeader?: string | null } = {},
+    ): Promise<string> {
+      const previous = lucia.readSessionCookie(meta.cookieHeader ?? "");
+      if (previous) await lucia.invalidateSession(previous);
       const session = await lucia.createSession(
         userId,
         { user_agent: meta.userAgent ?? null },
