@@ -12,6 +12,33 @@ import { hashPassword, type HashParams } from "./passwords.server";
 import { can, type Actor } from "./policy.server";
 import { reconcilePerson } from "../assignments/assign.server";
 
+/**
+ * The accounts holding these addresses (lower case), with the groups each belongs to: what an
+ * inviter's policy check needs to decide whether the account is theirs to see. One statement.
+ */
+export async function accountsByEmail(db: Kysely<Database>, emails: readonly string[]) {
+  if (emails.length === 0) return [];
+  const rows = await db
+    .selectFrom("users as u")
+    .select((eb) => [
+      "u.id",
+      "u.email",
+      "u.agency_id",
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom("group_members as m")
+            .select((e) => e.fn.jsonAgg("m.group_id").as("g"))
+            .whereRef("m.user_id", "=", "u.id"),
+          eb.val("[]"),
+        )
+        .as("group_ids"),
+    ])
+    .where("u.email", "in", emails)
+    .execute();
+  return rows.map(({ group_ids, ...row }) => ({ ...row, groupIds: group_ids as unknown as string[] }));
+}
+
 export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
 
 export interface InvitationInput {
@@ -38,23 +65,7 @@ export async function invite(
     .where("id", "=", input.agencyId)
     .executeTakeFirst();
   if (!agency) throw new DomainError("invalid", "errors.agency.unknown", "agencyId");
-  const existing = await db
-    .selectFrom("users")
-    .select((eb) => [
-      "id",
-      "agency_id",
-      eb.fn
-        .coalesce(
-          eb
-            .selectFrom("group_members as m")
-            .select((e) => e.fn.jsonAgg("m.group_id").as("g"))
-            .whereRef("m.user_id", "=", "users.id"),
-          eb.val("[]"),
-        )
-        .as("group_ids"),
-    ])
-    .where("email", "=", email)
-    .executeTakeFirst();
+  const [existing] = await accountsByEmail(db, [email]);
   // Someone who may see the person is told the address is taken. Anyone else (a trainer, about an
   // account in another agency) gets exactly the answer a new address gets, and the pending
   // invitation to show for it; the address's owner is told instead, by mail, that they already have
@@ -64,7 +75,7 @@ export async function invite(
     can(actor, "progress.view", {
       agencyId: existing.agency_id,
       userId: existing.id,
-      groupIds: existing.group_ids as unknown as string[],
+      groupIds: existing.groupIds,
     });
   if (visible) {
     throw new DomainError("conflict", "errors.invite.emailTaken", "email");

@@ -8,7 +8,7 @@ import type { Kysely } from "kysely";
 import { PROFESSIONS, type Database, type ImportEncoding, type Profession } from "../../../db/schema";
 import { translate } from "../../i18n";
 import { audit } from "../audit.server";
-import { INVITATION_TTL_MS } from "../auth/invitations.server";
+import { accountsByEmail, INVITATION_TTL_MS } from "../auth/invitations.server";
 import { can, type Actor } from "../auth/policy.server";
 import { displayName as displayNameField, email as emailField } from "../http/fields.server";
 import type { Mailer } from "../mail/mailer.server";
@@ -207,26 +207,7 @@ async function assess(db: Kysely<Database>, actor: Actor, rows: CsvRow[]): Promi
     if (parsed.success) emails.set(i, parsed.data);
   });
   const addresses = [...new Set(emails.values())];
-  const accounts = addresses.length
-    ? await db
-        .selectFrom("users as u")
-        .select((eb) => [
-          "u.id",
-          "u.email",
-          "u.agency_id",
-          eb.fn
-            .coalesce(
-              eb
-                .selectFrom("group_members as m")
-                .select((e) => e.fn.jsonAgg("m.group_id").as("g"))
-                .whereRef("m.user_id", "=", "u.id"),
-              eb.val("[]"),
-            )
-            .as("group_ids"),
-        ])
-        .where("u.email", "in", addresses)
-        .execute()
-    : [];
+  const accounts = await accountsByEmail(db, addresses);
   const accountByEmail = new Map(accounts.map((a) => [a.email, a]));
   const open = addresses.length
     ? await db
@@ -259,7 +240,7 @@ async function assess(db: Kysely<Database>, actor: Actor, rows: CsvRow[]): Promi
 
     let outcome: RowOutcome = "invite";
     const account = email ? accountByEmail.get(email) : undefined;
-    const groupIds = (account?.group_ids ?? []) as unknown as string[];
+    const groupIds = account?.groupIds ?? [];
     const visible =
       account && can(actor, "progress.view", { agencyId: account.agency_id, userId: account.id, groupIds });
     if (account && visible) {
