@@ -1,11 +1,12 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { signedInHeaders } from "~/server/auth/signed-in.server";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { signIn } from "~/server/auth/accounts.server";
-import { deviceCookieAfterSignIn, readKnownDevice } from "~/server/auth/devices.server";
+import { readKnownDevice } from "~/server/auth/devices.server";
 import { challengeCookie, mustEnrolSecondFactor, startChallenge } from "~/server/auth/mfa.server";
 import { hasNoControlCharacters } from "~/server/http/fields.server";
 import { invalid, readForm } from "~/server/http/guards.server";
@@ -69,16 +70,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       headers: { "Set-Cookie": challengeCookie(token, app.config.secureCookies) },
     });
   }
-  const headers = new Headers();
-  headers.append(
-    "Set-Cookie",
-    await app.sessions.start(result.userId, {
-      userAgent: request.headers.get("user-agent"),
-      cookieHeader: request.headers.get("cookie"),
-    }),
-  );
-  const device = deviceCookieAfterSignIn(result.userId, cookies, app.config.secureCookies);
-  if (device) headers.append("Set-Cookie", device);
+  const headers = await signedInHeaders(app, request, result.userId, { afterSecondStep: false });
   // A role that must have a second factor, and none set up: setting one up comes before anything else.
   const target = (await mustEnrolSecondFactor(app.db, result.userId))
     ? `/account/two-factor?required=1&next=${encodeURIComponent(next)}`

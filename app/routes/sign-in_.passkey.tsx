@@ -1,8 +1,8 @@
 // The second step of signing in with a passkey, for the second-factor page's script (JSON).
+import { signedInHeaders } from "~/server/auth/signed-in.server";
 import { type ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { deviceCookieAfterSignIn } from "~/server/auth/devices.server";
-import { blankChallengeCookie, readChallengeCookie } from "~/server/auth/mfa.server";
+import { readChallengeCookie } from "~/server/auth/mfa.server";
 import { authenticationOptions, completePasskeySignIn, relyingParty } from "~/server/auth/passkeys.server";
 import { readForm } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
@@ -63,16 +63,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
           : "errors.passkey.failed";
     return Response.json({ error }, { status: result.reason === "throttled" ? 429 : 400 });
   }
-  const headers = new Headers();
-  headers.append("Set-Cookie", blankChallengeCookie(secure));
-  headers.append(
-    "Set-Cookie",
-    await app.sessions.start(result.userId, {
-      userAgent: request.headers.get("user-agent"),
-      cookieHeader: request.headers.get("cookie"),
-    }),
-  );
-  const device = deviceCookieAfterSignIn(result.userId, request.headers.get("cookie"), secure);
-  if (device) headers.append("Set-Cookie", device);
+  const headers = await signedInHeaders(app, request, result.userId, { afterSecondStep: true });
   return Response.json({ ok: true, next: safeRedirectPath(form.data.next, app.config.publicUrl) }, { headers });
 }

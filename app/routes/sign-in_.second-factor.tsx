@@ -1,4 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { signedInHeaders } from "~/server/auth/signed-in.server";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
@@ -13,7 +14,6 @@ import {
   secondFactorStatus,
 } from "~/server/auth/mfa.server";
 import { UsePasskey } from "~/components/passkeys";
-import { deviceCookieAfterSignIn } from "~/server/auth/devices.server";
 import { invalid, readForm } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
 
@@ -72,17 +72,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: throttled ? 429 : 400 },
     );
   }
-  const headers = new Headers();
-  headers.append("Set-Cookie", blankChallengeCookie(secure));
-  headers.append(
-    "Set-Cookie",
-    await app.sessions.start(result.userId, {
-      userAgent: request.headers.get("user-agent"),
-      cookieHeader: request.headers.get("cookie"),
-    }),
-  );
-  const device = deviceCookieAfterSignIn(result.userId, request.headers.get("cookie"), secure);
-  if (device) headers.append("Set-Cookie", device);
+  const headers = await signedInHeaders(app, request, result.userId, { afterSecondStep: true });
   const next = safeRedirectPath(form.data.next, app.config.publicUrl);
   return redirect(result.factor === "recovery_code" ? "/account/two-factor?usedRecoveryCode=1" : next, { headers });
 }
