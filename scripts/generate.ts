@@ -9,7 +9,9 @@
 // request-time functions, which would take days at this size; but every rule those functions keep
 // is kept: attempts are served and graded by the quiz engine, records carry exactly the content
 // recordCompletions writes and are hashed by the chain's own recordHash in the order they are
-// appended, so `npm run records:verify` and the agency check pass on the result.
+// appended, so `npm run records:verify` and the agency check pass on the result: each record and
+// each audit event carries its chain hash and the MAC of that hash with the chain keys the server and
+// records:verify use (CHAIN_KEYS, or the key file in DATA_DIR).
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
@@ -27,6 +29,8 @@ import {
   type StoredQuestion,
 } from "../app/server/learning/quiz-engine.server";
 import { GENESIS, recordHash, type RecordContent } from "../app/server/learning/records.server";
+import { auditHash } from "../app/server/audit.server";
+import { anchorFromConfig, installChainAnchor, macOf } from "../app/server/chain/anchor.server";
 import { quizSettings } from "../app/server/learning/rules.server";
 import { createLogger } from "../app/server/shared/log.server";
 import { createProgress, formatDuration } from "../app/server/shared/progress.server";
@@ -338,6 +342,7 @@ const ATTEMPT_COLUMNS = [
   ["passed", "bool"],
 ] as const;
 const AUDIT_COLUMNS = [
+  ["id", "uuid"],
   ["at", "timestamptz"],
   ["actor_id", "uuid"],
   ["agency_id", "uuid"],
@@ -345,6 +350,10 @@ const AUDIT_COLUMNS = [
   ["subject_type", "text"],
   ["subject_id", "text"],
   ["details", "jsonb"],
+  ["prev_hash", "text"],
+  ["hash", "text"],
+  ["mac", "text"],
+  ["key_id", "text"],
 ] as const;
 
 async function main() {
@@ -358,6 +367,10 @@ async function main() {
     );
     process.exit(2);
   }
+  // The keys the server and records:verify use: every link written here carries its MAC.
+  const anchor = anchorFromConfig(config);
+  installChainAnchor(anchor);
+  const { keyring } = anchor;
   const started = performance.now();
   const handle = await connect({ databaseUrl: config.databaseUrl, poolSize: 2 });
   const client = new pg.Client({ connectionString: config.databaseUrl });
@@ -427,6 +440,10 @@ async function main() {
 
     const r = seeded(options.seed);
     const w = new Writer(client);
+    // The audit trail's head (the content sync audits itself): generated events follow it.
+    let auditHead =
+      (await client.query<{ hash: string | null }>("select hash from audit_events order by seq desc limit 1")).rows[0]
+        ?.hash ?? GENESIS;
     const now = Date.now();
     const today = tokyoDate(new Date(now));
     const history = 3 * 365 * DAY;
@@ -498,7 +515,36 @@ async function main() {
       subjectType: string,
       subjectId: string | null,
       details: Record<string, unknown> = {},
-    ) => w.add("audit_events", AUDIT_COLUMNS, [iso(at), actor, agencyId, action, subjectType, subjectId, details]);
+    ) => {
+      // Hashed onto the one before in the order written (the writer keeps it), as audit() does.
+      const content = {
+        id: randomUUID(),
+        at: new Date(at),
+        actor_id: actor,
+        agency_id: agencyId,
+        action,
+        subject_type: subjectType,
+        subject_id: subjectId,
+        details,
+      };
+      const hash = auditHash(content, auditHead);
+      const { mac, keyId } = macOf(keyring, "audit", hash);
+      w.add("audit_events", AUDIT_COLUMNS, [
+        content.id,
+        iso(at),
+        actor,
+        agencyId,
+        action,
+        subjectType,
+        subjectId,
+        details,
+        auditHead,
+        hash,
+        mac,
+        keyId,
+      ]);
+      auditHead = hash;
+    };
 
     // The platform's admin, each agency's reviewer, and a trainer for every group.
     const adminId = randomUUID();
@@ -864,9 +910,12 @@ async function main() {
       ["details", "jsonb"],
       ["prev_hash", "text"],
       ["hash", "text"],
+      ["mac", "text"],
+      ["key_id", "text"],
     ] as const;
     for (const [i, { content: c }] of records.entries()) {
       const hash = recordHash(c, prevHash);
+      const { mac, keyId } = macOf(keyring, "records", hash);
       w.add("completion_records", RECORD_COLUMNS, [
         c.id,
         c.kind,
@@ -883,6 +932,8 @@ async function main() {
         c.details,
         prevHash,
         hash,
+        mac,
+        keyId,
       ]);
       prevHash = hash;
       if ((i + 1) % 20_000 === 0) {

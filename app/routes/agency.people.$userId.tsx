@@ -11,7 +11,8 @@ import { can } from "~/server/auth/policy.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { parseIdParam } from "~/server/http/fields.server";
 import { forbidden, notFound, requireActor } from "~/server/http/guards.server";
-import { openPersonRecords, personForReview } from "~/server/review/person.server";
+import { auditLater } from "~/server/audit.server";
+import { personForReview, personRecords, recordsViewed } from "~/server/review/person.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) => {
   const locale = rootLocale(matches);
@@ -28,7 +29,17 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const person = (await personForReview(db, userId)) ?? notFound();
   const target = { agencyId: person.agency_id, userId: person.id, groupIds: person.groups.map((g) => g.id) };
   if (!can(actor, "records.view", target)) notFound();
-  const records = await openPersonRecords(db, { actorId: actor.id, userId: person.id, agencyId: person.agency_id });
+  const at = new Date();
+  const records = await personRecords(db, person.id);
+  // Audited after the response (the event keeps the time of the view): see auditLater.
+  const viewed = recordsViewed({
+    actorId: actor.id,
+    userId: person.id,
+    agencyId: person.agency_id,
+    records: records.length,
+    at,
+  });
+  if (viewed) await auditLater(context.app, viewed);
   return { person, records, now: new Date().toISOString() };
 }
 

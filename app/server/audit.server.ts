@@ -5,6 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEventsTable, Database } from "../../db/schema";
+import type { Logger } from "./shared/log.server";
+import type { BackgroundTasks } from "./shared/tasks.server";
 import { chainAnchor, GENESIS, linkHash, macOf, type ChainAnchor } from "./chain/anchor.server";
 import {
   BATCH,
@@ -25,6 +27,8 @@ export interface AuditEntry {
   subjectType: string;
   subjectId?: string | null;
   details?: Record<string, unknown>;
+  /** When it happened, for an event written after the fact (auditLater); now by default. */
+  at?: Date;
 }
 
 type AuditContent = Pick<
@@ -60,7 +64,7 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry): Promise<vo
   // Millisecond precision: what Postgres stores is exactly what the hash covered.
   const content: AuditContent = {
     id: randomUUID(),
-    at: new Date(),
+    at: entry.at ?? new Date(),
     actor_id: entry.actorId,
     agency_id: entry.agencyId ?? null,
     action: entry.action,
@@ -77,6 +81,41 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry): Promise<vo
     .insertInto("audit_events")
     .values({ ...content, details: JSON.stringify(details), prev_hash: prevHash, hash, mac, key_id: keyId })
     .execute();
+}
+
+/** Waits before each retry of an event written after the response (three tries in all). */
+const LATER_RETRY_MS = [200, 2_000];
+
+/**
+ * Appends an event after the response, through the background tasks: for events about a read (a
+ * person's records viewed by someone else), which change nothing the event must commit with, and
+ * whose reader should not wait for the chain's lock and a commit. The event keeps the time of the
+ * read. A failed write is tried again twice; if it still fails, the whole event is logged at error
+ * level, so that nothing is lost silently. Shutdown waits for pending events (tasks.settled()); a
+ * view is lost only if the process dies in the milliseconds between the read and the write.
+ * Returns once the write has started (at once unless the task limit is reached: then the request
+ * waits for a free slot, so a flood of views cannot pile up unwritten events in memory).
+ */
+export function auditLater(
+  app: { db: Kysely<Database>; tasks: BackgroundTasks; log: Logger },
+  entry: AuditEntry,
+): Promise<void> {
+  const event = { ...entry, at: entry.at ?? new Date() };
+  return app.tasks.run(`audit ${event.action}`, async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await audit(app.db, event);
+        return;
+      } catch (error) {
+        const wait = LATER_RETRY_MS[attempt];
+        if (wait === undefined) {
+          app.log.error("audit event not written", { event, error });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  });
 }
 
 export interface VerifyAuditOptions {

@@ -418,7 +418,11 @@ async function national() {
     }
     const admin = await server.cookie("admin@national.example");
     const range = await auditRangeFor(url, 100_000);
+    const warm = await auditRangeFor(url, 10_000).then((w) => (w.from ? w : undefined));
     for (const [label, query] of [
+      // First a small export, unreported: the first one of a process also pays for what stays
+      // (code compiled, the heap grown to its working size), which says nothing of rows.
+      ...(warm ? [[`warm-up, ~${warm.expected} rows`, `?from=${warm.from}`] as const] : []),
       [`audit CSV, ~${range.expected} rows`, range.from ? `?from=${range.from}` : ""],
       [`audit CSV, all ${range.all} rows`, ""],
     ] as const) {

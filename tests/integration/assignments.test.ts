@@ -289,6 +289,38 @@ describe(`reminders (${engine})`, () => {
     expect(mails.map((m) => m.subject)).toContain("Overdue: Sample module");
   });
 
+  it("pages through more obligations than one batch: each of 1,201 people gets their notice once, with two sweeps racing", async () => {
+    const db = database.db;
+    const start = new Date();
+    const cohort = (
+      await db
+        .insertInto("groups")
+        .values({ agency_id: agencyId, name: "Large intake", kind: "cohort" })
+        .returning("id")
+        .executeTakeFirstOrThrow()
+    ).id;
+    await sql`
+      with made as (
+        insert into users (email, display_name, profession, locale, agency_id)
+        select 'bulk-' || n || '@mamoru.test', 'Bulk ' || lpad(n::text, 4, '0'), 'police', 'ja', ${agencyId}::uuid
+        from generate_series(1, 1201) n returning id)
+      insert into group_members (group_id, user_id) select ${cohort}::uuid, id from made`.execute(db);
+    await assign(db, admin, {
+      agencyId,
+      moduleSlug: "sample-module",
+      audience: "group",
+      groupId: cohort,
+      due: { on: addDays(tokyoDate(start), 20) },
+    });
+    await Promise.all([sweep(start), sweep(start)]);
+    await sweep(start);
+    const written = await sql<{ people: number; notices: number; mailed: number }>`
+      select count(distinct n.user_id)::int as people, count(*)::int as notices, count(n.mail_id)::int as mailed
+      from notifications n join group_members gm on gm.user_id = n.user_id and gm.group_id = ${cohort}::uuid
+      where n.kind = 'assigned'`.execute(db);
+    expect(written.rows[0]).toEqual({ people: 1201, notices: 1201, mailed: 1201 });
+  });
+
   it("never reminds someone who has completed the work", async () => {
     const db = database.db;
     const start = new Date();

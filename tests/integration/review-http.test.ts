@@ -155,7 +155,8 @@ describe(`the reviewer's pages, reader by reader (${engine})`, () => {
       expect(html).toMatch(/href="\/verify\/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"/);
       expect(html).toContain("Checks out");
     }
-    // Someone else opening a person's records is audited.
+    // Someone else opening a person's records is audited (written after the response).
+    await server.app.tasks.settled();
     const views = await server.database.db
       .selectFrom("audit_events")
       .select(["actor_id", "agency_id"])

@@ -73,4 +73,31 @@ describe("streamed bodies", () => {
     expect(state.cancelled).toBe(true);
     expect(state.pulled).toBe(1);
   });
+
+  it("keep one drain listener behind a compression layer, however long the body", async () => {
+    // As the compression middleware does: 'drain' listeners go to its gzip stream, so `once` on
+    // the response could never remove them there.
+    const { stream, state } = source(300);
+    const client = slowClient();
+    const res = client.socket as unknown as ExpressResponse & Writable;
+    const on = res.on.bind(res);
+    const inner = new Writable({ write: (_c, _e, done) => done() });
+    let most = 0;
+    on("drain", () => inner.emit("drain"));
+    res.on = ((type: string, listener: (...args: unknown[]) => void) => {
+      if (type !== "drain") return on(type, listener);
+      inner.on("drain", listener);
+      most = Math.max(most, inner.listenerCount("drain"));
+      return res;
+    }) as typeof res.on;
+    const done = writeBody(stream, res);
+    for (let i = 0; i < 2000 && state.pulled < 300; i++) {
+      client.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    client.release();
+    await done;
+    expect(state.pulled).toBe(300);
+    expect(most).toBe(1);
+  });
 });

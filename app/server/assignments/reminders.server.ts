@@ -35,6 +35,17 @@ export interface SweepResult {
   notifications: number;
 }
 
+/**
+ * One batch of a source: the candidates found in it, and where the next batch starts (undefined
+ * when this was the last). Each batch is a bounded index scan from its cursor, so a sweep over N
+ * obligations costs N, not N² (a "first 500 not yet written" query rescans what was written).
+ */
+interface Batch {
+  candidates: Candidate[];
+  next: string | undefined;
+}
+type Source = (trx: Kysely<Database>, now: Date, today: string, after: string | undefined) => Promise<Batch>;
+
 /** Writes (and mails) every notification due at `now` that has not been written yet. */
 export async function sweepReminders(
   db: Kysely<Database>,
@@ -43,16 +54,17 @@ export async function sweepReminders(
 ): Promise<SweepResult> {
   const today = tokyoDate(options.now);
   let total = 0;
-  for (const source of [obligationNotices, expiryNotices, trainerDigests]) {
-    for (;;) {
-      const written = await db.transaction().execute(async (trx) => {
-        const candidates = await source(trx, options.now, today);
-        if (candidates.length === 0) return { found: 0, written: 0 };
-        return { found: candidates.length, written: await write(trx, mailer, candidates, options.publicUrl) };
+  for (const source of [obligationNotices, expiryNotices, trainerDigests] satisfies Source[]) {
+    let after: string | undefined;
+    do {
+      const batch = await db.transaction().execute(async (trx) => {
+        const found = await source(trx, options.now, today, after);
+        const written = found.candidates.length ? await write(trx, mailer, found.candidates, options.publicUrl) : 0;
+        return { next: found.next, written };
       });
-      total += written.written;
-      if (written.found < BATCH) break;
-    }
+      total += batch.written;
+      after = batch.next;
+    } while (after !== undefined);
   }
   return { notifications: total };
 }
@@ -68,10 +80,32 @@ const titleOfK = sql`coalesce(
 const linkOfK = sql`case when k.course_slug is not null then '/courses/' || k.course_slug
   else '/modules/' || k.module_slug end`;
 
-/** Assigned, due soon, overdue: about one obligation each. */
-async function obligationNotices(trx: Kysely<Database>, now: Date, today: string): Promise<Candidate[]> {
+/**
+ * Assigned, due soon, overdue: about one obligation each. A batch is the next BATCH live
+ * obligations by id (the primary key), whose states alone are computed; two workers walk the same
+ * batches and the unique key lets one of them write each notice.
+ */
+async function obligationNotices(
+  trx: Kysely<Database>,
+  now: Date,
+  today: string,
+  after: string | undefined,
+): Promise<Batch> {
+  const ids = await trx
+    .selectFrom("assignees")
+    .select("id")
+    .where("ended_at", "is", null)
+    .$if(after !== undefined, (q) => q.where("id", ">", after!))
+    .orderBy("id")
+    .limit(BATCH)
+    .execute();
+  if (ids.length === 0) return { candidates: [], next: undefined };
   const result = await sql<Candidate>`
-    with s as (${assigneeStates(trx, today)}),
+    with s as (${assigneeStates(trx, today).where(
+      "p.id",
+      "in",
+      ids.map((r) => r.id),
+    )}),
     c as (
       select s.*, u.email, u.locale,
         (select min(n) from unnest(s.remind_days) n where n >= s.due_on - ${today}::date) as days
@@ -91,15 +125,19 @@ async function obligationNotices(trx: Kysely<Database>, now: Date, today: string
       k.note, ${linkOfK} as link_path, null::int as count, null::text[] as names
     from k where ${notYetWritten(sql`k.key`)}
     order by k.key
-    limit ${BATCH}
   `.execute(trx);
-  return result.rows;
+  return { candidates: result.rows, next: ids.length < BATCH ? undefined : ids.at(-1)!.id };
 }
 
-/** A course record about to expire (its holder renews it), once per record. */
-async function expiryNotices(trx: Kysely<Database>, now: Date, today: string): Promise<Candidate[]> {
-  const result = await sql<Candidate>`
-    select r.user_id, 'expiring' as kind, 'expiring:' || r.id as key, u.email, u.locale, c.title,
+/** A course record about to expire (its holder renews it), once per record; batches by record id. */
+async function expiryNotices(
+  trx: Kysely<Database>,
+  now: Date,
+  today: string,
+  after: string | undefined,
+): Promise<Batch> {
+  const result = await sql<Candidate & { record_id: string }>`
+    select r.id as record_id, r.user_id, 'expiring' as kind, 'expiring:' || r.id as key, u.email, u.locale, c.title,
       (r.expires_at at time zone 'Asia/Tokyo')::date::text as due_on, null::int as days, null::text as note,
       '/courses/' || c.slug as link_path, null::int as count, null::text[] as names
     from completion_records r
@@ -110,14 +148,24 @@ async function expiryNotices(trx: Kysely<Database>, now: Date, today: string): P
       and not exists (select 1 from completion_records newer where newer.user_id = r.user_id
         and newer.kind = 'course' and newer.course_slug = r.course_slug and newer.completed_at > r.completed_at)
       and ${notYetWritten(sql`'expiring:' || r.id`)}
+      and (${after ?? null}::uuid is null or r.id > ${after ?? null}::uuid)
     order by r.id
     limit ${BATCH}
   `.execute(trx);
-  return result.rows;
+  const rows = result.rows;
+  return {
+    candidates: rows.map(({ record_id: _, ...c }) => c),
+    next: rows.length < BATCH ? undefined : rows.at(-1)!.record_id,
+  };
 }
 
 /** One mail a week to each trainer who has overdue people in the groups they train. */
-async function trainerDigests(trx: Kysely<Database>, _now: Date, today: string): Promise<Candidate[]> {
+async function trainerDigests(
+  trx: Kysely<Database>,
+  _now: Date,
+  today: string,
+  after: string | undefined,
+): Promise<Batch> {
   const week = isoWeek(today);
   const result = await sql<Candidate>`
     with s as (${assigneeStates(trx, today)}),
@@ -134,11 +182,13 @@ async function trainerDigests(trx: Kysely<Database>, _now: Date, today: string):
     from late join users t on t.id = late.trainer_id and t.disabled_at is null
     join users p on p.id = late.person_id
     where ${notYetWritten(sql`'digest:' || t.id || ':' || ${week}`)}
+      and (${after ?? null}::uuid is null or t.id > ${after ?? null}::uuid)
     group by t.id, t.email, t.locale
     order by t.id
     limit ${BATCH}
   `.execute(trx);
-  return result.rows;
+  const rows = result.rows;
+  return { candidates: rows, next: rows.length < BATCH ? undefined : rows.at(-1)!.user_id };
 }
 
 /** Inserts the notifications (a key already written is skipped) and mails the ones written now. */

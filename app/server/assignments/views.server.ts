@@ -148,6 +148,13 @@ export interface PeopleFilter {
 /**
  * One page of an assignment's people in the reader's scope, by name: state, due date, last
  * activity, pre-test and final scores, attempts. One statement for the page.
+ *
+ * The people are taken by name first (keyset on (display_name, id), the assignment's live
+ * assignees joined to their names: no state computed), and states are computed per person in that
+ * order, through a lateral join, until the page is full. Without a state filter that is the page's
+ * people only; with one, people are read in name order until the page holds enough of that state
+ * (those who cannot be in it — no record for "completed", nothing read for "in progress" — skipped
+ * by an index first), so a rare state reads further: at most the whole assignment, as before.
  */
 export async function assignmentPeople(
   db: Kysely<Database>,
@@ -157,12 +164,56 @@ export async function assignmentPeople(
   now = new Date(),
 ) {
   const scope = scopeFor(actor, "progress.view");
+  // A sort (or an ORDER BY … LIMIT) in a subquery keeps it from being merged into the outer query:
+  // the outer query reads it in this order, and its LIMIT stops the lateral joins early.
+  const byName = db
+    .selectFrom("assignees as p")
+    .innerJoin("users as u", "u.id", "p.user_id")
+    .select(["p.id as assignee_id", "u.id as user_id", "u.display_name"])
+    .where("p.assignment_id", "=", assignmentId)
+    .where("p.ended_at", "is", null)
+    .where(personInScope(scope))
+    .$if(filter.groupId !== undefined, (q) =>
+      q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom("group_members as gm")
+            .select("gm.user_id")
+            .whereRef("gm.user_id", "=", "u.id")
+            .where("gm.group_id", "=", filter.groupId!),
+        ),
+      ),
+    )
+    // A necessary condition of the state, by an index, so that a rare state does not compute every
+    // person's: completed and renewal due need a record; in progress, a lesson or an attempt.
+    .$if(filter.state === "completed" || filter.state === "renewal_due", (q) =>
+      q.where(sql<boolean>`exists (select 1 from completion_records cr where cr.user_id = u.id)`),
+    )
+    .$if(filter.state === "in_progress", (q) =>
+      q.where(
+        sql<boolean>`(exists (select 1 from lesson_progress lp where lp.user_id = u.id)
+          or exists (select 1 from quiz_attempts qa where qa.user_id = u.id))`,
+      ),
+    )
+    .$if(filter.after !== undefined, (q) =>
+      q.where(sql<boolean>`(u.display_name, u.id) > (${filter.after!.name}, ${filter.after!.userId}::uuid)`),
+    )
+    .orderBy("u.display_name")
+    .orderBy("u.id")
+    .$if(filter.state === undefined, (q) => q.limit(PEOPLE_PAGE_SIZE + 1));
   let query = db
-    .selectFrom(assigneeStates(db, tokyoDate(now)).as("s"))
-    .innerJoin("users as u", "u.id", "s.user_id")
+    .selectFrom(byName.as("x"))
+    .innerJoinLateral(
+      // OFFSET 0 keeps the planner from merging this subquery into a join over every assignee:
+      // it runs once per person, in the people's order, only until the page is full.
+      assigneeStates(db, tokyoDate(now))
+        .where(sql<boolean>`p.id = x.assignee_id`)
+        .offset(0)
+        .as("s"),
+      (join) => join.onTrue(),
+    )
     .select([
-      "u.id as user_id",
-      "u.display_name",
+      "x.user_id",
+      "x.display_name",
       "s.state",
       "s.due_on",
       "s.extended_to",
@@ -171,38 +222,25 @@ export async function assignmentPeople(
       "s.completed_at",
       "s.certificate_code",
       sql<Date | null>`greatest(
-        (select max(lp.completed_at) from lesson_progress lp where lp.user_id = u.id),
-        (select max(qa.started_at) from quiz_attempts qa where qa.user_id = u.id))`.as("last_activity"),
+        (select max(lp.completed_at) from lesson_progress lp where lp.user_id = x.user_id),
+        (select max(qa.started_at) from quiz_attempts qa where qa.user_id = x.user_id))`.as("last_activity"),
       sql<number>`(select count(*)::int from quiz_attempts qa join module_versions mv on mv.id = qa.module_version_id
-        where qa.user_id = u.id and qa.stage = 'final' and qa.submitted_at is not null and (mv.module_slug = s.module_slug
+        where qa.user_id = x.user_id and qa.stage = 'final' and qa.submitted_at is not null and (mv.module_slug = s.module_slug
           or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = s.course_slug)))`.as(
         "attempts",
       ),
       sql<
         number | null
       >`(select max(qa.score) from quiz_attempts qa join module_versions mv on mv.id = qa.module_version_id
-        where qa.user_id = u.id and qa.stage = 'pretest' and qa.submitted_at is not null and (mv.module_slug = s.module_slug
+        where qa.user_id = x.user_id and qa.stage = 'pretest' and qa.submitted_at is not null and (mv.module_slug = s.module_slug
           or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = s.course_slug)))`.as(
         "pretest",
       ),
     ])
-    .where("s.assignment_id", "=", assignmentId)
-    .where(personInScope(scope))
-    .orderBy("u.display_name")
-    .orderBy("u.id")
+    .orderBy("x.display_name")
+    .orderBy("x.user_id")
     .limit(PEOPLE_PAGE_SIZE + 1);
   if (filter.state) query = query.where("s.state", "=", filter.state);
-  if (filter.groupId)
-    query = query.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("group_members as gm")
-          .select("gm.user_id")
-          .whereRef("gm.user_id", "=", "u.id")
-          .where("gm.group_id", "=", filter.groupId!),
-      ),
-    );
-  if (filter.after)
-    query = query.where(sql<boolean>`(u.display_name, u.id) > (${filter.after.name}, ${filter.after.userId}::uuid)`);
   const rows = await query.execute();
   const more = rows.length > PEOPLE_PAGE_SIZE;
   const page = rows.slice(0, PEOPLE_PAGE_SIZE);

@@ -69,9 +69,18 @@ export async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressRe
   const flushable = res as unknown as { flush?: () => void };
   let closed = false;
   let wake: (() => void) | null = null;
+  const resume = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  // One drain listener for the whole body, never one per wait: the compression layer hands 'drain'
+  // listeners to its gzip stream, where `once` cannot remove them again (it removes from the
+  // response), so a listener per wait piled up there for as long as the export ran.
+  res.on("drain", resume);
   res.once("close", () => {
     closed = true;
-    wake?.();
+    resume();
   });
   try {
     for (;;) {
@@ -87,16 +96,12 @@ export async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressRe
       const roomForMore = res.write(value);
       // The compression layer holds bytes back until flushed: a stream should reach the client as it goes.
       flushable.flush?.();
-      if (!roomForMore && !closed) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          res.once("drain", resolve);
-        });
-        wake = null;
-      }
+      if (!roomForMore && !closed) await new Promise<void>((resolve) => (wake = resolve));
     }
   } catch (error) {
     res.destroy(error as Error);
     throw error;
+  } finally {
+    res.removeListener("drain", resume);
   }
 }

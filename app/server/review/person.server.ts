@@ -2,7 +2,7 @@
 // course record they hold with the exact version taken and whether its place in the chain checks out.
 import { sql, type Kysely } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
-import { audit } from "../audit.server";
+import type { AuditEntry } from "../audit.server";
 import { placeOf, recordsWithNeighbours } from "./integrity.server";
 
 /** The person, their agency and groups; undefined when there is no such person. */
@@ -29,29 +29,16 @@ export async function personForReview(db: Kysely<Database>, userId: string) {
 
 /**
  * Every record the person holds, newest first, each with its place in the chain checked; one
- * statement. Someone else opening them is written to the audit trail (record views by others).
+ * statement. The page audits someone else opening them (recordsViewed).
  */
-export async function openPersonRecords(
-  db: Kysely<Database>,
-  input: { actorId: string; userId: string; agencyId: string },
-) {
+export async function personRecords(db: Kysely<Database>, userId: string) {
   const rows = await recordsWithNeighbours(db)
     .leftJoin("module_versions as mv", "mv.id", "r.module_version_id")
     .leftJoin("courses as c", "c.slug", "r.course_slug")
     .select(["mv.module_slug", "mv.version as module_version", "mv.title as module_title", "c.title as course_title"])
-    .where("r.user_id", "=", input.userId)
+    .where("r.user_id", "=", userId)
     .orderBy("r.seq", "desc")
     .execute();
-  if (input.actorId !== input.userId) {
-    await audit(db, {
-      actorId: input.actorId,
-      agencyId: input.agencyId,
-      action: "records.viewed",
-      subjectType: "user",
-      subjectId: input.userId,
-      details: { records: rows.length },
-    });
-  }
   return rows.map((r) => ({
     id: r.id,
     seq: r.seq,
@@ -70,4 +57,27 @@ export async function openPersonRecords(
     holderName: typeof r.details.holderName === "string" ? r.details.holderName : null,
     place: placeOf(r),
   }));
+}
+
+/**
+ * The audit event of someone else opening a person's records (record views by others): who, whose,
+ * the person's agency, when, how many records were shown. Undefined when people open their own.
+ */
+export function recordsViewed(input: {
+  actorId: string;
+  userId: string;
+  agencyId: string;
+  records: number;
+  at: Date;
+}): AuditEntry | undefined {
+  if (input.actorId === input.userId) return undefined;
+  return {
+    actorId: input.actorId,
+    agencyId: input.agencyId,
+    action: "records.viewed",
+    subjectType: "user",
+    subjectId: input.userId,
+    details: { records: input.records },
+    at: input.at,
+  };
 }
