@@ -3,11 +3,11 @@
 // server uses, and `npm run records:verify` says so. On the embedded engine, it refuses to run.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { newKeyLine } from "../../app/server/chain/anchor.server";
 import { engine, freshDatabase } from "../support/db";
+import { runDir, scriptEnv } from "../support/engine";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
@@ -15,7 +15,7 @@ const tsx = path.join(root, "node_modules/.bin/tsx");
 function run(script: string, args: string[], env: Record<string, string | undefined>) {
   return spawnSync(tsx, [path.join(root, script), ...args], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: "silent", ...env },
+    env: scriptEnv({ LOG_LEVEL: "silent", ...env }),
     encoding: "utf8",
     timeout: 240_000,
   });
@@ -25,7 +25,7 @@ describe(`the national data generator (${engine})`, () => {
   if (engine === "postgres") {
     it("writes records and audit events whose hashes and MACs records:verify accepts", async () => {
       const { url } = await freshDatabase();
-      const checkpoints = mkdtempSync(path.join(tmpdir(), "mamoru-generate-"));
+      const checkpoints = mkdtempSync(path.join(runDir(), "generate-"));
       try {
         const env = { DATABASE_URL: url, CHAIN_KEYS: newKeyLine(), CHAIN_CHECKPOINT_DIR: checkpoints };
         const generated = run("scripts/generate.ts", ["--trainees", "150"], env);

@@ -11,7 +11,7 @@ import { createMailer } from "../../app/server/mail/mailer.server";
 import { createLogger } from "../../app/server/shared/log.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import { engine, freshDatabase } from "../support/db";
-import { runDir } from "../support/engine";
+import { runDir, scriptEnv } from "../support/engine";
 import { makeAgency, makeUser } from "../support/fixtures";
 import { syncSample } from "../support/learning";
 
@@ -99,15 +99,7 @@ describe(`job queue (${engine})`, () => {
       const worker = (env: Record<string, string>) => {
         const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "tests/support/job-worker.ts")], {
           cwd: root,
-          // TMPDIR: tsx keeps its compile cache there; the run's folder is removed with the run.
-          env: {
-            ...process.env,
-            TMPDIR: runDir(),
-            DATABASE_URL: url!,
-            MAIL_LOG: mailLog,
-            SWEEP_NOW: now.toISOString(),
-            ...env,
-          },
+          env: scriptEnv({ DATABASE_URL: url!, MAIL_LOG: mailLog, SWEEP_NOW: now.toISOString(), ...env }),
           stdio: ["ignore", "pipe", "inherit"],
         });
         children.push(child);

@@ -18,6 +18,16 @@ declare module "vitest" {
 export const runDir = () => inject("runDir");
 export const runPrefix = () => inject("runPrefix");
 
+/**
+ * The environment of a script a test starts as a process of its own: its temporary files (tsx's
+ * compile cache among them) go in the run's folder, which goes with the run.
+ */
+export const scriptEnv = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  TMPDIR: runDir(),
+  ...extra,
+});
+
 /** A database name of this run's: removed at the end of the run if not before. */
 export const runDatabaseName = (what: string) => `${runPrefix()}_${what}`;
 export const templateDatabase = () => runDatabaseName("template");
