@@ -4,6 +4,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
+import { KeysetPager } from "~/components/review-lists";
 import { scopeFor } from "~/server/auth/scope.server";
 import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
 import { listAgencies } from "~/server/org/agencies.server";
@@ -128,10 +129,7 @@ export default function AuditTrail() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label={t("review.pages")}>
-        {f.after ? <Link to={`?${filterParams(f, ["after"])}`}>{t("review.first")}</Link> : null}
-        {d.next ? <Link to={`?${filterParams({ ...f, after: d.next })}`}>{t("review.next")}</Link> : null}
-      </nav>
+      <KeysetPager filter={f} next={d.next} />
     </div>
   );
 }

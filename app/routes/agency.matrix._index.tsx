@@ -3,11 +3,11 @@
 // with counts per column and per status, filters, keyset pages and the CSV of the same filter.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import type { ReactNode } from "react";
 import { filterParams } from "~/components/filter-params";
 import { useFormat, useT } from "~/components/i18n";
 import { useLocalised } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
+import { FilterSelect, KeysetPager } from "~/components/review-lists";
 import { scopeFor } from "~/server/auth/scope.server";
 import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
 import { MatrixQuery, queryObject } from "~/server/review/filters.server";
@@ -60,36 +60,36 @@ export default function Matrix() {
       <p className="lead">{t("review.matrix.lead")}</p>
       <Form method="get" className="filters" role="search" aria-label={t("review.matrix.filtersLabel")}>
         {d.options.agencies.length > 0 ? (
-          <Select name="agency" label={t("review.filters.agency")} value={f.agency}>
+          <FilterSelect name="agency" label={t("review.filters.agency")} value={f.agency}>
             {d.options.agencies.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
               </option>
             ))}
-          </Select>
+          </FilterSelect>
         ) : null}
-        <Select name="group" label={t("review.filters.group")} value={f.group}>
+        <FilterSelect name="group" label={t("review.filters.group")} value={f.group}>
           {d.options.groups.map((g) => (
             <option key={g.id} value={g.id}>
               {d.options.agencies.length > 0 ? `${g.agency_name} / ${g.name}` : g.name}
             </option>
           ))}
-        </Select>
-        <Select name="profession" label={t("review.matrix.profession")} value={f.profession}>
+        </FilterSelect>
+        <FilterSelect name="profession" label={t("review.matrix.profession")} value={f.profession}>
           {PROFESSIONS.map((p) => (
             <option key={p} value={p}>
               {t(`professions.${p}`)}
             </option>
           ))}
-        </Select>
-        <Select name="status" label={t("review.matrix.status")} value={f.status}>
+        </FilterSelect>
+        <FilterSelect name="status" label={t("review.matrix.status")} value={f.status}>
           {STATUS_CHOICES.map((s) => (
             <option key={s} value={s}>
               {t(`review.matrix.standing.${s}`)}
             </option>
           ))}
-        </Select>
-        <Select name="course" label={t("review.matrix.column")} value={f.course}>
+        </FilterSelect>
+        <FilterSelect name="course" label={t("review.matrix.column")} value={f.course}>
           {courses.length > 0 ? (
             <optgroup label={t("review.matrix.courses")}>
               {courses.map((c) => (
@@ -108,7 +108,7 @@ export default function Matrix() {
               ))}
             </optgroup>
           ) : null}
-        </Select>
+        </FilterSelect>
         <div className="field">
           <label htmlFor="window">{t("review.matrix.window")}</label>
           <input
@@ -217,33 +217,7 @@ export default function Matrix() {
           </div>
         </>
       )}
-      <nav className="pager" aria-label={t("review.pages")}>
-        {f.after ? <Link to={`?${filterParams(f, ["after"])}`}>{t("review.first")}</Link> : null}
-        {d.next ? <Link to={`?${filterParams({ ...f, after: d.next })}`}>{t("review.next")}</Link> : null}
-      </nav>
-    </div>
-  );
-}
-
-function Select({
-  name,
-  label,
-  value,
-  children,
-}: {
-  name: string;
-  label: string;
-  value: string | undefined;
-  children: ReactNode;
-}) {
-  const t = useT();
-  return (
-    <div className="field">
-      <label htmlFor={name}>{label}</label>
-      <select id={name} name={name} defaultValue={value ?? ""}>
-        <option value="">{t("review.filters.any")}</option>
-        {children}
-      </select>
+      <KeysetPager filter={f} next={d.next} />
     </div>
   );
 }

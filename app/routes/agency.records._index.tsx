@@ -2,10 +2,10 @@
 // (everyone) may see, filtered, newest first, a page at a time; with the exports of the same list.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import type { ReactNode } from "react";
 import { useFormat, useT } from "~/components/i18n";
 import { L, useLocalised } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
+import { FilterSelect, KeysetPager } from "~/components/review-lists";
 import { can } from "~/server/auth/policy.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
@@ -66,43 +66,43 @@ export default function Records() {
       </ul>
       <Form method="get" className="filters" role="search" aria-label={t("review.filters.label")}>
         {d.options.agencies.length > 0 ? (
-          <Select name="agency" label={t("review.filters.agency")} value={f.agency}>
+          <FilterSelect name="agency" label={t("review.filters.agency")} value={f.agency}>
             {d.options.agencies.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
               </option>
             ))}
-          </Select>
+          </FilterSelect>
         ) : null}
-        <Select name="group" label={t("review.filters.group")} value={f.group}>
+        <FilterSelect name="group" label={t("review.filters.group")} value={f.group}>
           {d.options.groups.map((g) => (
             <option key={g.id} value={g.id}>
               {d.options.agencies.length > 0 ? `${g.agency_name} / ${g.name}` : g.name}
             </option>
           ))}
-        </Select>
-        <Select name="course" label={t("review.filters.course")} value={f.course}>
+        </FilterSelect>
+        <FilterSelect name="course" label={t("review.filters.course")} value={f.course}>
           {d.options.courses.map((c) => (
             <option key={c.slug} value={c.slug} lang={pick(c.title).lang}>
               {pick(c.title).text}
             </option>
           ))}
-        </Select>
-        <Select name="module" label={t("review.filters.module")} value={f.module}>
+        </FilterSelect>
+        <FilterSelect name="module" label={t("review.filters.module")} value={f.module}>
           {d.options.modules.map((m) => (
             <option key={m.slug} value={m.slug} lang={pick(m.title).lang}>
               {pick(m.title).text}
             </option>
           ))}
-        </Select>
-        <Select name="kind" label={t("review.filters.kind")} value={f.kind}>
+        </FilterSelect>
+        <FilterSelect name="kind" label={t("review.filters.kind")} value={f.kind}>
           <option value="module">{t("review.kind.module")}</option>
           <option value="course">{t("review.kind.course")}</option>
-        </Select>
-        <Select name="status" label={t("review.filters.status")} value={f.status}>
+        </FilterSelect>
+        <FilterSelect name="status" label={t("review.filters.status")} value={f.status}>
           <option value="current">{t("review.status.current")}</option>
           <option value="expired">{t("review.status.expired")}</option>
-        </Select>
+        </FilterSelect>
         <div className="field">
           <label htmlFor="from">{t("review.filters.from")}</label>
           <input id="from" name="from" type="date" defaultValue={f.from ?? ""} />
@@ -179,33 +179,7 @@ export default function Records() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label={t("review.pages")}>
-        {f.after ? <Link to={`?${filterParams(f, ["after"])}`}>{t("review.first")}</Link> : null}
-        {d.next ? <Link to={`?${filterParams({ ...f, after: d.next })}`}>{t("review.next")}</Link> : null}
-      </nav>
-    </div>
-  );
-}
-
-function Select({
-  name,
-  label,
-  value,
-  children,
-}: {
-  name: string;
-  label: string;
-  value: string | undefined;
-  children: ReactNode;
-}) {
-  const t = useT();
-  return (
-    <div className="field">
-      <label htmlFor={name}>{label}</label>
-      <select id={name} name={name} defaultValue={value ?? ""}>
-        <option value="">{t("review.filters.any")}</option>
-        {children}
-      </select>
+      <KeysetPager filter={f} next={d.next} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // The second step of signing in with a passkey, for the second-factor page's script (JSON).
-import { signedInHeaders } from "~/server/auth/signed-in.server";
+import { signedInHeaders } from "~/server/http/signed-in.server";
 import { type ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { readChallengeCookie } from "~/server/auth/mfa.server";

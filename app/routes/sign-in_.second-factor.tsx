@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { signedInHeaders } from "~/server/auth/signed-in.server";
+import { signedInHeaders } from "~/server/http/signed-in.server";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorSummary, Field, SubmitButton } from "~/components/forms";

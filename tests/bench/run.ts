@@ -20,10 +20,9 @@ import { answerAll } from "../support/quiz-answers";
 import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
 import { assign } from "../../app/server/assignments/assign.server";
 import {
-  auditRangeFor,
   bulkPeople,
   comparePages,
-  measureExport,
+  exportMemoryRuns,
   nationalPresent,
   someProgress,
   startNationalServer,
@@ -416,22 +415,7 @@ async function national() {
           `  (target app/hand ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`,
       );
     }
-    const admin = await server.cookie("admin@national.example");
-    const range = await auditRangeFor(url, 100_000);
-    const warm = await auditRangeFor(url, 10_000).then((w) => (w.from ? w : undefined));
-    for (const [label, query] of [
-      // First a small export, unreported: the first one of a process also pays for what stays
-      // (code compiled, the heap grown to its working size), which says nothing of rows.
-      ...(warm ? [[`warm-up, ~${warm.expected} rows`, `?from=${warm.from}`] as const] : []),
-      [`audit CSV, ~${range.expected} rows`, range.from ? `?from=${range.from}` : ""],
-      [`audit CSV, all ${range.all} rows`, ""],
-    ] as const) {
-      const e = await measureExport(server, admin, query);
-      console.log(
-        `  ${label}: ${e.rows} rows in ${e.seconds.toFixed(1)} s, ${e.rowsPerSecond.toFixed(0)} rows/s; ` +
-          `server RSS ${e.idleMb.toFixed(0)} MB before, peak growth ${e.growthMb.toFixed(1)} MB`,
-      );
-    }
+    await exportMemoryRuns(server, url, "  ");
   } finally {
     await server.stop();
   }

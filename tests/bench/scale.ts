@@ -400,3 +400,28 @@ export async function auditRangeFor(databaseUrl: string, rows: number) {
     await c.end();
   }
 }
+
+/**
+ * The audit trail's CSV export, ~100k rows then all of them, after a small unreported warm-up (the
+ * first export of a process also pays for what stays: code compiled, the heap at its working size).
+ */
+export async function exportMemoryRuns(
+  server: Awaited<ReturnType<typeof startNationalServer>>,
+  url: string,
+  indent = "",
+) {
+  const admin = await server.cookie("admin@national.example");
+  const range = await auditRangeFor(url, 100_000);
+  const warm = await auditRangeFor(url, 10_000).then((w) => (w.from ? w : undefined));
+  for (const [label, query] of [
+    ...(warm ? [[`warm-up, ~${warm.expected} rows`, `?from=${warm.from}`] as const] : []),
+    [`audit CSV, ~${range.expected} rows`, range.from ? `?from=${range.from}` : ""],
+    [`audit CSV, all ${range.all} rows`, ""],
+  ] as const) {
+    const e = await measureExport(server, admin, query);
+    console.log(
+      `${indent}${label}: ${e.rows} rows in ${e.seconds.toFixed(1)} s, ${e.rowsPerSecond.toFixed(0)} rows/s; ` +
+        `server RSS ${e.idleMb.toFixed(0)} MB before, peak growth ${e.growthMb.toFixed(1)} MB`,
+    );
+  }
+}

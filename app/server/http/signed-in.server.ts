@@ -1,8 +1,8 @@
 // What every completed sign-in answers with, whichever way the person proved who they are
 // (password alone, password and a code, password and a passkey).
 import type { AppContext } from "../context.server";
-import { deviceCookieAfterSignIn } from "./devices.server";
-import { blankChallengeCookie } from "./mfa.server";
+import { deviceCookieAfterSignIn } from "../auth/devices.server";
+import { blankChallengeCookie } from "../auth/mfa.server";
 
 /**
  * Set-Cookie headers for a person who has just signed in: a new session (the one this browser still
