@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createSessions } from "../../app/server/auth/sessions.server";
+import { createSessions, MAX_SESSIONS_PER_ACCOUNT } from "../../app/server/auth/sessions.server";
 import { hashToken } from "../../app/server/shared/tokens.server";
 import { setDisabled } from "../../app/server/org/users.server";
 import type { DatabaseHandle } from "../../db/connect.server";
@@ -131,6 +131,40 @@ describe(`sessions (${engine})`, () => {
     at(t0 + 90_000);
     await sessions.validate(cookie);
     expect((await lastSeen()).last_seen_at.getTime()).toBe(t0 + 90_000);
+  });
+
+  it("keep at most ten live sessions per account: a further sign-in ends the least recently active, audited", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const sessions = sessionsWith(30, 720);
+    const t0 = Date.now();
+    const cookies: string[] = [];
+    for (let i = 0; i < MAX_SESSIONS_PER_ACCOUNT; i++) {
+      at(t0 + i * 2 * MINUTE);
+      cookies.push(cookieValue(await sessions.start(user.id)));
+    }
+    // The first one is still in use; the second has been idle the longest.
+    at(t0 + 2 * MAX_SESSIONS_PER_ACCOUNT * MINUTE);
+    expect((await sessions.validate(cookies[0]!)).user?.id).toBe(user.id);
+    const newest = cookieValue(await sessions.start(user.id));
+
+    expect((await sessions.validate(cookies[1]!)).user).toBeNull();
+    for (const cookie of [cookies[0]!, ...cookies.slice(2), newest])
+      expect((await sessions.validate(cookie)).user?.id).toBe(user.id);
+    const live = await database.db.selectFrom("sessions").select("id").where("user_id", "=", user.id).execute();
+    expect(live).toHaveLength(MAX_SESSIONS_PER_ACCOUNT);
+    const events = await database.db
+      .selectFrom("audit_events")
+      .select(["action", "actor_id", "agency_id", "details"])
+      .where("subject_id", "=", user.id)
+      .execute();
+    expect(events).toEqual([
+      {
+        action: "auth.session_ended",
+        actor_id: user.id,
+        agency_id: agencyId,
+        details: { session: expect.any(String), reason: "limit" },
+      },
+    ]);
   });
 
   it("end one session on sign-out and every session on 'sign out everywhere'", async () => {

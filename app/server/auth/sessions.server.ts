@@ -7,6 +7,7 @@ import { sql, type Kysely } from "kysely";
 import type { Database, Locale, Profession, Role } from "../../../db/schema";
 import { compiledQuery } from "../../../db/compiled-query.server";
 import { hashToken, newToken } from "../shared/tokens.server";
+import { audit } from "../audit.server";
 
 export interface SessionUser {
   id: string;
@@ -75,6 +76,54 @@ const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
     ])
     .where("s.id", "=", p.id),
 );
+
+/**
+ * Live sessions one account may hold at once (ASVS 7.1.2): a desk, a laptop, a phone and a few
+ * shared machines. A sign-in past it ends the least recently active of the others, audited.
+ */
+export const MAX_SESSIONS_PER_ACCOUNT = 10;
+
+/**
+ * Ends the person's live sessions beyond the newest MAX_SESSIONS_PER_ACCOUNT, the one just started
+ * always kept; each is audited as ended, with the reason. Expired ones are left to the hourly sweep.
+ */
+async function endSessionsOverLimit(db: Kysely<Database>, userId: string, keptId: string, now = new Date()) {
+  await db.transaction().execute(async (trx) => {
+    const over = await trx
+      .selectFrom("sessions")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("id", "<>", keptId)
+      .where("expires_at", ">", now)
+      .where("absolute_expires_at", ">", now)
+      .orderBy("last_seen_at", "desc")
+      .orderBy("created_at", "desc")
+      .orderBy("ref")
+      .offset(MAX_SESSIONS_PER_ACCOUNT - 1)
+      .execute();
+    if (over.length === 0) return;
+    const ended = await trx
+      .deleteFrom("sessions")
+      .where(
+        "id",
+        "in",
+        over.map((o) => o.id),
+      )
+      .returning("ref")
+      .execute();
+    const person = await trx.selectFrom("users").select("agency_id").where("id", "=", userId).executeTakeFirst();
+    for (const { ref } of ended) {
+      await audit(trx, {
+        actorId: userId,
+        agencyId: person?.agency_id ?? null,
+        action: "auth.session_ended",
+        subjectType: "user",
+        subjectId: userId,
+        details: { session: ref, reason: "limit" },
+      });
+    }
+  });
+}
 
 /** How often the last-seen time of a session is written: at most once a minute, not on every request. */
 const LAST_SEEN_EVERY_MS = 60_000;
@@ -233,6 +282,7 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
         { user_agent: meta.userAgent ?? null },
         { sessionId: newToken() },
       );
+      await endSessionsOverLimit(db, userId, hashToken(session.id));
       return sessionOnly(lucia.createSessionCookie(session.id));
     },
 
