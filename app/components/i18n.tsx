@@ -6,6 +6,7 @@ import {
   formatDate,
   formatDuration,
   formatMessageParams,
+  formatList,
   formatNumber,
   translate,
   type Locale,
@@ -37,6 +38,7 @@ export function useFormat() {
   return {
     date: (value: Date | string, withTime = false) => formatDate(locale, value, withTime),
     number: (value: number) => formatNumber(locale, value),
+    list: (values: string[]) => formatList(locale, values),
     duration: (seconds: number) => formatDuration(locale, seconds),
   };
 }

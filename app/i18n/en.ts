@@ -287,6 +287,8 @@ export const en = {
     groups: "Groups",
     noGroups: "No groups yet.",
     newGroup: "New group",
+    trainers: "Trainers",
+    noTrainer: "No trainer yet",
     edit: "Edit agency",
   },
   users: {
@@ -311,6 +313,12 @@ export const en = {
     noGroups: "Not in any group.",
     leaveGroup: "Remove from {{group}}",
     addToGroup: "Add to group",
+    trains: "Groups this person trains",
+    trainsHint:
+      "A trainer of a group sees its members' progress and assigns them work; being a member of a group gives no such reach.",
+    trainsNone: "Trains no group.",
+    stopTraining: "Stop training {{group}}",
+    trainGroup: "Make them a trainer of",
     rolesLegend: "Roles held (every role can take courses)",
     move: "Move to another agency",
     moveHint: "Moving someone removes them from the groups of their current agency.",

@@ -108,6 +108,14 @@ const INTL_LOCALE: Record<Locale, string> = { ja: "ja-JP", en: "en-GB" };
 // Intl formatters are costly to build and safe to share: one per locale and style.
 const numberFormats = new Map<Locale, Intl.NumberFormat>();
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const listFormats = new Map<Locale, Intl.ListFormat>();
+
+/** "A, B and C" / 「A、B、C」. */
+export function formatList(locale: Locale, values: string[]): string {
+  let f = listFormats.get(locale);
+  if (!f) listFormats.set(locale, (f = new Intl.ListFormat(INTL_LOCALE[locale], { type: "conjunction" })));
+  return f.format(values);
+}
 
 export function formatNumber(locale: Locale, value: number): string {
   let f = numberFormats.get(locale);

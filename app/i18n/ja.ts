@@ -288,6 +288,8 @@ export const ja: typeof en = {
     groups: "グループ",
     noGroups: "グループはまだありません。",
     newGroup: "グループの追加",
+    trainers: "研修担当者",
+    noTrainer: "研修担当者なし",
     edit: "機関の編集",
   },
   users: {
@@ -312,6 +314,12 @@ export const ja: typeof en = {
     noGroups: "どのグループにも所属していません。",
     leaveGroup: "{{group}} から外す",
     addToGroup: "グループに追加",
+    trains: "この方が研修を担当するグループ",
+    trainsHint:
+      "グループの研修担当者は、メンバーの進捗を確認し、研修を割り当てることができます。グループのメンバーであるだけでは、そのような権限はありません。",
+    trainsNone: "研修を担当しているグループはありません。",
+    stopTraining: "{{group}} の研修担当から外す",
+    trainGroup: "研修担当者にするグループ",
     rolesLegend: "付与する権限（どの権限でも受講できます）",
     move: "他の機関への異動",
     moveHint: "異動すると、現在の機関のグループからは外れます。",

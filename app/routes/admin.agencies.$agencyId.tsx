@@ -9,6 +9,7 @@ import { can } from "~/server/auth/policy.server";
 import { agencyKind, groupKind, parseIdParam, shortName } from "~/server/http/fields.server";
 import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
 import { createGroup, getAgency, listGroups, updateAgency } from "~/server/org/agencies.server";
+import { trainerNamesByGroup } from "~/server/training/group-trainers.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "agency.title", { name: data?.agency.name ?? "" });
@@ -26,9 +27,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!can(actor, "agency.manage") && !can(actor, "group.manage", target) && !can(actor, "progress.view", target)) {
     authorize(actor, "agency.manage");
   }
+  const trainers = await trainerNamesByGroup(context.app.db, agency.id);
   return {
     agency,
-    groups: await listGroups(context.app.db, agency.id),
+    groups: (await listGroups(context.app.db, agency.id)).map((g) => ({ ...g, trainers: trainers.get(g.id) ?? [] })),
     canEdit: can(actor, "agency.manage"),
     canManageGroups: can(actor, "group.manage", target),
   };
@@ -96,6 +98,7 @@ export default function AgencyPage() {
               <tr>
                 <th scope="col">{t("fields.groupName")}</th>
                 <th scope="col">{t("fields.groupKind")}</th>
+                <th scope="col">{t("agency.trainers")}</th>
                 <th scope="col" className="num">
                   {t("admin.members")}
                 </th>
@@ -106,6 +109,7 @@ export default function AgencyPage() {
                 <tr key={g.id}>
                   <td>{g.name}</td>
                   <td>{t(`groupKinds.${g.kind}`)}</td>
+                  <td>{g.trainers.length ? format.list(g.trainers) : t("agency.noTrainer")}</td>
                   <td className="num">{format.number(Number(g.members ?? 0))}</td>
                 </tr>
               ))}

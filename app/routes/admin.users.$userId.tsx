@@ -13,6 +13,7 @@ import { id, parseIdParam, role } from "~/server/http/fields.server";
 import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
 import { listAgencies, listGroups, setGroupMembership } from "~/server/org/agencies.server";
 import { getUser, moveUser, setDisabled, setRoles } from "~/server/org/users.server";
+import { setGroupTrainer, trainedGroups } from "~/server/training/group-trainers.server";
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) =>
   pageTitle(matches, "user.title", { name: data?.user.display_name ?? "" });
@@ -41,6 +42,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     canGroups,
     agencies: canManage ? (await listAgencies(db)).map((a) => ({ value: a.id, label: a.name })) : [],
     groups: canGroups ? await listGroups(db, user.agency_id) : [],
+    trains: user.roles.includes("trainer") ? await trainedGroups(db, user.id) : [],
     sessionCount: canManage ? await countSessions(db, user.id) : 0,
     secondFactor: canManage ? await secondFactorStatus(db, user.id) : null,
   };
@@ -57,6 +59,8 @@ const UserAction = z.discriminatedUnion(
     z.object({ intent: z.literal("removeSecondFactor") }),
     z.object({ intent: z.literal("joinGroup"), groupId: id }),
     z.object({ intent: z.literal("leaveGroup"), groupId: id }),
+    z.object({ intent: z.literal("trainGroup"), groupId: id }),
+    z.object({ intent: z.literal("stopTraining"), groupId: id }),
   ],
   { error: "errors.invalid" },
 );
@@ -102,6 +106,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           member: input.intent === "joinGroup",
         });
         break;
+      case "trainGroup":
+      case "stopTraining":
+        await setGroupTrainer(db, actor, {
+          groupId: input.groupId,
+          userId: user.id,
+          trains: input.intent === "trainGroup",
+        });
+        break;
     }
   } catch (error) {
     return fromDomainError(error, { intent: input.intent });
@@ -118,6 +130,8 @@ export default function UserPage() {
   const u = d.user;
   const memberOf = new Set(u.groups.map((g) => g.id));
   const otherGroups = d.groups.filter((g) => !memberOf.has(g.id));
+  const trained = new Set(d.trains.map((g) => g.id));
+  const untrained = d.groups.filter((g) => !trained.has(g.id));
   return (
     <div>
       <p className="breadcrumb">
@@ -175,6 +189,41 @@ export default function UserPage() {
           </Form>
         ) : null}
       </section>
+
+      {u.roles.includes("trainer") ? (
+        <section aria-labelledby="trains-heading" className="panel">
+          <h2 id="trains-heading">{t("user.trains")}</h2>
+          <p className="hint">{t("user.trainsHint")}</p>
+          {d.trains.length === 0 ? <p>{t("user.trainsNone")}</p> : null}
+          <ul className="link-list">
+            {d.trains.map((g) => (
+              <li key={g.id}>
+                {g.name} ({t(`groupKinds.${g.kind}`)})
+                {d.canGroups ? (
+                  <Form method="post" className="inline-form">
+                    <input type="hidden" name="intent" value="stopTraining" />
+                    <input type="hidden" name="groupId" value={g.id} />
+                    <button type="submit" className="link-button">
+                      {t("user.stopTraining", { group: g.name })}
+                    </button>
+                  </Form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {d.canGroups && untrained.length > 0 ? (
+            <Form method="post" className="inline-fields">
+              <input type="hidden" name="intent" value="trainGroup" />
+              <SelectField
+                name="groupId"
+                label={t("user.trainGroup")}
+                options={untrained.map((g) => ({ value: g.id, label: g.name }))}
+              />
+              <SubmitButton className="button button-secondary">{t("actions.add")}</SubmitButton>
+            </Form>
+          ) : null}
+        </section>
+      ) : null}
 
       {d.canManage ? (
         <>

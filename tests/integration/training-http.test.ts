@@ -210,3 +210,66 @@ describe(`the trainer's pages (${engine})`, () => {
     expect((await trainer.get(`/training/assignments/${assignmentId}`)).status).toBe(404);
   });
 });
+
+describe(`who trains a group, set on the person's page (${engine})`, () => {
+  const trainersOf = async (groupId: string) =>
+    (
+      await server.database.db
+        .selectFrom("group_trainers")
+        .select("user_id")
+        .where("group_id", "=", groupId)
+        .orderBy("user_id")
+        .execute()
+    ).map((r) => r.user_id);
+  const trainerAudits = async () =>
+    Number(
+      (
+        await server.database.db
+          .selectFrom("audit_events")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .where("action", "in", ["group.trainer_added", "group.trainer_removed"])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it("an admin makes a trainer the trainer of a group, the agency page names them, and that trainer then reaches the group", async () => {
+    const admin = await as("admin");
+    const person = `/admin/users/${people.otherTrainer!.id}`;
+    expect(await (await admin.get(person)).text()).toContain("Groups this person trains");
+    const res = await admin.post(person, { intent: "trainGroup", groupId: unit });
+    expect(res.status).toBe(302);
+    expect(await trainersOf(unit)).toContain(people.otherTrainer!.id);
+    const page = await (await admin.get(person)).text();
+    expect(page).toContain("Stop training Juvenile Division");
+    const agencyPage = await (await admin.get(`/admin/agencies/${people.otherTrainer!.agencyId}`)).text();
+    expect(agencyPage).toMatch(/Juvenile Division<\/td><td>[^<]*<\/td><td>[^<]*otherTrainer 名前/);
+    const assign = await (await (await as("otherTrainer")).get("/training/assign")).text();
+    expect(assign).toContain("Juvenile Division");
+  });
+
+  it("a trainer of the same agency may end it; another agency's trainer and a trainee may not, and change nothing", async () => {
+    const person = `/admin/users/${people.otherTrainer!.id}`;
+    const before = await trainerAudits();
+    for (const key of ["courtTrainer", "trainee"]) {
+      const res = await (await as(key)).post(person, { intent: "stopTraining", groupId: unit });
+      expect([403, 404], key).toContain(res.status);
+    }
+    expect(await trainersOf(unit)).toContain(people.otherTrainer!.id);
+    expect(await trainerAudits()).toBe(before);
+    const res = await (await as("trainer")).post(person, { intent: "stopTraining", groupId: unit });
+    expect(res.status).toBe(302);
+    expect(await trainersOf(unit)).not.toContain(people.otherTrainer!.id);
+    expect(await trainerAudits()).toBe(before + 1);
+  });
+
+  it("refuses to make someone without the trainer role a trainer, with a message in the reader's language", async () => {
+    const admin = await as("admin");
+    await admin.post("/locale", { locale: "ja", redirectTo: "/" });
+    const res = await admin.post(`/admin/users/${people.trainee!.id}`, { intent: "trainGroup", groupId: unit });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("グループを担当できるのは、研修担当者の役割を持つ人だけです。");
+    expect(await trainersOf(unit)).not.toContain(people.trainee!.id);
+    const bad = await admin.post(`/admin/users/${people.otherTrainer!.id}`, { intent: "trainGroup", groupId: "x" });
+    expect(bad.status).toBe(400);
+  });
+});

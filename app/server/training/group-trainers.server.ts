@@ -85,3 +85,31 @@ export async function groupsInScope(db: Kysely<Database>, scope: Scope) {
     .orderBy("g.name")
     .execute();
 }
+
+/** The groups a person trains, by name. */
+export async function trainedGroups(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom("group_trainers as t")
+    .innerJoin("groups as g", "g.id", "t.group_id")
+    .select(["g.id", "g.name", "g.kind"])
+    .where("t.user_id", "=", userId)
+    .orderBy("g.name")
+    .orderBy("g.id")
+    .execute();
+}
+
+/** Each group's trainers' names, for the agency's list of groups. */
+export async function trainerNamesByGroup(db: Kysely<Database>, agencyId: string): Promise<Map<string, string[]>> {
+  const rows = await db
+    .selectFrom("group_trainers as t")
+    .innerJoin("groups as g", "g.id", "t.group_id")
+    .innerJoin("users as u", "u.id", "t.user_id")
+    .select(["t.group_id", "u.display_name"])
+    .where("g.agency_id", "=", agencyId)
+    .orderBy("u.display_name")
+    .orderBy("u.id")
+    .execute();
+  const names = new Map<string, string[]>();
+  for (const r of rows) names.set(r.group_id, [...(names.get(r.group_id) ?? []), r.display_name]);
+  return names;
+}
