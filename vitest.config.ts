@@ -13,6 +13,9 @@ const SERVER_ONLY = ["tests/integration/db-roles.test.ts"];
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The pool is the root's: a project's own `isolate: false` does not reach it (Vitest 3 reads
+    // the root's poolOptions), and every file would start a new process and load the app again.
+    poolOptions: { forks: { isolate: false } },
     projects: [
       {
         resolve: { alias },

@@ -18,9 +18,17 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 async function preparePgliteImages(runDir: string) {
   const { PGlite } = await import("@electric-sql/pglite");
-  const pglite = await PGlite.create();
-  const save = async (file: string) =>
+  // Every test file loads an image into memory: a 1 MB WAL segment and no template databases
+  // (the embedded engine never copies one) make it 17 MB instead of 43, and a load a third cheaper.
+  const pglite = await PGlite.create({ initDbStartParams: ["--wal-segsize=1"] });
+  for (const template of ["template1", "template0"]) {
+    await pglite.query(`alter database ${template} is_template false`);
+    await pglite.query(`drop database ${template}`);
+  }
+  const save = async (file: string) => {
+    await pglite.query("checkpoint");
     writeFileSync(path.join(runDir, file), Buffer.from(await (await pglite.dumpDataDir("none")).arrayBuffer()));
+  };
   await save(PGLITE_IMAGES.empty);
   const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
   await migrateToLatest(db);
