@@ -78,19 +78,21 @@ interface SelectProps {
   defaultValue?: string;
   hint?: string;
   required?: boolean;
+  /** When two forms of a page post the same field: the element's id (else the name). */
+  id?: string;
 }
 
-export function SelectField({ name, label, options, state, defaultValue, hint, required }: SelectProps) {
+export function SelectField({ name, label, options, state, defaultValue, hint, required, id = name }: SelectProps) {
   const error = state?.errors?.[name];
   return (
     <div className={error ? "field has-error" : "field"}>
-      <label htmlFor={name}>{label}</label>
+      <label htmlFor={id}>{label}</label>
       <select
-        id={name}
+        id={id}
         name={name}
         defaultValue={state?.values?.[name] ?? defaultValue}
         aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(name, error, hint)}
+        aria-describedby={describedBy(id, error, hint)}
         required={required}
       >
         {options.map((o) => (
@@ -99,7 +101,7 @@ export function SelectField({ name, label, options, state, defaultValue, hint, r
           </option>
         ))}
       </select>
-      <FieldMessages name={name} error={error} hint={hint} />
+      <FieldMessages name={id} error={error} hint={hint} />
     </div>
   );
 }

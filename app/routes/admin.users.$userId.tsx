@@ -216,6 +216,7 @@ export default function UserPage() {
               <input type="hidden" name="intent" value="trainGroup" />
               <SelectField
                 name="groupId"
+                id="trainGroupId"
                 label={t("user.trainGroup")}
                 options={untrained.map((g) => ({ value: g.id, label: g.name }))}
               />

@@ -11,6 +11,7 @@ let server: TestServer;
 let browser: Browser;
 let admin: MadeUser;
 let trainee: MadeUser;
+let trainer: MadeUser;
 let agencyId: string;
 
 beforeAll(async () => {
@@ -24,6 +25,16 @@ beforeAll(async () => {
     displayName: "Taro Trainee",
     profession: "child_guidance",
   });
+  trainer = await makeUser(db, { agencyId, roles: ["trainer"], displayName: "Hana Trainer" });
+  const groups = await db
+    .insertInto("groups")
+    .values([
+      { agency_id: agencyId, name: "Intake Team", kind: "unit" },
+      { agency_id: agencyId, name: "2026 Spring Cohort", kind: "cohort" },
+    ])
+    .returning("id")
+    .execute();
+  await db.insertInto("group_trainers").values({ group_id: groups[0]!.id, user_id: trainer.id }).execute();
 });
 
 const signInPage = (user: MadeUser, options: { javaScript?: boolean; locale?: string } = {}) =>
@@ -106,6 +117,7 @@ describe(`pages in Chromium (${engine})`, () => {
       `/admin/agencies/${agencyId}`,
       "/admin/users",
       `/admin/users/${trainee.id}`,
+      `/admin/users/${trainer.id}`,
       "/admin/users/invite",
       "/admin/outbox",
       "/admin/security",
@@ -127,6 +139,10 @@ describe(`pages in Chromium (${engine})`, () => {
     }
     await page.goto(`${server.url}/admin/users/${trainee.id}`);
     await screenshot(page, "user-ja");
+    await page.goto(`${server.url}/admin/users/${trainer.id}`);
+    await screenshot(page, "trainer-ja");
+    await page.goto(`${server.url}/admin/agencies/${agencyId}`);
+    await screenshot(page, "agency-ja");
     await page.getByRole("button", { name: "English" }).click();
     await page.goto(`${server.url}/admin/users`);
     await screenshot(page, "users-en");

@@ -124,7 +124,7 @@ describe(`job queue (${engine})`, () => {
           .where("state" as never, "=", "active" as never)
           .execute();
         return active.length > 0;
-      });
+      }, 60_000); // a worker that has just started may wait for the CPU on a loaded machine
       holder.kill("SIGKILL");
 
       const [a, b] = await Promise.all([worker({}), worker({})]);
