@@ -8,7 +8,7 @@ import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
 import { createLogger } from "../../app/server/shared/log.server";
 import { sampleCopy } from "../support/content-fixture";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { lastLinkTo } from "../support/mail";
 import { startTestServer, type TestServer } from "../support/http";
 
@@ -21,6 +21,8 @@ let trainee: MadeUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Kanagawa Police")).id;
   otherAgencyId = (await makeAgency(db, "Yokohama Family Court", "court")).id;

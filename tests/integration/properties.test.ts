@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nextStep, startAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { rawRequest, startTestServer, type TestClient, type TestServer } from "../support/http";
 import { enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -25,6 +25,8 @@ const clients: Record<"visitor" | "admin" | "trainer" | "trainee" | "accountHold
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Hiroshima Child Guidance Centre", "child_guidance")).id;
   otherAgencyId = (await makeAgency(db, "Sendai Family Court", "court")).id;
