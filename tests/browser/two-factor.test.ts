@@ -2,13 +2,13 @@
 // key shown in text (as someone who cannot scan the QR code would), keeps the recovery codes shown
 // once, and from then on signs in with the password and a code. Every page passes axe-core and the
 // HTML validator, in English and in Japanese.
-import { Secret, TOTP } from "otpauth";
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
+import { aPeriodLater, currentCode } from "../support/totp";
 
 let server: TestServer;
 let browser: Browser;
@@ -16,13 +16,11 @@ let person: MadeUser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const agencyId = (await makeAgency(server.database.db, "Fukuoka Child Guidance Centre", "child_guidance")).id;
   person = await makeUser(server.database.db, { agencyId, roles: ["reviewer"], displayName: "Sora Reviewer" });
 });
-
-/** The code an authenticator app shows for the key, now or `steps` of 30 seconds later. */
-const codeFor = (key: string, steps = 0) =>
-  new TOTP({ secret: Secret.fromBase32(key.replace(/\s/g, "")) }).generate({ timestamp: Date.now() + steps * 30_000 });
 
 async function signInWithPassword(page: Page) {
   await page.goto(`${server.url}/sign-in`);
@@ -47,7 +45,7 @@ describe(`two-step sign-in in Chromium (${engine})`, () => {
     await page.getByLabel("Code from the app").fill("000000");
     await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
     await expect.poll(() => page.locator(".field-error").count()).toBeGreaterThan(0);
-    await page.getByLabel("Code from the app").fill(codeFor(key));
+    await page.getByLabel("Code from the app").fill(await currentCode(key));
     await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Your recovery codes" }).count()).toBe(1);
     expect(await page.locator(".recovery-codes li").count()).toBe(10);
@@ -66,9 +64,10 @@ describe(`two-step sign-in in Chromium (${engine})`, () => {
     expect((await fresh.goto(`${server.url}/account`))!.url()).toMatch(/\/sign-in/);
     await signInWithPassword(fresh);
     await fresh.waitForURL(/\/sign-in\/second-factor/);
-    // The set-up used this period's code, which is never accepted twice: the app's next code (a
-    // clock a little ahead) is.
-    await fresh.getByLabel("Code", { exact: true }).fill(codeFor(key, 1));
+    // The set-up used this period's code, which is never accepted twice: the next period's code is
+    // (as if 30 seconds had passed), and only within its own period.
+    await aPeriodLater(server.database.db, person.id);
+    await fresh.getByLabel("Code", { exact: true }).fill(await currentCode(key));
     await fresh.getByRole("button", { name: "Continue" }).click();
     await fresh.waitForURL(`${server.url}/`);
     expect(await fresh.locator("h1").textContent()).toBe("Welcome, Sora Reviewer");
