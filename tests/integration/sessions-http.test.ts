@@ -108,11 +108,12 @@ describe(`a person's sessions (${engine})`, () => {
     await sql`update sessions set created_at = now() - interval '6 minutes' where user_id = ${user.id}`.execute(
       server.database.db,
     );
-    for (const fields of [
+    const attempts: Record<string, string>[] = [
       { intent: "endOtherSessions" },
       { intent: "endSession", session: phoneRef! },
       { intent: "signOutEverywhere" },
-    ]) {
+    ];
+    for (const fields of attempts) {
       const res = await laptop.post("/account", fields);
       expect(res.headers.get("location"), fields.intent).toBe("/account/confirm?next=%2Faccount");
     }
