@@ -96,7 +96,8 @@ export const en = {
     card: "Which roles must use two-step sign-in.",
     lead: "People holding a role ticked here must set up two-step sign-in: the next time they sign in, setting it up comes before anything else.",
     legend: "Roles that must use two-step sign-in",
-    recommended: "Recommended at least for administrators and reviewers, who see and manage other people's records.",
+    recommended:
+      "A new installation requires it of every role (ASVS level 2). Untick a role only if your agency accepts that its people sign in with a password alone.",
     saved: "The requirement has been saved.",
   },
   secondFactor: {
