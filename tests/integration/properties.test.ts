@@ -362,7 +362,7 @@ describe(`every route, whatever arrives (${engine})`, () => {
     );
   });
 
-  it("two-step sign-in: setting it up, the second step, passkeys and the roles that require it", async () => {
+  it("two-step sign-in: setting it up, the second step, passkeys, confirming it is you, and the roles that require it", async () => {
     const fields = fc.record({
       intent: field(
         "start",
@@ -375,7 +375,7 @@ describe(`every route, whatever arrives (${engine})`, () => {
         "options",
         "verify",
       ),
-      code: field("123456", "abcde-23456", ""),
+      code: field("123456", "abcd-2345-efgh-6789-jkmn-pqrs", ""),
       password: field(PASSWORD, "wrong"),
       passkey: field("AAAA"),
       token: field("A".repeat(43)),
@@ -387,6 +387,7 @@ describe(`every route, whatever arrives (${engine})`, () => {
     const targets = [
       ["accountHolder", "/account/two-factor"],
       ["accountHolder", "/account/passkeys"],
+      ["accountHolder", "/account/confirm"],
       ["visitor", "/sign-in/second-factor"],
       ["visitor", "/sign-in/passkey"],
       ["trainer", "/admin/security"],
