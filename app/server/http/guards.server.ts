@@ -30,6 +30,10 @@ export const RECENT_SIGN_IN_MS = 5 * 60_000;
 
 export const confirmPath = (back: string) => `/account/confirm?next=${encodeURIComponent(back)}`;
 
+/** Whether the person's session began (with every factor they have) within the last five minutes. */
+export const signedInRecently = (user: SessionUser, now = Date.now()) =>
+  now - user.signedInAt.getTime() <= RECENT_SIGN_IN_MS;
+
 /**
  * The signed-in person, when they signed in (with every factor they have) within the last five
  * minutes; otherwise a redirect to confirm it is them, which comes back to `back` (the page the
@@ -42,7 +46,7 @@ export function requireRecentSignIn(
   options: { withoutSecondFactor?: boolean } = {},
 ): SessionUser {
   const user = requireUser(context, request, options);
-  if (Date.now() - user.signedInAt.getTime() > RECENT_SIGN_IN_MS) throw redirect(confirmPath(back));
+  if (!signedInRecently(user)) throw redirect(confirmPath(back));
   return user;
 }
 
