@@ -37,6 +37,9 @@ export function AddPasskey() {
     try {
       const { startRegistration } = await import("@simplewebauthn/browser");
       const options = await post("/account/passkeys", { intent: "options" });
+      const confirm = (options.body as { confirm?: unknown }).confirm;
+      // The sign-in is too old to add a passkey: confirm it is the person first, then come back.
+      if (typeof confirm === "string" && confirm.startsWith("/account/confirm")) return window.location.assign(confirm);
       if (options.status !== 200) throw new Error(errorOf(options.body));
       const { token, options: optionsJSON } = options.body as { token: string; options: never };
       const response = await startRegistration({ optionsJSON });

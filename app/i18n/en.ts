@@ -48,7 +48,7 @@ export const en = {
   },
   password: {
     rules:
-      "12 to 128 characters. A phrase of several words is easy to remember and hard to guess. Common passwords, and passwords containing your name, your e-mail address or the name of this service, are refused.",
+      "12 to 128 characters. A phrase of several words is easy to remember and hard to guess. Common passwords, passwords leaked from other sites, and passwords containing your name, your e-mail address or the name of this service, are refused.",
   },
   professions: {
     police: "Police",
@@ -83,19 +83,29 @@ export const en = {
     retryAt: "You can try again after {{time}}.",
     challengeExpired: "The time to give the second step ran out. Please sign in again.",
   },
+  confirmSignIn: {
+    title: "Confirm it is you",
+    lead: "Changing how you sign in, or ending sessions, needs a sign-in from the last five minutes. Please enter your password again.",
+    leadSecondFactor:
+      "Changing how you sign in, or ending sessions, needs a sign-in from the last five minutes. Please enter your password again; the second step follows, as when you sign in.",
+    signedInAs: "Signed in as {{email}}.",
+    submit: "Continue",
+  },
   security: {
     title: "Sign-in security",
     card: "Which roles must use two-step sign-in.",
     lead: "People holding a role ticked here must set up two-step sign-in: the next time they sign in, setting it up comes before anything else.",
     legend: "Roles that must use two-step sign-in",
-    recommended: "Recommended at least for administrators and reviewers, who see and manage other people's records.",
+    recommended:
+      "A new installation requires it of every role (ASVS level 2). Untick a role only if your agency accepts that its people sign in with a password alone.",
     saved: "The requirement has been saved.",
   },
   secondFactor: {
     title: "Second step of signing in",
     lead: "Your password was right. Now enter the 6-digit code your authenticator app shows for Mamoru.",
     code: "Code",
-    codeHint: "The 6 digits from your authenticator app, or one of your recovery codes (for example abcde-23456).",
+    codeHint:
+      "The 6 digits from your authenticator app, or one of your recovery codes (for example abcd-2345-efgh-6789-jkmn-pqrs).",
     submit: "Continue",
     cancel: "Cancel and sign in again",
     lost: "If you have lost both your authenticator and your recovery codes, ask an administrator to remove the second step from your account.",
@@ -334,8 +344,21 @@ export const en = {
     secondFactorOn: "Two-step sign-in is on.",
     secondFactorOff: "Two-step sign-in is off.",
     removeSecondFactor: "Remove two-step sign-in",
+    identityProof: "How you confirmed who is asking",
+    identityProofHint:
+      "Never by e-mail or by what they know about the account alone: the address or the password may be what was taken.",
+    identityProofChoose: "Choose one",
+    identityProofs: {
+      in_person: "In person, with their staff identity card",
+      video_call: "By video call, with their staff identity card shown",
+      call_back: "By calling them back on the number in the agency's staff directory, with their supervisor confirming",
+    },
+    removeReason: "Reason",
+    removeReasonHint:
+      'For the audit trail, for example "Phone lost on 3 March; seen in person at the Kanagawa office".',
+    identityConfirmed: "I have confirmed this person's identity as chosen above.",
     removeSecondFactorHint:
-      "For someone who lost both their authenticator and their recovery codes. Check who is asking first. Their sessions end; they sign in with the password alone and set it up again.",
+      "For someone who lost both their authenticator and their recovery codes. First confirm it is them, as below. Their sessions end; they sign in with the password and set up a second step again.",
     endSessionsHint:
       "Ends every session of this person, for a lost or shared device. The account stays open: they can sign in again.",
   },
@@ -811,6 +834,8 @@ export const en = {
       too_short: "The password must have at least 12 characters.",
       too_long: "The password must have at most 128 characters.",
       common: "This password is too common. Choose another, for example a phrase of several words.",
+      breached:
+        "This password is a leaked one in disguise: passwords leaked from other sites, with look-alike digits or symbols, reversed, repeated, or a run along the keyboard, are tried first by attackers. Choose another, for example a phrase of several words.",
       contains_email: "The password must not contain your e-mail address.",
       contains_name: "The password must not contain your name.",
       contains_product: "The password must not contain the name of this service (Mamoru, 守る).",
@@ -845,6 +870,15 @@ export const en = {
         "Another invitation to this address was being sent at the same moment. Check the pending invitations.",
       notOpen: "This invitation has already been accepted, replaced or withdrawn.",
     },
+    identityProof: {
+      method: "Choose how you confirmed who is asking.",
+      reason: "Give the reason, in a few words.",
+      reasonTooLong: "Keep the reason to 300 characters.",
+      confirm: "Confirm that you have checked this person's identity.",
+    },
+    reauth: {
+      required: "Please confirm it is you first: sign in again with your password and second step.",
+    },
     session: {
       notFound: "That session has already ended.",
     },
@@ -853,6 +887,8 @@ export const en = {
       expired: "The time for this step ran out. Please start again.",
       tooMany: "You have the most passkeys an account can hold. Remove one first.",
       notFound: "That passkey has already been removed.",
+      weakKey:
+        "This passkey uses a key weaker than Mamoru accepts (an RSA key under 3072 bits, or an algorithm other than ES256, EdDSA or RS256). Use another passkey or security key, or the authenticator app.",
     },
     mfa: {
       codeRequired: "Enter the code.",

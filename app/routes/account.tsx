@@ -9,7 +9,7 @@ import { pageTitle } from "~/components/page-title";
 import { changePassword, recordSignOut } from "~/server/auth/accounts.server";
 import { endOtherSessions, endOwnSession, listSessions } from "~/server/auth/session-list.server";
 import { displayName, id, locale, newPassword } from "~/server/http/fields.server";
-import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards.server";
+import { fromDomainError, invalid, readForm, requireRecentSignIn, requireUser } from "~/server/http/guards.server";
 import { localeCookie } from "~/server/http/locale.server";
 import { updateProfile } from "~/server/org/users.server";
 
@@ -51,6 +51,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request, AccountForm);
   if (!form.ok) return invalid(form.errors, form.values);
   const input = form.data;
+  // Changing the password and ending sessions need a recent sign-in, with every factor the person
+  // has (ASVS 7.5.1, 7.5.2): a session taken over cannot lock its owner out or keep itself alone.
+  if (input.intent !== "profile") requireRecentSignIn(context, request, "/account");
   switch (input.intent) {
     case "profile":
       await updateProfile(app.db, user.id, { displayName: input.displayName, locale: input.locale });

@@ -3,7 +3,7 @@ import { type ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { registerPasskey, registrationOptions, relyingParty } from "~/server/auth/passkeys.server";
 import { hasNoControlCharacters } from "~/server/http/fields.server";
-import { readForm, requireUser } from "~/server/http/guards.server";
+import { confirmPath, readForm, requireUser, signedInRecently } from "~/server/http/guards.server";
 import { DomainError } from "~/server/shared/errors.server";
 
 const PasskeyForm = z.discriminatedUnion("intent", [
@@ -35,6 +35,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(request, PasskeyForm);
   if (!form.ok) return Response.json({ error: "errors.invalid" }, { status: 400 });
+  // Adding a passkey needs a recent sign-in (ASVS 7.5.1): the script sends the person to confirm it.
+  if (!signedInRecently(user))
+    return Response.json(
+      { error: "errors.reauth.required", confirm: confirmPath("/account/two-factor") },
+      { status: 403 },
+    );
   const rp = relyingParty(app.config.publicUrl);
   try {
     if (form.data.intent === "options") return Response.json(await registrationOptions(app.db, rp, user));

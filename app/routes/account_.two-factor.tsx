@@ -15,7 +15,7 @@ import {
 } from "~/server/auth/mfa.server";
 import { listPasskeys, removePasskey } from "~/server/auth/passkeys.server";
 import { AddPasskey } from "~/components/passkeys";
-import { fromDomainError, invalid, readForm, requireUser } from "~/server/http/guards.server";
+import { fromDomainError, invalid, readForm, requireRecentSignIn, requireUser } from "~/server/http/guards.server";
 import { safeRedirectPath } from "~/server/http/redirect.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "twoFactor.title");
@@ -74,6 +74,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request, TwoFactorForm);
   if (!form.ok) return invalid(form.errors, form.values);
   const input = form.data;
+  // Setting up or changing a factor needs a recent sign-in (ASVS 7.5.1). Turning the app off asks
+  // for the password and a code itself; dropping an unfinished set-up changes nothing.
+  if (input.intent !== "cancel" && input.intent !== "disable")
+    requireRecentSignIn(context, request, `/account/two-factor${keepParams(request)}`, { withoutSecondFactor: true });
   const self = { id: user.id, agencyId: user.agencyId };
   try {
     switch (input.intent) {

@@ -2,14 +2,14 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { Facts } from "~/components/facts";
-import { ErrorSummary, SelectField, SubmitButton } from "~/components/forms";
+import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
 import { useFormat, useT } from "~/components/i18n";
 import { pageTitle } from "~/components/page-title";
 import { ROLES } from "../../db/schema";
 import { can } from "~/server/auth/policy.server";
 import { countSessions, endSessionsOf } from "~/server/auth/session-list.server";
-import { removeSecondFactorOf, secondFactorStatus } from "~/server/auth/mfa.server";
-import { id, parseIdParam, role } from "~/server/http/fields.server";
+import { IDENTITY_PROOFS, removeSecondFactorOf, secondFactorStatus } from "~/server/auth/mfa.server";
+import { hasNoControlCharacters, id, parseIdParam, role } from "~/server/http/fields.server";
 import { authorize, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
 import { listAgencies, listGroups, setGroupMembership } from "~/server/org/agencies.server";
 import { getUser, moveUser, setDisabled, setRoles } from "~/server/org/users.server";
@@ -45,6 +45,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     trains: user.roles.includes("trainer") ? await trainedGroups(db, user.id) : [],
     sessionCount: canManage ? await countSessions(db, user.id) : 0,
     secondFactor: canManage ? await secondFactorStatus(db, user.id) : null,
+    identityProofs: IDENTITY_PROOFS,
   };
 }
 
@@ -56,7 +57,17 @@ const UserAction = z.discriminatedUnion(
     z.object({ intent: z.literal("disable") }),
     z.object({ intent: z.literal("enable") }),
     z.object({ intent: z.literal("endSessions") }),
-    z.object({ intent: z.literal("removeSecondFactor") }),
+    z.object({
+      intent: z.literal("removeSecondFactor"),
+      identityProof: z.enum(IDENTITY_PROOFS, { error: "errors.identityProof.method" }),
+      reason: z
+        .string({ error: "errors.identityProof.reason" })
+        .trim()
+        .min(5, { error: "errors.identityProof.reason" })
+        .max(300, { error: "errors.identityProof.reasonTooLong" })
+        .refine(hasNoControlCharacters, { error: "errors.identityProof.reason" }),
+      identityConfirmed: z.literal("yes", { error: "errors.identityProof.confirm" }),
+    }),
     z.object({ intent: z.literal("joinGroup"), groupId: id }),
     z.object({ intent: z.literal("leaveGroup"), groupId: id }),
     z.object({ intent: z.literal("trainGroup"), groupId: id }),
@@ -95,7 +106,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         break;
       case "removeSecondFactor":
         authorize(actor, "user.manage", { agencyId: user.agency_id, userId: user.id });
-        await removeSecondFactorOf(db, actor.id, { id: user.id, agencyId: user.agency_id });
+        await removeSecondFactorOf(
+          db,
+          actor.id,
+          { id: user.id, agencyId: user.agency_id },
+          { method: input.identityProof, reason: input.reason },
+        );
         break;
       case "joinGroup":
       case "leaveGroup":
@@ -126,6 +142,8 @@ export default function UserPage() {
   const format = useFormat();
   const d = useLoaderData<typeof loader>();
   const state = useActionData<typeof action>();
+  // The second factor's form shows its own errors at its fields.
+  const factorState = state?.values?.intent === "removeSecondFactor" ? state : undefined;
   const [params] = useSearchParams();
   const u = d.user;
   const memberOf = new Set(u.groups.map((g) => g.id));
@@ -143,7 +161,7 @@ export default function UserPage() {
           {t("actions.saved")}
         </p>
       ) : null}
-      <ErrorSummary state={state} />
+      {factorState ? null : <ErrorSummary state={state} />}
       <Facts
         items={[
           [t("fields.email"), u.email],
@@ -281,9 +299,46 @@ export default function UserPage() {
                   : t("user.secondFactorOff")}
               </p>
               {d.secondFactor.totp !== "none" || d.secondFactor.passkeys > 0 ? (
-                <Form method="post">
+                <Form method="post" className="stack" noValidate>
                   <input type="hidden" name="intent" value="removeSecondFactor" />
                   <p className="hint">{t("user.removeSecondFactorHint")}</p>
+                  {factorState ? <ErrorSummary state={factorState} /> : null}
+                  <SelectField
+                    name="identityProof"
+                    label={t("user.identityProof")}
+                    hint={t("user.identityProofHint")}
+                    options={[
+                      { value: "", label: t("user.identityProofChoose") },
+                      ...d.identityProofs.map((p) => ({ value: p, label: t(`user.identityProofs.${p}`) })),
+                    ]}
+                    required
+                    state={factorState}
+                  />
+                  <Field
+                    name="reason"
+                    label={t("user.removeReason")}
+                    hint={t("user.removeReasonHint")}
+                    maxLength={300}
+                    required
+                    state={factorState}
+                  />
+                  <div className={factorState?.errors?.identityConfirmed ? "checkbox has-error" : "checkbox"}>
+                    <input
+                      type="checkbox"
+                      id="identityConfirmed"
+                      name="identityConfirmed"
+                      value="yes"
+                      required
+                      aria-invalid={factorState?.errors?.identityConfirmed ? true : undefined}
+                      aria-describedby={factorState?.errors?.identityConfirmed ? "identityConfirmed-error" : undefined}
+                    />
+                    <label htmlFor="identityConfirmed">{t("user.identityConfirmed")}</label>
+                  </div>
+                  {factorState?.errors?.identityConfirmed ? (
+                    <p className="field-error" id="identityConfirmed-error">
+                      {t(factorState.errors.identityConfirmed)}
+                    </p>
+                  ) : null}
                   <SubmitButton className="button button-danger">{t("user.removeSecondFactor")}</SubmitButton>
                 </Form>
               ) : null}

@@ -13,6 +13,7 @@ import * as m0015 from "./0015_people_by_name";
 import * as m0016 from "./0016_review_indexes";
 import * as m0018 from "./0018_invitation_imports";
 import * as m0017 from "./0017_mfa_and_sessions";
+import * as m0019 from "./0019_second_factor_by_default";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   "0016_review_indexes": m0016,
   "0017_mfa_and_sessions": m0017,
   "0018_invitation_imports": m0018,
+  "0019_second_factor_by_default": m0019,
 };

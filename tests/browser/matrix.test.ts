@@ -10,7 +10,7 @@ import { assign } from "../../app/server/assignments/assign.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { answerAll, readyForFinal, syncSample } from "../support/learning";
 
@@ -21,6 +21,8 @@ const FORMULA = "=1+2";
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const agency = await makeAgency(db, "Osaka Prefectural Police");
   reviewer = await makeUser(db, { agencyId: agency.id, roles: ["reviewer"], displayName: "Inspector Mori" });

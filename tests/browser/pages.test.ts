@@ -4,7 +4,7 @@ import type { Browser } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 
 let server: TestServer;
@@ -16,6 +16,8 @@ let agencyId: string;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Saitama Child Guidance Centre", "child_guidance")).id;
   admin = await makeUser(db, { agencyId, roles: ["admin"], displayName: "Aoi Admin" });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -19,6 +19,8 @@ const FORMULA = "=1+2";
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const agency = await makeAgency(db, "Osaka Prefectural Police");
   const groups: Record<string, string> = {};

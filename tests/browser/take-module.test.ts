@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, newContext, screenshot, signedInPage } from "../support/browser";
-import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
 import { answerQuiz as answerQuizOn, letTimePass as letTimePassFor } from "../support/quiz-browser";
@@ -16,6 +16,8 @@ let moduleVersionId: string;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   agencyId = (await makeAgency(server.database.db, "Hokkaido Juvenile Protection", "juvenile_protection")).id;
   moduleVersionId = (await syncSample(server.database.db)).id;
 });

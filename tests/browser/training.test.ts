@@ -8,7 +8,7 @@ import { sweepReminders } from "../../app/server/assignments/reminders.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import { engine } from "../support/engine";
 import { expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
 import { answerQuiz, letTimePass } from "../support/quiz-browser";
@@ -21,6 +21,8 @@ const DUE = addDays(tokyoDate(new Date()), 14);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   moduleVersionId = (await syncSample(db)).id;
   const agencyId = (await makeAgency(db, "Chiba Prefectural Police", "police")).id;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type DatabaseHandle } from "../../db/connect.server";
 import { adminQuery, databaseUrl, engine, runDatabaseName, serverUrl, templateDatabase } from "../support/engine";
 import { testDatabase } from "../support/db";
-import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { startProxy, type Proxy } from "../support/tcp-proxy";
 
@@ -33,6 +33,8 @@ beforeAll(async () => {
     database = await testDatabase();
   }
   server = await startTestServer({}, database);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
 });
 
 afterAll(() => cleanup());

@@ -4,7 +4,7 @@
 // and only this route takes a body larger than a form's.
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { htmlProblems } from "../support/html-validity";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 
@@ -13,6 +13,8 @@ const people: Record<string, MadeUser> = {};
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const agency = (await makeAgency(db, "Kyoto Prefectural Police")).id;
   const other = (await makeAgency(db, "Kobe Family Court", "court")).id;

@@ -6,7 +6,7 @@ import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.
 import { certificateFor, verifyCertificate } from "../../app/server/learning/certificates.server";
 import { updateProfile } from "../../app/server/org/users.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 import { pdfText } from "../support/pdf-text";
@@ -18,6 +18,8 @@ let passing: string;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const agency = await makeAgency(db, "Osaka Child Guidance Centre", "child_guidance");
   holder = await makeUser(db, { agencyId: agency.id, displayName: "山田 花子" });

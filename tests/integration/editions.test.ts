@@ -2,7 +2,7 @@
 // marked as English so that screen readers switch voice, in the module page and in its lessons.
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -10,6 +10,8 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   await syncSample(server.database.db, (copy) => {
     copy.edit("sample-module/module.yaml", "locales: [en, ja]", "locales: [en]");
     copy.edit(

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { en } from "../../app/i18n/en";
 import { ja } from "../../app/i18n/ja";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { rawRequest, socketExchange, startTestServer, type TestServer } from "../support/http";
 
 let server: TestServer;
@@ -15,6 +15,8 @@ let trainee: MadeUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Osaka Prefectural Police")).id;
   admin = await makeUser(db, { agencyId, roles: ["admin"] });

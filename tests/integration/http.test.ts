@@ -8,7 +8,7 @@ import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
 import { createLogger } from "../../app/server/shared/log.server";
 import { sampleCopy } from "../support/content-fixture";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { lastLinkTo } from "../support/mail";
 import { startTestServer, type TestServer } from "../support/http";
 
@@ -21,6 +21,8 @@ let trainee: MadeUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Kanagawa Police")).id;
   otherAgencyId = (await makeAgency(db, "Yokohama Family Court", "court")).id;
@@ -339,6 +341,25 @@ describe(`HTTP (${engine})`, () => {
     await client
       .post("/locale", { locale: "en", redirectTo: "https://evil.example/" })
       .then((r) => expect(r.headers.get("location")).toBe("/"));
+  });
+
+  it("keeps the language in a Secure __Host- cookie in production, and moves the old cookie to it once", async () => {
+    const secure = await startTestServer({ SECURE_COOKIES: "true" }, server.database);
+    const client = secure.client();
+    const res = await client.post("/locale", { locale: "en", redirectTo: "/sign-in" });
+    const [cookie] = res.headers.getSetCookie().filter((c) => c.includes("mamoru_lang"));
+    expect(cookie).toMatch(/^__Host-mamoru_lang=en; Path=\/;/);
+    expect(cookie).toContain("Secure");
+    expect(cookie).not.toMatch(/domain=/i);
+    // A browser that chose its language before the prefix keeps it, and gets the new cookie.
+    const old = await secure.client().get("/sign-in", { cookie: "mamoru_lang=en", "accept-language": "ja" });
+    expect(await old.text()).toContain('<html lang="en"');
+    const upgraded = old.headers.getSetCookie();
+    expect(upgraded).toContainEqual(expect.stringMatching(/^__Host-mamoru_lang=en; Path=\/;.*Secure/));
+    expect(upgraded).toContainEqual(expect.stringMatching(/^mamoru_lang=; Path=\/; Max-Age=0/));
+    // Without secure cookies (development over http) the name stays unprefixed.
+    const plain = await server.client().post("/locale", { locale: "ja", redirectTo: "/sign-in" });
+    expect(plain.headers.getSetCookie()).toContainEqual(expect.stringMatching(/^mamoru_lang=ja; Path=\/;/));
   });
 
   it("picks the browser's language for a visitor, and Japanese by default", async () => {

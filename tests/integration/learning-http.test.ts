@@ -6,7 +6,7 @@ import { en } from "../../app/i18n/en";
 import { ja } from "../../app/i18n/ja";
 import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer, type TestClient } from "../support/http";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -19,6 +19,8 @@ let agencyId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const agency = await makeAgency(db);
   agencyId = agency.id;

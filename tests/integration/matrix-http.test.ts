@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { assign } from "../../app/server/assignments/assign.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 import { answerAll, readyForFinal, syncSample } from "../support/learning";
 
@@ -22,6 +22,8 @@ const namesIn = (text: string) => NAMES.filter((n) => text.includes(n));
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyA = (await makeAgency(db, "Hokkaido Police")).id;
   const agencyB = (await makeAgency(db, "Sapporo Family Court", "court")).id;

@@ -1,11 +1,15 @@
 // The second factor over HTTP (ASVS 6.3.3), as a browser without JavaScript meets it: setting up an
 // authenticator app, signing in with its code, a code refused the second time, recovery codes
-// that work once, codes throttled like passwords, and an admin requiring it of a role.
-import { Secret, TOTP } from "otpauth";
+// that work once, codes throttled like passwords, an admin requiring it of a role (every role on a
+// new installation), and confirming it is the person before a change to how they sign in.
+import { sql } from "kysely";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { RECOVERY_CODE_LENGTH } from "../../app/server/auth/mfa.server";
+import { en } from "../../app/i18n/en";
+import { engine, freshDatabase } from "../support/db";
+import { PASSWORD, makeAgency, makeUser, secondFactorRequiredFor, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
+import { aPeriodLater, codeAt, currentCode } from "../support/totp";
 import { SoftAuthenticator } from "../support/webauthn";
 
 let server: TestServer;
@@ -14,6 +18,8 @@ let admin: MadeUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Each test below sets up the factor it is about; the requirement by role has its own tests.
+  await secondFactorRequiredFor(server.database.db, []);
   agencyId = (await makeAgency(server.database.db, "Sapporo Juvenile Support Centre")).id;
   admin = await makeUser(server.database.db, { agencyId, roles: ["admin"] });
 });
@@ -32,8 +38,13 @@ async function signedIn(user: MadeUser): Promise<TestClient> {
   return c;
 }
 
-const codeAt = (secret: string, offsetSteps = 0) =>
-  new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+/** The app's code for a later sign-in: the period of the last accepted code is over. */
+async function nextCode(user: MadeUser, secret: string): Promise<string> {
+  await aPeriodLater(server.database.db, user.id);
+  return currentCode(secret);
+}
+
+const RECOVERY_CODE = /<li>([a-z2-9]{4}(?:-[a-z2-9]{4}){5})<\/li>/g;
 
 /** Sets up an authenticator for the signed-in person; returns its secret and the recovery codes. */
 async function enrol(c: TestClient): Promise<{ secret: string; recoveryCodes: string[] }> {
@@ -41,10 +52,10 @@ async function enrol(c: TestClient): Promise<{ secret: string; recoveryCodes: st
   const page = await (await c.get("/account/two-factor")).text();
   expect(page).toMatch(/<img[^>]+src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"[^>]+alt="QR code/);
   const secret = page.match(/<code>([A-Z2-7 ]+)<\/code>/)![1]!.replace(/ /g, "");
-  const confirmed = await c.post("/account/two-factor", { intent: "confirm", code: codeAt(secret) });
+  const confirmed = await c.post("/account/two-factor", { intent: "confirm", code: await currentCode(secret) });
   expect(confirmed.status).toBe(200);
   const html = await confirmed.text();
-  const recoveryCodes = [...html.matchAll(/<li>([a-z2-9]{5}-[a-z2-9]{5})<\/li>/g)].map((m) => m[1]!);
+  const recoveryCodes = [...html.matchAll(RECOVERY_CODE)].map((m) => m[1]!);
   return { secret, recoveryCodes };
 }
 
@@ -80,6 +91,9 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
     const { secret, recoveryCodes } = await enrol(c);
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
+    // 24 characters of 31 possible each: at least 112 bits (ASVS 6.5.2), enough for a keyed hash.
+    expect(recoveryCodes.every((code) => code.replaceAll("-", "").length === RECOVERY_CODE_LENGTH)).toBe(true);
+    expect(RECOVERY_CODE_LENGTH * Math.log2(31)).toBeGreaterThanOrEqual(112);
     const after = await (await c.get("/account/two-factor")).text();
     expect(after).not.toContain(secret.slice(0, 8));
     expect(after).not.toContain(recoveryCodes[0]);
@@ -97,7 +111,7 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
       .select("code_hash")
       .where("user_id", "=", user.id)
       .execute();
-    expect(stored.map((r) => r.code_hash).join()).not.toContain(recoveryCodes[0]!.replace("-", ""));
+    expect(stored.map((r) => r.code_hash).join()).not.toContain(recoveryCodes[0]!.replaceAll("-", ""));
     expect(server.logs.join("\n")).not.toContain(secret);
     expect(await auditActions(user.id)).toContain("mfa.totp_enabled");
   });
@@ -110,7 +124,11 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
     const page = await c.get("/sign-in/second-factor?next=%2Faccount");
     expect(page.status).toBe(200);
     expect(await text(page)).toContain("Second step of signing in");
-    const res = await c.post("/sign-in/second-factor", { intent: "code", code: codeAt(secret, 1), next: "/account" });
+    const res = await c.post("/sign-in/second-factor", {
+      intent: "code",
+      code: await nextCode(user, secret),
+      next: "/account",
+    });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/account");
     expect(await isSignedIn(c)).toBe(true);
@@ -121,7 +139,7 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
   it("refuses a code that has been accepted once (replay), even within its 30 seconds", async () => {
     const user = await makeUser(server.database.db, { agencyId });
     const { secret } = await enrol(await signedIn(user));
-    const code = codeAt(secret, 1);
+    const code = await nextCode(user, secret);
     const first = await passwordStep(user);
     expect((await first.post("/sign-in/second-factor", { intent: "code", code })).status).toBe(302);
     const second = await passwordStep(user);
@@ -130,12 +148,34 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
     expect(await isSignedIn(second)).toBe(false);
   });
 
+  it("takes a code only within its own 30 seconds: not the previous period's, nor the next one's", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const { secret } = await enrol(await signedIn(user));
+    // Long after the set-up, so that neither neighbour was ever accepted.
+    await server.database.db
+      .updateTable("totp_credentials")
+      .set((eb) => ({ last_step: eb("last_step", "-", 10) }))
+      .where("user_id", "=", user.id)
+      .execute();
+    const now = await currentCode(secret);
+    const c = await passwordStep(user);
+    for (const steps of [-1, 1]) {
+      const code = codeAt(secret, steps);
+      if (code === now) continue; // the same six digits by chance
+      const res = await c.post("/sign-in/second-factor", { intent: "code", code });
+      expect(res.status, `a code ${steps} period(s) away`).toBe(400);
+    }
+    expect(await isSignedIn(c)).toBe(false);
+    expect((await c.post("/sign-in/second-factor", { intent: "code", code: now })).status).toBe(302);
+    expect(await isSignedIn(c)).toBe(true);
+  });
+
   it("lets only one of two requests racing with the same code through", async () => {
     const user = await makeUser(server.database.db, { agencyId });
     const { secret } = await enrol(await signedIn(user));
     const a = await passwordStep(user);
     const b = await passwordStep(user);
-    const fresh = codeAt(secret, 1); // a step after the one that confirmed the set-up
+    const fresh = await nextCode(user, secret); // a period after the one that confirmed the set-up
     const results = await Promise.all([
       a.post("/sign-in/second-factor", { intent: "code", code: fresh }),
       b.post("/sign-in/second-factor", { intent: "code", code: fresh }),
@@ -171,7 +211,7 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
       const res = await c.post("/sign-in/second-factor", { intent: "code", code: String(100000 + i) });
       expect(res.status).toBe(400);
     }
-    const locked = await c.post("/sign-in/second-factor", { intent: "code", code: codeAt(secret, 1) });
+    const locked = await c.post("/sign-in/second-factor", { intent: "code", code: await nextCode(user, secret) });
     expect(locked.status).toBe(429);
     expect(await text(locked)).toContain("Too many wrong codes");
     expect(await isSignedIn(c)).toBe(false);
@@ -210,13 +250,17 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
     const wrongPassword = await c.post("/account/two-factor", {
       intent: "disable",
       password: "not the password at all",
-      code: codeAt(secret, 1),
+      code: await nextCode(user, secret),
     });
     expect(wrongPassword.status).toBe(400);
     const wrongCode = await c.post("/account/two-factor", { intent: "disable", password: PASSWORD, code: "123456" });
     expect(wrongCode.status).toBe(400);
     expect(await text(await c.get("/account"))).toContain("Two-step sign-in is on");
-    const ok = await c.post("/account/two-factor", { intent: "disable", password: PASSWORD, code: codeAt(secret, 1) });
+    const ok = await c.post("/account/two-factor", {
+      intent: "disable",
+      password: PASSWORD,
+      code: await nextCode(user, secret),
+    });
     expect(ok.status).toBe(302);
     const plain = await server.client().signIn(user.email, PASSWORD);
     expect(plain.headers.get("location")).toBe("/");
@@ -275,13 +319,69 @@ describe(`two-step sign-in required by role (${engine})`, () => {
     const user = await makeUser(server.database.db, { agencyId });
     const own = await signedIn(user);
     await enrol(own);
+    const proof = {
+      intent: "removeSecondFactor",
+      identityProof: "in_person",
+      reason: "Phone lost on 3 March; seen in person with the staff card",
+      identityConfirmed: "yes",
+    };
     const reviewer = await signedIn(await makeUser(server.database.db, { agencyId, roles: ["reviewer"] }));
-    expect((await reviewer.post(`/admin/users/${user.id}`, { intent: "removeSecondFactor" })).status).toBe(403);
+    expect((await reviewer.post(`/admin/users/${user.id}`, proof)).status).toBe(403);
     const adminClient = await signedIn(admin);
-    expect((await adminClient.post(`/admin/users/${user.id}`, { intent: "removeSecondFactor" })).status).toBe(302);
+    expect((await adminClient.post(`/admin/users/${user.id}`, proof)).status).toBe(302);
     expect(await isSignedIn(own)).toBe(false);
     expect((await server.client().signIn(user.email, PASSWORD)).headers.get("location")).toBe("/");
     expect(await auditActions(user.id)).toContain("user.second_factor_removed");
+  });
+
+  it("is removed by an admin only once they state how they proved who is asking, and why (audited)", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    await enrol(await signedIn(user));
+    const adminClient = await signedIn(admin);
+    const page = await text(await adminClient.get(`/admin/users/${user.id}`));
+    expect(page).toContain(en.user.identityProof);
+    expect(page).toContain(en.user.identityProofs.call_back);
+    expect(page).toContain(en.user.identityConfirmed);
+    const hasFactor = async () =>
+      (
+        await server.database.db
+          .selectFrom("totp_credentials")
+          .select("user_id")
+          .where("user_id", "=", user.id)
+          .execute()
+      ).length === 1;
+    // Without the procedure's answers nothing is removed, and each missing answer is named at its field.
+    const bare = await adminClient.post(`/admin/users/${user.id}`, { intent: "removeSecondFactor" });
+    expect(bare.status).toBe(400);
+    const refused = await text(bare);
+    for (const message of Object.values(en.errors.identityProof).filter((m) => !m.includes("300"))) {
+      expect(refused).toContain(message);
+    }
+    const unconfirmed = await adminClient.post(`/admin/users/${user.id}`, {
+      intent: "removeSecondFactor",
+      identityProof: "video_call",
+      reason: "Lost phone, asked by e-mail",
+    });
+    expect(unconfirmed.status).toBe(400);
+    expect(await hasFactor()).toBe(true);
+    const done = await adminClient.post(`/admin/users/${user.id}`, {
+      intent: "removeSecondFactor",
+      identityProof: "video_call",
+      reason: "Lost phone; staff card shown on a video call",
+      identityConfirmed: "yes",
+    });
+    expect(done.status).toBe(302);
+    expect(await hasFactor()).toBe(false);
+    const event = await server.database.db
+      .selectFrom("audit_events")
+      .select(["actor_id", "details"])
+      .where("action", "=", "user.second_factor_removed")
+      .where("subject_id", "=", user.id)
+      .executeTakeFirstOrThrow();
+    expect(event).toEqual({
+      actor_id: admin.id,
+      details: { identityProof: "video_call", reason: "Lost phone; staff card shown on a video call" },
+    });
   });
 });
 
@@ -306,14 +406,17 @@ describe(`progressive lock-out and known devices over HTTP (${engine})`, () => {
     const c = server.client();
     await c.post("/sign-in", { email: user.email, password: PASSWORD });
     expect([...c.cookies.keys()].some((k) => k.includes("mamoru_device"))).toBe(false);
-    await c.post("/sign-in/second-factor", { intent: "code", code: codeAt(secret, 1) });
+    await c.post("/sign-in/second-factor", { intent: "code", code: await nextCode(user, secret) });
     expect([...c.cookies.keys()].some((k) => k.includes("mamoru_device"))).toBe(true);
   });
 });
 
 describe(`passkeys as the second step (${engine})`, () => {
-  async function addPasskey(c: TestClient, name = "Work laptop"): Promise<SoftAuthenticator> {
-    const authenticator = new SoftAuthenticator(server.url);
+  async function addPasskey(
+    c: TestClient,
+    name = "Work laptop",
+    authenticator = new SoftAuthenticator(server.url),
+  ): Promise<SoftAuthenticator> {
     const options = await c.post("/account/passkeys", { intent: "options" }, { accept: "application/json" });
     expect(options.status).toBe(200);
     const { token, options: creation } = (await options.json()) as { token: string; options: { challenge: string } };
@@ -385,5 +488,149 @@ describe(`passkeys as the second step (${engine})`, () => {
     );
     const left = await server.database.db.selectFrom("passkeys").select("id").where("id", "=", aliceId).execute();
     expect(left).toHaveLength(1);
+  });
+
+  it("take only keys of 128 bits of security or more: ES256, EdDSA, and RS256 only from 3072 bits", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const c = await signedIn(user);
+    const options = await c.post("/account/passkeys", { intent: "options" });
+    const { token, options: creation } = (await options.json()) as {
+      token: string;
+      options: { challenge: string; pubKeyCredParams: { alg: number }[] };
+    };
+    expect(creation.pubKeyCredParams.map((p) => p.alg)).toEqual([-7, -8, -257]);
+    // RSA with 2048 bits gives about 112 bits of security: refused, with a message saying why.
+    const weak = new SoftAuthenticator(server.url, undefined, { algorithm: "RS256", bits: 2048 });
+    const refused = await c.post("/account/passkeys", {
+      intent: "register",
+      token,
+      name: "Old laptop",
+      response: JSON.stringify(weak.register(creation)),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: "errors.passkey.weakKey" });
+    expect(en.errors.passkey.weakKey).toContain("3072");
+    const keys = () => server.database.db.selectFrom("passkeys").select("id").where("user_id", "=", user.id).execute();
+    expect(await keys()).toEqual([]);
+    // RSA with 3072 bits is enough, and then signs in.
+    const strong = await addPasskey(
+      c,
+      "Security key",
+      new SoftAuthenticator(server.url, undefined, { algorithm: "RS256", bits: 3072 }),
+    );
+    const step = await passwordStep(user);
+    expect((await passkeyStep(step, strong)).status).toBe(200);
+    // A weak key stored before the rule no longer answers.
+    await server.database.db
+      .insertInto("passkeys")
+      .values({
+        id: Buffer.from(weak.credentialId).toString("base64url"),
+        user_id: user.id,
+        public_key: Buffer.from(weak.publicKey()).toString("base64url"),
+        transports: "[]",
+        name: "Old laptop",
+      })
+      .execute();
+    const old = await passwordStep(user);
+    expect((await passkeyStep(old, weak)).status).toBe(400);
+    expect(await isSignedIn(old)).toBe(false);
+  });
+});
+
+describe(`a second factor by default (${engine})`, () => {
+  it("is required of every role on a new installation, and an admin may relax it per role", async () => {
+    const fresh = await startTestServer({}, (await freshDatabase()).handle);
+    const db = fresh.database.db;
+    const required = await db.selectFrom("mfa_required_roles").select("role").orderBy("role").execute();
+    expect(required.map((r) => r.role)).toEqual(["admin", "reviewer", "trainee", "trainer"]);
+    const home = (await makeAgency(db, "Hakodate Child Guidance Centre", "child_guidance")).id;
+    const trainee = await makeUser(db, { agencyId: home });
+    const c = fresh.client();
+    const res = await c.post("/sign-in", { email: trainee.email, password: PASSWORD, next: "/courses" });
+    expect(res.headers.get("location")).toBe("/account/two-factor?required=1&next=%2Fcourses");
+    expect((await c.get("/")).headers.get("location")).toMatch(/^\/account\/two-factor\?required=1/);
+    // The admin sets up their own second factor first, then relaxes it for trainees.
+    const boss = await makeUser(db, { agencyId: home, roles: ["admin"] });
+    const adminClient = fresh.client();
+    await adminClient.signIn(boss.email, PASSWORD);
+    expect((await adminClient.get("/admin/security")).headers.get("location")).toMatch(/^\/account\/two-factor/);
+    await enrol(adminClient);
+    const saved = await adminClient.post("/admin/security", { roles: ["trainer", "reviewer", "admin"] });
+    expect(saved.headers.get("location")).toBe("/admin/security?saved=1");
+    expect((await c.get("/")).status).toBe(200);
+  });
+});
+
+describe(`confirming it is the person before a change to how they sign in (${engine})`, () => {
+  /** As if the session had begun six minutes ago. */
+  const signedInLongAgo = (user: MadeUser) =>
+    sql`update sessions set created_at = now() - interval '6 minutes' where user_id = ${user.id}`.execute(
+      server.database.db,
+    );
+
+  it("asks for the password and the code again once the sign-in is five minutes old, then allows several changes", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const own = await signedIn(user);
+    const { secret } = await enrol(own);
+    await signedInLongAgo(user);
+    const toConfirm = "/account/confirm?next=%2Faccount%2Ftwo-factor";
+    const regenerate = await own.post("/account/two-factor", {
+      intent: "regenerate",
+      code: await nextCode(user, secret),
+    });
+    expect(regenerate.status).toBe(302);
+    expect(regenerate.headers.get("location")).toBe(toConfirm);
+    const options = await own.post("/account/passkeys", { intent: "options" });
+    expect(options.status).toBe(403);
+    expect(await options.json()).toEqual({ error: "errors.reauth.required", confirm: toConfirm });
+    const password = await own.post("/account", {
+      intent: "password",
+      currentPassword: PASSWORD,
+      newPassword: "a brand new passphrase for spring",
+    });
+    expect(password.headers.get("location")).toBe("/account/confirm?next=%2Faccount");
+    expect(await auditActions(user.id)).not.toContain("auth.password_changed");
+
+    const page = await own.get(toConfirm);
+    expect(page.status).toBe(200);
+    const shown = await text(page);
+    expect(shown).toContain(en.confirmSignIn.title);
+    expect(shown).toContain(en.confirmSignIn.leadSecondFactor);
+    const wrong = await own.post("/account/confirm", {
+      password: "not the password at all",
+      next: "/account/two-factor",
+    });
+    expect(wrong.status).toBe(400);
+    expect(await text(wrong)).toContain(en.errors.password.wrongCurrent);
+    expect(await isSignedIn(own)).toBe(true);
+    // The right password ends this session and leads to the second step, as at sign-in.
+    const right = await own.post("/account/confirm", { password: PASSWORD, next: "/account/two-factor" });
+    expect(right.headers.get("location")).toBe("/sign-in/second-factor?next=%2Faccount%2Ftwo-factor");
+    expect(await isSignedIn(own)).toBe(false);
+    const second = await own.post("/sign-in/second-factor", {
+      intent: "code",
+      code: await nextCode(user, secret),
+      next: "/account/two-factor",
+    });
+    expect(second.headers.get("location")).toBe("/account/two-factor");
+    // Within five minutes of that, several changes in a row.
+    expect(
+      (await own.post("/account/two-factor", { intent: "regenerate", code: await nextCode(user, secret) })).status,
+    ).toBe(200);
+    expect((await own.post("/account/passkeys", { intent: "options" })).status).toBe(200);
+    const actions = await auditActions(user.id);
+    expect(actions).toEqual(expect.arrayContaining(["auth.sign_in_failed", "mfa.recovery_codes_regenerated"]));
+  });
+
+  it("counts wrong passwords there against the sign-in throttle", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const own = await signedIn(user);
+    await signedInLongAgo(user);
+    for (let i = 0; i < 5; i++) {
+      expect((await own.post("/account/confirm", { password: `guess number ${i}` })).status).toBe(400);
+    }
+    const locked = await own.post("/account/confirm", { password: PASSWORD });
+    expect(locked.status).toBe(429);
+    expect(await text(locked)).toContain(en.errors.password.throttled);
   });
 });

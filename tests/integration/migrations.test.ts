@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { Migrator, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { migrateToLatest } from "../../db/migrate.server";
 import { migrations } from "../../db/migrations";
@@ -78,6 +78,25 @@ describe(`migrations (${engine})`, () => {
       await expect(sql`delete from audit_events`.execute(handle.db)).rejects.toThrow(/append-only/);
       const rows = await handle.db.selectFrom("audit_events").select("action").execute();
       expect(rows).toEqual([{ action: "test" }]);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("require a second factor of every role on a new installation, and keep an existing one's choice", async () => {
+    const handle = await (await emptyDatabase()).open();
+    try {
+      // An installation from before the default, with people, whose admins required no role.
+      const before = new Migrator({ db: handle.db, provider: { getMigrations: async () => migrations } });
+      const upTo = await before.migrateTo("0018_invitation_imports");
+      expect(upTo.error).toBeUndefined();
+      await sql`insert into agencies (name, kind) values ('Older agency', 'police')`.execute(handle.db);
+      await sql`
+        insert into users (email, display_name, profession, agency_id)
+        select 'old@example.test', 'Older Person', 'police', id from agencies
+      `.execute(handle.db);
+      await migrateToLatest(handle.db);
+      expect(await handle.db.selectFrom("mfa_required_roles").select("role").execute()).toEqual([]);
     } finally {
       await handle.close();
     }

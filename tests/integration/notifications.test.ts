@@ -9,7 +9,7 @@ import { INBOX_PAGE_SIZE, inboxPage, markRead, unreadCount } from "../../app/ser
 import { createLogger } from "../../app/server/shared/log.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
 
@@ -20,6 +20,8 @@ let agencyId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   await syncSample(db);
   agencyId = (await makeAgency(db, "Osaka Child Guidance Centre", "child_guidance")).id;

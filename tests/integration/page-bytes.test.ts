@@ -9,7 +9,7 @@ import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.
 import { currentVersion, enrol } from "../../app/server/learning/progress.server";
 import { createLogger } from "../../app/server/shared/log.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { answerAll } from "../support/quiz-answers";
 import { readLesson } from "../support/learning";
@@ -21,6 +21,8 @@ const pages: { path: string; who: "nobody" | "trainee" | "admin" }[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const outcome = await syncContentFrom(db, path.resolve(import.meta.dirname, "../../modules"), createLogger("silent"));
   expect(outcome.ok).toBe(true);

@@ -11,7 +11,7 @@ import { assign } from "../../app/server/assignments/assign.server";
 import { uploadImport } from "../../app/server/invitations/bulk-import.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -33,6 +33,8 @@ const clients = {} as Record<ActorName, TestClient>;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   const moduleVersionId = (await syncSample(db)).id;
   const [a, b] = [await makeAgency(db, "Agency A"), await makeAgency(db, "Agency B")];
@@ -156,6 +158,7 @@ const TRAINERS = [S, "403", "200", "403", "200", "403", "200", "403"];
 const MATRIX: Record<string, string[]> = {
   "/": SIGNED_IN,
   "/account": SIGNED_IN,
+  "/account/confirm": SIGNED_IN,
   "/account/passkeys": POST_ONLY,
   "/account/two-factor": SIGNED_IN,
   "/admin": ADMIN_ONLY,

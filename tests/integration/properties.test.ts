@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nextStep, startAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { rawRequest, startTestServer, type TestClient, type TestServer } from "../support/http";
 import { enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -25,6 +25,8 @@ const clients: Record<"visitor" | "admin" | "trainer" | "trainee" | "accountHold
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyId = (await makeAgency(db, "Hiroshima Child Guidance Centre", "child_guidance")).id;
   otherAgencyId = (await makeAgency(db, "Sendai Family Court", "court")).id;
@@ -360,7 +362,7 @@ describe(`every route, whatever arrives (${engine})`, () => {
     );
   });
 
-  it("two-step sign-in: setting it up, the second step, passkeys and the roles that require it", async () => {
+  it("two-step sign-in: setting it up, the second step, passkeys, confirming it is you, and the roles that require it", async () => {
     const fields = fc.record({
       intent: field(
         "start",
@@ -373,7 +375,7 @@ describe(`every route, whatever arrives (${engine})`, () => {
         "options",
         "verify",
       ),
-      code: field("123456", "abcde-23456", ""),
+      code: field("123456", "abcd-2345-efgh-6789-jkmn-pqrs", ""),
       password: field(PASSWORD, "wrong"),
       passkey: field("AAAA"),
       token: field("A".repeat(43)),
@@ -385,6 +387,7 @@ describe(`every route, whatever arrives (${engine})`, () => {
     const targets = [
       ["accountHolder", "/account/two-factor"],
       ["accountHolder", "/account/passkeys"],
+      ["accountHolder", "/account/confirm"],
       ["visitor", "/sign-in/second-factor"],
       ["visitor", "/sign-in/passkey"],
       ["trainer", "/admin/security"],

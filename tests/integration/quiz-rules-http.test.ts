@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { reviewAttempt, startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine, testDatabase } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -22,6 +22,8 @@ beforeAll(async () => {
     )
   ).id;
   server = await startTestServer({}, database);
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   agencyId = (await makeAgency(database.db)).id;
 });
 

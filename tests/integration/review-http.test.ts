@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 import { answerAll, enrol, readyForFinal, syncSample } from "../support/learning";
 
@@ -29,6 +29,8 @@ async function complete(userId: string, mv: string) {
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyA = (await makeAgency(db, "Hokkaido Police")).id;
   agencyB = (await makeAgency(db, "Sapporo Family Court", "court")).id;

@@ -8,7 +8,7 @@ import { can } from "../../app/server/auth/policy.server";
 import { personInScope, scopeFor } from "../../app/server/auth/scope.server";
 import { groupsInScope, setGroupTrainer } from "../../app/server/training/group-trainers.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 
 let server: TestServer;
@@ -19,6 +19,8 @@ let agencyB: string;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   agencyA = (await makeAgency(db, "Hokkaido Police")).id;
   agencyB = (await makeAgency(db, "Sapporo Family Court", "court")).id;

@@ -1,8 +1,10 @@
 // ASVS 7.5.2 over HTTP: a person sees where they are signed in and ends any of those sessions; an
 // admin ends every session of a person without disabling the account. Nobody else can.
+import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { en } from "../../app/i18n/en";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 
 const FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0";
@@ -16,6 +18,8 @@ let reviewer: MadeUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   agencyId = (await makeAgency(server.database.db, "Nagoya Child Guidance Centre", "child_guidance")).id;
   admin = await makeUser(server.database.db, { agencyId, roles: ["admin"] });
   reviewer = await makeUser(server.database.db, { agencyId, roles: ["reviewer"] });
@@ -94,6 +98,35 @@ describe(`a person's sessions (${engine})`, () => {
     for (const c of others) expect(await signedInStill(c)).toBe(false);
     expect(await signedInStill(laptop)).toBe(true);
     expect(await events("auth.other_sessions_ended", user.id)).toEqual([{ actor_id: user.id, details: { count: 2 } }]);
+  });
+
+  it("are ended only after the password again, once the sign-in is five minutes old", async () => {
+    const user = await makeUser(server.database.db, { agencyId });
+    const phone = await signedIn(user, SAFARI_IPHONE);
+    const laptop = await signedIn(user, FIREFOX_WINDOWS);
+    const [phoneRef] = await refsOf(laptop);
+    await sql`update sessions set created_at = now() - interval '6 minutes' where user_id = ${user.id}`.execute(
+      server.database.db,
+    );
+    const attempts: Record<string, string>[] = [
+      { intent: "endOtherSessions" },
+      { intent: "endSession", session: phoneRef! },
+      { intent: "signOutEverywhere" },
+    ];
+    for (const fields of attempts) {
+      const res = await laptop.post("/account", fields);
+      expect(res.headers.get("location"), fields.intent).toBe("/account/confirm?next=%2Faccount");
+    }
+    expect(await signedInStill(phone)).toBe(true);
+    // No second factor on this account: the password alone confirms it, in a new session.
+    const page = await text(await laptop.get("/account/confirm?next=%2Faccount"));
+    expect(page).toContain(en.confirmSignIn.lead);
+    const confirmed = await laptop.post("/account/confirm", { password: PASSWORD, next: "/account" });
+    expect(confirmed.headers.get("location")).toBe("/account");
+    expect(await signedInStill(laptop)).toBe(true);
+    expect((await laptop.post("/account", { intent: "endOtherSessions" })).status).toBe(302);
+    expect(await signedInStill(phone)).toBe(false);
+    expect(await signedInStill(laptop)).toBe(true);
   });
 
   it("can all be ended by an admin, and the account stays open", async () => {

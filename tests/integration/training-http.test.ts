@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
 
@@ -15,6 +15,8 @@ let otherUnit: string;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // Signing in only leads to the pages under test: no second factor asked (mfa-http tests it).
+  await secondFactorRequiredFor(server.database.db, []);
   const db = server.database.db;
   await syncSample(db);
   const agency = (await makeAgency(db, "Kyoto Prefectural Police")).id;

@@ -59,3 +59,19 @@ export async function makeUser(
   await setPassword(db, user.id, await hashPassword(options.password ?? PASSWORD, config.argon2));
   return { id: user.id, email, agencyId: options.agencyId, roles };
 }
+
+/**
+ * The roles whose people must give a second factor in this database. A new installation requires
+ * it of every role (migration 0019); a test that signs in over HTTP only to reach the pages it is
+ * about names the roles it needs here, usually none, as an admin would on /admin/security.
+ */
+export async function secondFactorRequiredFor(db: Kysely<Database>, roles: Role[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("mfa_required_roles").execute();
+    if (roles.length)
+      await trx
+        .insertInto("mfa_required_roles")
+        .values(roles.map((role) => ({ role })))
+        .execute();
+  });
+}

@@ -1,5 +1,6 @@
-// A software authenticator (a passkey without a browser): makes "none"-attested P-256 credentials
-// and signs assertions, as WebAuthn specifies, for tests of the server's passkey checks.
+// A software authenticator (a passkey without a browser): makes "none"-attested credentials (ES256 on
+// P-256 by default, or RS256 with an RSA key of a chosen size) and signs assertions, as WebAuthn
+// specifies, for tests of the server's passkey checks.
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { isoCBOR } from "@simplewebauthn/server/helpers";
 
@@ -9,16 +10,41 @@ const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).
 export class SoftAuthenticator {
   readonly credentialId = randomBytes(32);
   private readonly privateKey: KeyObject;
-  private readonly publicJwk: { x: string; y: string };
+  private readonly cose: Map<number, number | Uint8Array>;
   counter = 0;
 
   constructor(
     private readonly origin: string,
     private readonly rpId = new URL(origin).hostname,
+    key: { algorithm: "ES256" } | { algorithm: "RS256"; bits: number } = { algorithm: "ES256" },
   ) {
+    if (key.algorithm === "RS256") {
+      const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: key.bits });
+      const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string };
+      this.privateKey = privateKey;
+      this.cose = new Map<number, number | Uint8Array>([
+        [1, 3], // kty: RSA
+        [3, -257], // alg: RS256
+        [-1, Buffer.from(jwk.n, "base64url")],
+        [-2, Buffer.from(jwk.e, "base64url")],
+      ]);
+      return;
+    }
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const jwk = publicKey.export({ format: "jwk" }) as { x: string; y: string };
     this.privateKey = privateKey;
-    this.publicJwk = publicKey.export({ format: "jwk" }) as { x: string; y: string };
+    this.cose = new Map<number, number | Uint8Array>([
+      [1, 2], // kty: EC2
+      [3, -7], // alg: ES256
+      [-1, 1], // crv: P-256
+      [-2, Buffer.from(jwk.x, "base64url")],
+      [-3, Buffer.from(jwk.y, "base64url")],
+    ]);
+  }
+
+  /** The credential's public key as COSE bytes, as a server stores it. */
+  publicKey(): Uint8Array {
+    return isoCBOR.encode(this.cose as never);
   }
 
   /** The browser's RegistrationResponseJSON for the server's creation options. */
@@ -31,13 +57,6 @@ export class SoftAuthenticator {
         crossOrigin: false,
       }),
     );
-    const cose = new Map<number, number | Uint8Array>([
-      [1, 2], // kty: EC2
-      [3, -7], // alg: ES256
-      [-1, 1], // crv: P-256
-      [-2, Buffer.from(this.publicJwk.x, "base64url")],
-      [-3, Buffer.from(this.publicJwk.y, "base64url")],
-    ]);
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const authData = Buffer.concat([
@@ -47,7 +66,7 @@ export class SoftAuthenticator {
       Buffer.alloc(16), // AAGUID
       idLength,
       this.credentialId,
-      Buffer.from(isoCBOR.encode(cose)),
+      Buffer.from(isoCBOR.encode(this.cose)),
     ]);
     const attestationObject = isoCBOR.encode(
       new Map<string, unknown>([

@@ -20,6 +20,20 @@ describe("password rules", () => {
     expect(passwordProblem("aaaaaaaaaaaaaaa")).toBe("common");
   });
 
+  it("refuses a leaked password in disguise: look-alikes, reversed, repeated, or a run along the keyboard", () => {
+    // Each is built on a password of the breached list (or a run its builder left out as a pattern).
+    expect(passwordProblem("1l0v3y0u!!!!")).toBe("breached");
+    expect(passwordProblem("!!!!uoyevoli")).toBe("breached");
+    expect(passwordProblem("monkeymonkey")).toBe("breached");
+    expect(passwordProblem("qwertyuiopas")).toBe("breached");
+    expect(passwordProblem("abcdefghijkl")).toBe("breached");
+    expect(passwordProblem("lkjhgfdsapoiu")).toBe("breached");
+    // Passphrases stay welcome.
+    expect(passwordProblem("correct horse battery staple")).toBeNull();
+    expect(passwordProblem("sunflower-meadow-42")).toBeNull();
+    expect(passwordProblem("こどもをまもるための研修です")).toBeNull();
+  });
+
   it("refuses a password built on the account's e-mail name", () => {
     expect(passwordProblem("tanaka.keiko-2026!", "tanaka.keiko@example.jp")).toBe("contains_email");
     expect(passwordProblem("river stones at dusk", "tanaka.keiko@example.jp")).toBeNull();

@@ -23,8 +23,11 @@ import {
 
 const ISSUER = "Mamoru";
 const PERIOD = 30;
-/** One step either side: a phone's clock a little off, or a code typed as it changed. */
-const WINDOW = 1;
+/**
+ * No step either side: a code is accepted only within its own 30 seconds (ASVS 6.5.5). A phone
+ * whose clock is off, or a code typed as it changed, means typing the next code.
+ */
+const WINDOW = 0;
 export const RECOVERY_CODE_COUNT = 10;
 /** How long a person has, after the right password, to give the second factor. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -55,17 +58,21 @@ export function normaliseCode(code: string): string {
 
 const isTotpCode = (code: string) => /^\d{6}$/.test(code);
 
-// Recovery codes: ten characters from an alphabet without look-alikes (no 0/o, 1/l/i), shown as
-// two groups of five. 50 bits each, stored as keyed hashes.
+// Recovery codes: 24 characters from an alphabet of 31 without look-alikes (no 0/o, 1/l/i), shown
+// as six groups of four: 24 × log2(31) ≈ 118.9 bits each, over the 112 bits from which ASVS 6.5.2
+// allows a lookup secret to be stored with an ordinary (here keyed) hash rather than a password
+// hash. Codes of the earlier, 10-character kind are no longer accepted (ADR 024).
 const ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz";
+export const RECOVERY_CODE_LENGTH = 24;
 function newRecoveryCode(): string {
-  const bytes = new Uint8Array(10);
+  const bytes = new Uint8Array(RECOVERY_CODE_LENGTH);
   let code = "";
-  while (code.length < 10) {
+  while (code.length < RECOVERY_CODE_LENGTH) {
     crypto.getRandomValues(bytes);
-    for (const b of bytes) if (b < 248 && code.length < 10) code += ALPHABET[b % ALPHABET.length];
+    // 248 = 8 × 31: bytes from 248 up are dropped, so every character is equally likely.
+    for (const b of bytes) if (b < 248 && code.length < RECOVERY_CODE_LENGTH) code += ALPHABET[b % ALPHABET.length];
   }
-  return `${code.slice(0, 5)}-${code.slice(5)}`;
+  return code.match(/.{4}/g)!.join("-");
 }
 const recoveryHashInput = (userId: string, code: string) => `${userId}:${normaliseCode(code)}`;
 
@@ -338,14 +345,21 @@ export async function disableTotp(
   await clearFailures(db, secondFactorKey(user.id));
 }
 
+/** How an admin proved who is asking, before removing their second factor (ASVS 6.4.4, ADR 024). */
+export const IDENTITY_PROOFS = ["in_person", "video_call", "call_back"] as const;
+export type IdentityProof = (typeof IDENTITY_PROOFS)[number];
+
 /**
  * An admin removes a person's second factors (authenticator, recovery codes, passkeys), for someone
- * who lost them all. Their sessions end too: whoever holds one may be the reason.
+ * who lost them all, once they have proved it is that person as the documented procedure says
+ * (README, "Security: signing in"): how, and why, go into the audit trail. Their sessions end too:
+ * whoever holds one may be the reason.
  */
 export async function removeSecondFactorOf(
   db: Kysely<Database>,
   actorId: string,
   person: { id: string; agencyId: string },
+  proof: { method: IdentityProof; reason: string },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom("totp_credentials").where("user_id", "=", person.id).execute();
@@ -359,6 +373,7 @@ export async function removeSecondFactorOf(
       action: "user.second_factor_removed",
       subjectType: "user",
       subjectId: person.id,
+      details: { identityProof: proof.method, reason: proof.reason },
     });
   });
 }
@@ -387,7 +402,7 @@ async function spendTotpCode(db: Kysely<Database>, userId: string, code: string,
 }
 
 async function spendRecoveryCode(db: Kysely<Database>, userId: string, code: string) {
-  if (code.length !== 10) return null;
+  if (code.length !== RECOVERY_CODE_LENGTH) return null;
   const used = await db
     .updateTable("recovery_codes")
     .set({ used_at: new Date() })

@@ -10,6 +10,7 @@ import {
   type AuthenticationResponseJSON,
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
+import { decodeCredentialPublicKey } from "@simplewebauthn/server/helpers";
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
@@ -19,6 +20,48 @@ import { CHALLENGE_TTL_MS, REGISTRATION_PREFIX, countFailure, readChallenge, sec
 import { addressKey, clearFailures, lockedUntil } from "./throttle.server";
 
 const MAX_PASSKEYS = 10;
+
+// COSE numbers (RFC 9053, IANA "COSE Algorithms" and "COSE Key Types").
+const ES256 = -7;
+const EDDSA = -8;
+const RS256 = -257;
+const KTY_OKP = 1;
+const KTY_EC2 = 2;
+const KTY_RSA = 3;
+const CRV_P256 = 1;
+const CRV_ED25519 = 6;
+/** RSA keys of at least 3072 bits give 128 bits of security (NIST SP 800-57 part 1, table 2). */
+const RSA_MIN_BITS = 3072;
+
+/**
+ * The algorithms a passkey may use, all of at least 128 bits of security (ASVS 11.2.3): ES256
+ * (P-256), EdDSA (Ed25519), and RS256 only with a key of 3072 bits or more, checked on the key
+ * itself. The library's default list also takes RS256 keys of any size (2048 bits: about 112).
+ */
+export const PASSKEY_ALGORITHMS = [ES256, EDDSA, RS256];
+
+/** Whether a passkey's public key (COSE) is one of the allowed algorithms at full strength. */
+export function passkeyKeyIsStrong(publicKey: Uint8Array): boolean {
+  let key;
+  try {
+    key = decodeCredentialPublicKey(publicKey as Parameters<typeof decodeCredentialPublicKey>[0]);
+  } catch {
+    return false;
+  }
+  const field = (label: number) => (key as Map<number, unknown>).get(label);
+  const [kty, alg] = [field(1), field(3)];
+  if (alg === ES256) return kty === KTY_EC2 && field(-1) === CRV_P256;
+  if (alg === EDDSA) return kty === KTY_OKP && field(-1) === CRV_ED25519;
+  if (alg === RS256 && kty === KTY_RSA) {
+    const n = field(-1);
+    if (!(n instanceof Uint8Array)) return false;
+    const first = n.findIndex((b) => b !== 0);
+    if (first < 0) return false;
+    // The modulus's bit length: the bytes after any leading zeros, less the top byte's unused bits.
+    return (n.length - first) * 8 - Math.clz32(n[first]!) + 24 >= RSA_MIN_BITS;
+  }
+  return false;
+}
 
 export interface RelyingParty {
   /** The public URL's origin, e.g. https://mamoru.example.jp */
@@ -62,6 +105,7 @@ export async function registrationOptions(
     attestationType: "none",
     excludeCredentials: existing.map((k) => ({ id: k.id, transports: k.transports })),
     authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
+    supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
   });
   const token = newToken();
   await db
@@ -101,12 +145,14 @@ export async function registerPasskey(
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       requireUserVerification: false,
+      supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
     });
   } catch {
     throw new DomainError("invalid", "errors.passkey.failed");
   }
   if (!verified.verified) throw new DomainError("invalid", "errors.passkey.failed");
   const { credential } = verified.registrationInfo;
+  if (!passkeyKeyIsStrong(credential.publicKey)) throw new DomainError("invalid", "errors.passkey.weakKey");
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto("passkeys")
@@ -202,7 +248,8 @@ export async function completePasskeySignIn(
     .where("user_id", "=", userId)
     .executeTakeFirst();
   let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null = null;
-  if (key) {
+  // A key added before the algorithms were narrowed, and weaker than they allow, no longer counts.
+  if (key && passkeyKeyIsStrong(new Uint8Array(Buffer.from(key.public_key, "base64url")))) {
     try {
       result = await verifyAuthenticationResponse({
         response: input.response,

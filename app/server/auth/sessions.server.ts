@@ -24,6 +24,8 @@ export interface SessionUser {
   mfaEnrolled: boolean;
   /** Holds a role whose people an admin requires a second factor of. */
   mfaRequired: boolean;
+  /** When this session began: when the person last proved who they are with every factor they have. */
+  signedInAt: Date;
 }
 
 interface UserAttributes {
@@ -37,6 +39,7 @@ interface UserAttributes {
   trainer_of: string[];
   mfa_enrolled: boolean;
   mfa_required: boolean;
+  signed_in_at: Date;
 }
 
 declare module "lucia" {
@@ -57,6 +60,7 @@ const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
       "s.expires_at",
       "s.absolute_expires_at",
       "s.last_seen_at",
+      "s.created_at",
       "u.id as uid",
       "u.email",
       "u.display_name",
@@ -174,6 +178,7 @@ export class KyselySessionAdapter implements Adapter {
           trainer_of: row.trainer_of ?? [],
           mfa_enrolled: row.mfa_enrolled ?? false,
           mfa_required: row.mfa_required ?? false,
+          signed_in_at: row.created_at,
         },
       },
     ];
@@ -261,6 +266,7 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
       trainerOf: a.trainer_of,
       mfaEnrolled: a.mfa_enrolled,
       mfaRequired: a.mfa_required,
+      signedInAt: a.signed_in_at,
     }),
   });
 

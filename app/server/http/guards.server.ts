@@ -22,6 +22,34 @@ export function requireUser(
   return user;
 }
 
+/**
+ * How long a sign-in counts as recent: changes to how a person signs in, and ending sessions, need
+ * one (ASVS 7.5.1, 7.5.2). Several changes in a row within it need no new confirmation (ADR 024).
+ */
+export const RECENT_SIGN_IN_MS = 5 * 60_000;
+
+export const confirmPath = (back: string) => `/account/confirm?next=${encodeURIComponent(back)}`;
+
+/** Whether the person's session began (with every factor they have) within the last five minutes. */
+export const signedInRecently = (user: SessionUser, now = Date.now()) =>
+  now - user.signedInAt.getTime() <= RECENT_SIGN_IN_MS;
+
+/**
+ * The signed-in person, when they signed in (with every factor they have) within the last five
+ * minutes; otherwise a redirect to confirm it is them, which comes back to `back` (the page the
+ * form was on: the form is sent again from there).
+ */
+export function requireRecentSignIn(
+  context: AppLoadContext,
+  request: Request,
+  back: string,
+  options: { withoutSecondFactor?: boolean } = {},
+): SessionUser {
+  const user = requireUser(context, request, options);
+  if (!signedInRecently(user)) throw redirect(confirmPath(back));
+  return user;
+}
+
 /** The person as the policy sees them. */
 export async function requireActor(context: AppLoadContext, request: Request): Promise<Actor & { user: SessionUser }> {
   const user = requireUser(context, request);

@@ -17,7 +17,7 @@ import { createLogger, type Logger } from "../shared/log.server";
 import { isConnectionError } from "../../../db/connect.server";
 import { unavailablePage } from "./unavailable.server";
 import { bodyLimitsFor, closeAfterAnswer, readBody } from "./body.server";
-import { localeFromHeaders } from "./locale.server";
+import { legacyLocaleCookieUpgrade, localeFromHeaders } from "./locale.server";
 import { plainPage, type PlainPageKind } from "./plain-page.server";
 import { createRemixHandler, type RemixHandler } from "./remix-adapter.server";
 import { sameOriginOnly, securityHeaders } from "./security.server";
@@ -93,6 +93,13 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
   });
 
   http.use(securityHeaders(dev));
+
+  // The language cookie of its old, unprefixed name becomes the __Host- one on the next response.
+  http.use((req, res, next) => {
+    for (const cookie of legacyLocaleCookieUpgrade(req.get("cookie"), config.secureCookies))
+      res.append("Set-Cookie", cookie);
+    next();
+  });
 
   // An address that cannot be decoded (a stray "%") is the sender's mistake: 400, not a crash in
   // the router. So is a method no browser sends.
