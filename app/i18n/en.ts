@@ -770,6 +770,10 @@ export const en = {
       title: "This kind of request is not accepted",
       body: "The site answers only the requests a browser makes when you follow links and send forms.",
     },
+    tooMany: {
+      title: "Too many requests",
+      body: "To keep the service safe for everyone, this action can be used only so often. Nothing was changed. Please try again later.",
+    },
     unavailable: {
       title: "Temporarily unavailable",
       body: "The service cannot be reached just now. Please try again in a few minutes.",
@@ -780,6 +784,19 @@ export const en = {
     },
   },
   errors: {
+    limit: {
+      invitations: "You have sent as many invitations as one person may in a day. You can send more from {{time}}.",
+      importUploads:
+        "You have uploaded as many files as one person may in an hour. You can upload again from {{time}}.",
+      importedInvitations:
+        "This import would send more invitations than one person may in a day. You can import from {{time}}, or split the file.",
+      exports: "You have downloaded as many files as one person may in an hour. You can download again from {{time}}.",
+      quizAttempts: "You have started as many quizzes as one person may in an hour. You can start again from {{time}}.",
+      certificatePdfs:
+        "You have opened as many certificate PDFs as one person may in an hour. You can open them again from {{time}}.",
+      verifyLookups:
+        "Too many certificates have been checked from here in the last hour. You can check again from {{time}}.",
+    },
     import: {
       file: {
         missing: "Choose a CSV file to upload.",
