@@ -553,7 +553,8 @@ export const en = {
     notFoundBody: "Check the code on the certificate and try again.",
     formLead: "Enter the code printed on the certificate to see whether it is genuine and still valid.",
     code: "Certificate code",
-    codeHint: "12 letters and digits, for example ABCD-EFGH-JKMN. Dashes and letter case do not matter.",
+    codeHint:
+      "28 letters and digits in groups of four, or 12 on older certificates, such as ABCD-EFGH-JKMN. Dashes, spaces and letter case do not matter.",
     submit: "Verify",
     tryAnother: "Enter another code",
   },
@@ -875,7 +876,9 @@ export const en = {
     agencyKind: { invalid: "Choose a kind of agency." },
     groupKind: { invalid: "Choose a kind of group." },
     agency: { unknown: "Choose an agency from the list.", nameTaken: "An agency with this name already exists." },
-    verify: { code: "Enter the 12-letter code printed on the certificate, for example ABCD-EFGH-JKMN." },
+    verify: {
+      code: "Enter the code printed on the certificate: 28 letters and digits in groups of four (12 on older certificates).",
+    },
     group: {
       nameTaken: "This agency already has a group with this name.",
       otherAgency: "The group belongs to another agency.",

@@ -549,7 +549,8 @@ export const ja: typeof en = {
     notFoundBody: "修了証に記載されたコードを確認して、もう一度お試しください。",
     formLead: "修了証に印刷されたコードを入力すると、本物か、まだ有効かを確認できます。",
     code: "修了証コード",
-    codeHint: "英数字12文字（例：ABCD-EFGH-JKMN）。ハイフンの有無、大文字・小文字は問いません。",
+    codeHint:
+      "4文字ずつ区切られた英数字28文字（以前に発行された修了証は12文字。例：ABCD-EFGH-JKMN）。ハイフンや空白の有無、大文字・小文字は問いません。",
     submit: "確認する",
     tryAnother: "別のコードを入力する",
   },
@@ -871,7 +872,9 @@ export const ja: typeof en = {
     agencyKind: { invalid: "機関の種別を選んでください。" },
     groupKind: { invalid: "グループの種別を選んでください。" },
     agency: { unknown: "一覧から機関を選んでください。", nameTaken: "同じ名前の機関がすでに登録されています。" },
-    verify: { code: "修了証に印刷された12文字のコードを入力してください（例：ABCD-EFGH-JKMN）。" },
+    verify: {
+      code: "修了証に印刷されたコードを入力してください（4文字ずつ区切られた英数字28文字。以前の修了証は12文字）。",
+    },
     group: {
       nameTaken: "この機関には同じ名前のグループがすでにあります。",
       otherAgency: "このグループは別の機関に属しています。",
