@@ -580,6 +580,7 @@ export const en = {
       macMissing: "it carries no seal, though it was written after the chain had a key",
       macMismatch: "its seal does not match: the chain was rewritten without the key",
       unknownKey: "it was sealed with a key this server does not have",
+      unknownAlgorithm: "it names a hash or seal algorithm this server does not know",
       missing: "records noted in the last checkpoint are gone from the end of the chain",
       checkpoint: "it differs from what the last checkpoint noted",
       forged: "a checkpoint was written without the key",
