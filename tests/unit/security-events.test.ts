@@ -1,4 +1,6 @@
 // Which answers are security events (docs/security/events.md), and what an event line may hold.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../app/server/shared/log.server";
 import {
@@ -70,5 +72,11 @@ describe("security events", () => {
       expect(name).toMatch(/^[a-z]+\.[a-z_]+$/);
       expect(text.length, name).toBeGreaterThan(20);
     }
+  });
+
+  it("are all described on the events page, and the page names no other", () => {
+    const page = readFileSync(path.resolve(import.meta.dirname, "../../docs/security/events.md"), "utf8");
+    const listed = [...page.matchAll(/^\| `([a-z]+\.[a-z_]+)`/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(Object.keys(SECURITY_EVENTS).sort());
   });
 });
