@@ -8,7 +8,7 @@ import { en } from "../../app/i18n/en";
 import { ja } from "../../app/i18n/ja";
 import { LIMITS, limitKey, type LimitName } from "../../app/server/auth/throttle.server";
 import { engine } from "../support/db";
-import { PASSWORD, makeAgency, makeUser, type MadeUser } from "../support/fixtures";
+import { PASSWORD, makeAgency, makeUser, secondFactorRequiredFor, type MadeUser } from "../support/fixtures";
 import { startTestServer, type TestClient, type TestServer } from "../support/http";
 import { enrol, syncSample } from "../support/learning";
 
@@ -20,6 +20,8 @@ const people: Record<string, MadeUser> = {};
 beforeAll(async () => {
   server = await startTestServer();
   const db = server.database.db;
+  // The pages here are about limits, not about the second step: no role must give a second factor.
+  await secondFactorRequiredFor(db, []);
   agencyId = (await makeAgency(db, "Nara Prefectural Police")).id;
   groupId = (
     await db
