@@ -14,7 +14,7 @@ import {
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { useNonce } from "./components/nonce";
-import { translate, type Locale } from "./i18n";
+import { formatMessageParams, translate, type Locale, type MessageParams } from "./i18n";
 import { can } from "./server/auth/policy.server";
 import { scopeFor } from "./server/auth/scope.server";
 import { resolveLocale } from "./server/http/locale.server";
@@ -163,11 +163,18 @@ export function ErrorBoundary() {
           ? "methodNotAllowed"
           : status === 413
             ? "tooLarge"
-            : status === 503
-              ? "unavailable"
-              : status < 500
-                ? "badRequest"
-                : "server";
+            : status === 429
+              ? "tooMany"
+              : status === 503
+                ? "unavailable"
+                : status < 500
+                  ? "badRequest"
+                  : "server";
+  // A usage limit reached says which, and from when it may be used again.
+  const limit =
+    status === 429 && isRouteErrorResponse(error) && typeof error.data?.messageKey === "string"
+      ? (error.data as { messageKey: string; params?: MessageParams })
+      : null;
   // When the root loader itself failed we do not know the reader's language: say it in both.
   const locales: Locale[] = data ? [data.locale] : ["ja", "en"];
   return (
@@ -184,6 +191,7 @@ export function ErrorBoundary() {
               <h2>{translate(locale, `errorPage.${kind}.title`)}</h2>
             )}
             <p>{translate(locale, `errorPage.${kind}.body`)}</p>
+            {limit ? <p>{translate(locale, limit.messageKey, formatMessageParams(locale, limit.params))}</p> : null}
             <p>
               <a href="/">{translate(locale, "errorPage.home")}</a>
             </p>

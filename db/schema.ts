@@ -258,6 +258,8 @@ export interface AuditEventsTable {
   /** HMAC-SHA-256 of `hash` with the key `key_id` (the key is never in the database). */
   mac: string | null;
   key_id: string | null;
+  /** The algorithms of `hash` and `mac` (app/server/chain/anchor.server.ts LINK_ALGORITHMS); null: SHA-256 and HMAC-SHA-256, from before identifiers (0020). */
+  alg: string | null;
 }
 
 export interface Database {
@@ -479,6 +481,8 @@ export interface CompletionRecordsTable {
   /** HMAC-SHA-256 of `hash` with the key `key_id`; null on records from before the chain had a key. */
   mac: string | null;
   key_id: string | null;
+  /** The algorithms of `hash` and `mac` (app/server/chain/anchor.server.ts LINK_ALGORITHMS); null: SHA-256 and HMAC-SHA-256, from before identifiers (0020). */
+  alg: string | null;
 }
 
 /** Where a person stands on an assignment (computed, not stored: app/server/assignments/status.server.ts). */

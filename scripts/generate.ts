@@ -354,6 +354,7 @@ const AUDIT_COLUMNS = [
   ["hash", "text"],
   ["mac", "text"],
   ["key_id", "text"],
+  ["alg", "text"],
 ] as const;
 
 async function main() {
@@ -528,7 +529,7 @@ async function main() {
         details,
       };
       const hash = auditHash(content, auditHead);
-      const { mac, keyId } = macOf(keyring, "audit", hash);
+      const { mac, keyId, alg } = macOf(keyring, "audit", hash);
       w.add("audit_events", AUDIT_COLUMNS, [
         content.id,
         iso(at),
@@ -542,6 +543,7 @@ async function main() {
         hash,
         mac,
         keyId,
+        alg,
       ]);
       auditHead = hash;
     };
@@ -912,10 +914,11 @@ async function main() {
       ["hash", "text"],
       ["mac", "text"],
       ["key_id", "text"],
+      ["alg", "text"],
     ] as const;
     for (const [i, { content: c }] of records.entries()) {
       const hash = recordHash(c, prevHash);
-      const { mac, keyId } = macOf(keyring, "records", hash);
+      const { mac, keyId, alg } = macOf(keyring, "records", hash);
       w.add("completion_records", RECORD_COLUMNS, [
         c.id,
         c.kind,
@@ -934,6 +937,7 @@ async function main() {
         hash,
         mac,
         keyId,
+        alg,
       ]);
       prevHash = hash;
       if ((i + 1) % 20_000 === 0) {

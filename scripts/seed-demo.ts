@@ -12,6 +12,7 @@ import { createFirstAdmin, issueSetupToken } from "../app/server/auth/first-admi
 import { acceptInvitation, invite } from "../app/server/auth/invitations.server";
 import type { Actor } from "../app/server/auth/policy.server";
 import { syncContentFrom } from "../app/server/catalog/content-sync.server";
+import { anchorFromConfig, installChainAnchor } from "../app/server/chain/anchor.server";
 import { loadConfig, type Config } from "../app/server/config.server";
 import { startAttempt, submitAttempt } from "../app/server/learning/attempts.server";
 import { completeLesson, currentVersion, enrol } from "../app/server/learning/progress.server";
@@ -165,6 +166,8 @@ export async function seedDemo(database: Kysely<Database>, appConfig: Config, no
 // Run as a command (not when a test imports it).
 if (process.argv[1] && import.meta.filename === path.resolve(process.argv[1])) {
   const appConfig = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+  // The chain keys first, as the server loads them: every record and audit event is MAC'd.
+  installChainAnchor(anchorFromConfig(appConfig));
   const handle = await connect({ databaseUrl: appConfig.databaseUrl, dataDir: appConfig.dataDir });
   try {
     await migrateToLatest(handle.db);

@@ -8,6 +8,7 @@ export const CHAIN_REASONS: Record<ChainReason, string> = {
   "mac missing": "records.reason.macMissing",
   "mac mismatch": "records.reason.macMismatch",
   "unknown key": "records.reason.unknownKey",
+  "unknown algorithm": "records.reason.unknownAlgorithm",
   "records missing": "records.reason.missing",
   "checkpoint mismatch": "records.reason.checkpoint",
   "checkpoint forged": "records.reason.forged",

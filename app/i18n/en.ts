@@ -553,7 +553,8 @@ export const en = {
     notFoundBody: "Check the code on the certificate and try again.",
     formLead: "Enter the code printed on the certificate to see whether it is genuine and still valid.",
     code: "Certificate code",
-    codeHint: "12 letters and digits, for example ABCD-EFGH-JKMN. Dashes and letter case do not matter.",
+    codeHint:
+      "28 letters and digits in groups of four, or 12 on older certificates, such as ABCD-EFGH-JKMN. Dashes, spaces and letter case do not matter.",
     submit: "Verify",
     tryAnother: "Enter another code",
   },
@@ -579,6 +580,7 @@ export const en = {
       macMissing: "it carries no seal, though it was written after the chain had a key",
       macMismatch: "its seal does not match: the chain was rewritten without the key",
       unknownKey: "it was sealed with a key this server does not have",
+      unknownAlgorithm: "it names a hash or seal algorithm this server does not know",
       missing: "records noted in the last checkpoint are gone from the end of the chain",
       checkpoint: "it differs from what the last checkpoint noted",
       forged: "a checkpoint was written without the key",
@@ -770,6 +772,10 @@ export const en = {
       title: "This kind of request is not accepted",
       body: "The site answers only the requests a browser makes when you follow links and send forms.",
     },
+    tooMany: {
+      title: "Too many requests",
+      body: "To keep the service safe for everyone, this action can be used only so often. Nothing was changed. Please try again later.",
+    },
     unavailable: {
       title: "Temporarily unavailable",
       body: "The service cannot be reached just now. Please try again in a few minutes.",
@@ -780,6 +786,19 @@ export const en = {
     },
   },
   errors: {
+    limit: {
+      invitations: "You have sent as many invitations as one person may in a day. You can send more from {{time}}.",
+      importUploads:
+        "You have uploaded as many files as one person may in an hour. You can upload again from {{time}}.",
+      importedInvitations:
+        "This import would send more invitations than one person may in a day. You can import from {{time}}, or split the file.",
+      exports: "You have downloaded as many files as one person may in an hour. You can download again from {{time}}.",
+      quizAttempts: "You have started as many quizzes as one person may in an hour. You can start again from {{time}}.",
+      certificatePdfs:
+        "You have opened as many certificate PDFs as one person may in an hour. You can open them again from {{time}}.",
+      verifyLookups:
+        "Too many certificates have been checked from here in the last hour. You can check again from {{time}}.",
+    },
     import: {
       file: {
         missing: "Choose a CSV file to upload.",
@@ -858,7 +877,9 @@ export const en = {
     agencyKind: { invalid: "Choose a kind of agency." },
     groupKind: { invalid: "Choose a kind of group." },
     agency: { unknown: "Choose an agency from the list.", nameTaken: "An agency with this name already exists." },
-    verify: { code: "Enter the 12-letter code printed on the certificate, for example ABCD-EFGH-JKMN." },
+    verify: {
+      code: "Enter the code printed on the certificate: 28 letters and digits in groups of four (12 on older certificates).",
+    },
     group: {
       nameTaken: "This agency already has a group with this name.",
       otherAgency: "The group belongs to another agency.",

@@ -2,7 +2,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { scopeFor } from "~/server/auth/scope.server";
 import { resolveLocale } from "~/server/http/locale.server";
-import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
+import { forbidden, invalid, requireActor, spendRequestAllowance } from "~/server/http/guards.server";
 import { downloadHeaders, refusalAsPage } from "~/server/review/downloads.server";
 import { auditCsv } from "~/server/review/exports.server";
 import { AuditQuery, queryObject } from "~/server/review/filters.server";
@@ -17,6 +17,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     const parsed = raw ? AuditQuery.safeParse(raw) : null;
     if (!parsed?.success) throw invalid({ _form: "errors.invalid" });
     const filter = { ...parsed.data, agency: scope.kind === "all" ? parsed.data.agency : undefined };
+    await spendRequestAllowance(context, "exports");
     const stream = auditCsv({
       db: context.app.db,
       actorId: actor.id,

@@ -2,7 +2,7 @@
 // every matching person). Streamed batch by batch, audited at the start and the end.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { scopeFor } from "~/server/auth/scope.server";
-import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
+import { forbidden, invalid, requireActor, spendRequestAllowance } from "~/server/http/guards.server";
 import { resolveLocale } from "~/server/http/locale.server";
 import { downloadHeaders, refusalAsPage } from "~/server/review/downloads.server";
 import { MatrixQuery, queryObject } from "~/server/review/filters.server";
@@ -21,6 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     // A link from the second page still carries a (valid) cursor: the file starts from the first person.
     const { after: _page, ...rest } = parsed.data;
     const filter = { ...rest, agency: scope.kind === "all" ? rest.agency : undefined };
+    await spendRequestAllowance(context, "exports");
     const stream = matrixCsv({
       db: context.app.db,
       actorId: actor.id,

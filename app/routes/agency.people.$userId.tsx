@@ -47,8 +47,14 @@ export default function PersonRecords() {
   const t = useT();
   const format = useFormat();
   const { person, records, now } = useLoaderData<typeof loader>();
-  const reason = (r: "content changed" | "chain broken") =>
-    t(r === "content changed" ? "review.reason.content" : "review.reason.chain");
+  const reason = (r: "content changed" | "chain broken" | "unknown algorithm") =>
+    t(
+      r === "content changed"
+        ? "review.reason.content"
+        : r === "chain broken"
+          ? "review.reason.chain"
+          : "records.reason.unknownAlgorithm",
+    );
   return (
     <div>
       <p className="breadcrumb">

@@ -4,7 +4,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { scopeFor } from "~/server/auth/scope.server";
 import { resolveLocale } from "~/server/http/locale.server";
-import { forbidden, invalid, requireActor } from "~/server/http/guards.server";
+import { forbidden, invalid, requireActor, spendRequestAllowance } from "~/server/http/guards.server";
 import { downloadHeaders, refusalAsPage } from "~/server/review/downloads.server";
 import { recordsCsv, recordsXapi } from "~/server/review/exports.server";
 import { queryObject, RecordQuery } from "~/server/review/filters.server";
@@ -24,6 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     const parsed = RecordQuery.safeParse(query);
     if (!format.success || !parsed.success) throw invalid({ _form: "errors.invalid" });
     const filter = { ...parsed.data, agency: scope.kind === "all" ? parsed.data.agency : undefined };
+    await spendRequestAllowance(context, "exports");
     const input = {
       db: context.app.db,
       actorId: actor.id,

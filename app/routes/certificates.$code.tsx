@@ -1,11 +1,12 @@
 // The certificate PDF: for its holder, and for those allowed to see the holder's records.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { can } from "~/server/auth/policy.server";
-import { requireActor } from "~/server/http/guards.server";
+import { requireActor, spendRequestAllowance } from "~/server/http/guards.server";
 import { resolveLocale } from "~/server/http/locale.server";
 import { plainPage } from "~/server/http/plain-page.server";
 import { certificatePdf } from "~/server/learning/certificate-pdf.server";
 import { certificateDetails } from "~/server/learning/certificates.server";
+import { refusalAsPage } from "~/server/review/downloads.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
@@ -20,6 +21,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       status: 404,
       headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
     });
+  }
+  // Rendering is the costly part: counted only for a certificate the reader may see (LIMITS.certificatePdfs).
+  try {
+    await spendRequestAllowance(context, "certificatePdfs");
+  } catch (error) {
+    return refusalAsPage(error, resolveLocale(request, actor.user.locale));
   }
   const pdf = await certificatePdf({
     ...found.data,

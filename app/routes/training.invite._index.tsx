@@ -8,7 +8,7 @@ import { pageTitle } from "~/components/page-title";
 import { PROFESSIONS } from "../../db/schema";
 import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS } from "~/server/invitations/csv-file.server";
 import { importGroups, mayImport, uploadImport } from "~/server/invitations/bulk-import.server";
-import { forbidden, requireActor } from "~/server/http/guards.server";
+import { forbidden, fromDomainError, requireActor } from "~/server/http/guards.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "bulkInvite.title");
 
@@ -40,7 +40,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (file === null || typeof file === "string" || file.size === 0) return refused("errors.import.file.missing");
   if (file.size > IMPORT_MAX_BYTES) throw tooLarge();
-  const result = await uploadImport(context.app.db, actor, new Uint8Array(await file.arrayBuffer()));
+  let result;
+  try {
+    result = await uploadImport(context.app.db, actor, new Uint8Array(await file.arrayBuffer()));
+  } catch (error) {
+    return fromDomainError(error);
+  }
   if (result.ok) return redirect(`/training/invite/${result.importId}`);
   if (result.problem === "tooLarge") throw tooLarge();
   return refused(`errors.import.file.${result.problem}`, result.detail ? { detail: result.detail } : undefined);

@@ -3,11 +3,20 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useFormat, useT } from "~/components/i18n";
 import { L } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
+import { spendRequestAllowance, throwIfThrottled } from "~/server/http/guards.server";
 import { verifyCertificate } from "~/server/learning/certificates.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "verify.title");
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
+  // Every look-up counts, per person or else per client address (LIMITS.verifyLookups): guessing
+  // codes is slow on top of hopeless.
+  try {
+    await spendRequestAllowance(context, "verifyLookups");
+  } catch (error) {
+    throwIfThrottled(error);
+    throw error;
+  }
   const code = (params.code ?? "").toUpperCase();
   const found = await verifyCertificate(context.app.db, code);
   // An unknown code says only that: nothing about whether similar codes exist.

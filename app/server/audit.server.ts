@@ -7,7 +7,15 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEventsTable, Database } from "../../db/schema";
 import type { Logger } from "./shared/log.server";
 import type { BackgroundTasks } from "./shared/tasks.server";
-import { chainAnchor, GENESIS, linkHash, macOf, type ChainAnchor } from "./chain/anchor.server";
+import {
+  chainAnchor,
+  GENESIS,
+  LINK_ALGORITHM,
+  linkAlgorithm,
+  linkHash,
+  macOf,
+  type ChainAnchor,
+} from "./chain/anchor.server";
 import {
   BATCH,
   walkChain,
@@ -36,7 +44,8 @@ type AuditContent = Pick<
   "id" | "at" | "actor_id" | "agency_id" | "action" | "subject_type" | "subject_id" | "details"
 >;
 
-export function auditHash(c: AuditContent, prevHash: string): string {
+/** The event's link hash; `alg` is the link's stored identifier (null: from before identifiers). */
+export function auditHash(c: AuditContent, prevHash: string, alg: string | null = LINK_ALGORITHM): string {
   const fields = {
     id: c.id,
     at: c.at,
@@ -47,7 +56,7 @@ export function auditHash(c: AuditContent, prevHash: string): string {
     subject_id: c.subject_id,
     details: c.details,
   };
-  return linkHash(fields, prevHash);
+  return linkHash(fields, prevHash, linkAlgorithm(alg) ?? LINK_ALGORITHM);
 }
 
 /**
@@ -76,10 +85,10 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry): Promise<vo
   const last = await db.selectFrom("audit_events").select("hash").orderBy("seq", "desc").limit(1).executeTakeFirst();
   const prevHash = last?.hash ?? GENESIS;
   const hash = auditHash(content, prevHash);
-  const { mac, keyId } = macOf(keyring, "audit", hash);
+  const { mac, keyId, alg } = macOf(keyring, "audit", hash);
   await db
     .insertInto("audit_events")
-    .values({ ...content, details: JSON.stringify(details), prev_hash: prevHash, hash, mac, key_id: keyId })
+    .values({ ...content, details: JSON.stringify(details), prev_hash: prevHash, hash, mac, key_id: keyId, alg })
     .execute();
 }
 
@@ -125,7 +134,7 @@ export interface VerifyAuditOptions {
   anchor?: ChainAnchor | undefined;
 }
 
-const hashOf = (row: Selectable<AuditEventsTable>) => auditHash(row, row.prev_hash ?? GENESIS);
+const hashOf = (row: Selectable<AuditEventsTable>) => auditHash(row, row.prev_hash ?? GENESIS, row.alg);
 
 /**
  * Recomputes the audit trail's hashes in chain order, checks MACs, links and the newest checkpoint;

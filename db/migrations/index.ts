@@ -14,6 +14,7 @@ import * as m0016 from "./0016_review_indexes";
 import * as m0018 from "./0018_invitation_imports";
 import * as m0017 from "./0017_mfa_and_sessions";
 import * as m0019 from "./0019_second_factor_by_default";
+import * as m0020 from "./0020_algorithm_ids";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   "0017_mfa_and_sessions": m0017,
   "0018_invitation_imports": m0018,
   "0019_second_factor_by_default": m0019,
+  "0020_algorithm_ids": m0020,
 };

@@ -1,9 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { en } from "../../app/i18n/en";
 import { ja } from "../../app/i18n/ja";
 import { certificatePdf } from "../../app/server/learning/certificate-pdf.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { certificateFor, verifyCertificate } from "../../app/server/learning/certificates.server";
+import { appendRecord } from "../../app/server/learning/records.server";
+import { LIMITS } from "../../app/server/auth/throttle.server";
 import { updateProfile } from "../../app/server/org/users.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
@@ -215,7 +217,7 @@ describe(`certificates (${engine})`, () => {
         redirect: "manual",
       });
       expect(res.status, bad.slice(0, 20)).toBe(400);
-      expect(await res.text()).toContain("Enter the 12-letter code printed on the certificate");
+      expect(await res.text()).toContain("Enter the code printed on the certificate");
     }
   });
 
@@ -229,5 +231,82 @@ describe(`certificates (${engine})`, () => {
     const body = await unknown.text();
     expect(body).toContain("No such certificate.");
     expect((await fetch(`${server.url}/verify/not-a-code`)).status).toBe(404);
+  });
+
+  it("carry 140 random bits in seven groups of four; a 12-character code issued before still verifies", async () => {
+    expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}$/);
+    const db = server.database.db;
+    const legacy = "ABCD-EFGH-JKMN";
+    await db.transaction().execute((trx) =>
+      appendRecord(trx, {
+        kind: "course",
+        user_id: holder.id,
+        module_version_id: null,
+        course_slug: "sample-course",
+        attempt_id: null,
+        score: null,
+        pretest_score: null,
+        started_at: null,
+        completed_at: new Date("2025-04-01T03:00:00Z"),
+        expires_at: new Date("2099-04-01T03:00:00Z"),
+        certificate_code: legacy,
+        details: { holderName: "山田 花子" },
+      }),
+    );
+    const page = await fetch(`${server.url}/verify/${legacy}`, { headers: { "accept-language": "en" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("This certificate is valid.");
+    const typed = await fetch(`${server.url}/verify?code=abcd%20efgh%20jkmn`, { redirect: "manual" });
+    expect(typed.headers.get("location")).toBe(`/verify/${legacy}`);
+    // A new code typed from paper, in lower case with spaces, finds its certificate too.
+    const spaced = code.toLowerCase().replace(/-/g, " ");
+    const go = await fetch(`${server.url}/verify?code=${encodeURIComponent(spaced)}`, { redirect: "manual" });
+    expect(go.headers.get("location")).toBe(`/verify/${code}`);
+  });
+
+  it("look-ups at /verify are counted per client address; past the limit a 429 in the reader's language", async () => {
+    const db = server.database.db;
+    expect((await fetch(`${server.url}/verify/${code}`)).status).toBe(200);
+    const row = await db
+      .selectFrom("throttles")
+      .select(["key", "failures"])
+      .where("key", "like", "limit:verifyLookups:address:%")
+      .executeTakeFirstOrThrow();
+    expect(row.failures).toBeGreaterThan(0);
+    onTestFinished(async () => {
+      await db.deleteFrom("throttles").where("key", "=", row.key).execute();
+    });
+    await db.updateTable("throttles").set({ failures: LIMITS.verifyLookups.max }).where("key", "=", row.key).execute();
+    const refused = await fetch(`${server.url}/verify/${code}`, { headers: { "accept-language": "ja" } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    const page = await refused.text();
+    expect(page).toContain('<html lang="ja"');
+    expect(page).toContain(ja.errorPage.tooMany.title);
+    expect(page).toContain(ja.errors.limit.verifyLookups.split("{{")[0]!);
+    // The holder's name is not on the refusal.
+    expect(page).not.toContain("山田 花子");
+  });
+
+  it("PDFs are counted per person; past the hour's limit a 429 page, no PDF", async () => {
+    const db = server.database.db;
+    const own = server.client();
+    await own.signIn(holder.email, PASSWORD);
+    const key = `limit:certificatePdfs:user:${holder.id}`;
+    onTestFinished(async () => {
+      await db.deleteFrom("throttles").where("key", "=", key).execute();
+    });
+    await db.deleteFrom("throttles").where("key", "=", key).execute();
+    await db
+      .insertInto("throttles")
+      .values({ key, failures: LIMITS.certificatePdfs.max, window_started_at: new Date(), locked_until: null })
+      .execute();
+    const res = await own.get(`/certificates/${code}`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    const page = await res.text();
+    expect(page).toContain(en.errorPage.tooMany.title);
+    expect(page).toContain(en.errors.limit.certificatePdfs.split("{{")[0]!);
   });
 });

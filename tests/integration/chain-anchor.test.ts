@@ -4,7 +4,7 @@
 // after it with the published algorithm; delete the newest records; TRUNCATE; strip the MACs. The
 // unkeyed chain of ADR 002 passes the first and cannot see the others; the MACs and the checkpoints
 // outside the database (ADR 014) show each one.
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql, type Kysely } from "kysely";
@@ -13,6 +13,8 @@ import { audit, auditHash, verifyAuditChain } from "../../app/server/audit.serve
 import {
   chainAnchor,
   installChainAnchor,
+  LINK_ALGORITHM,
+  macOf,
   newKeyLine,
   parseKeyring,
   type ChainAnchor,
@@ -165,7 +167,7 @@ describe(`completion records anchored outside the database (${engine})`, () => {
     await record(alice.id);
     await checkpoint();
     await sql`alter table completion_records disable trigger completion_records_append_only`.execute(db);
-    await sql`update completion_records set mac = null, key_id = null`.execute(db);
+    await sql`update completion_records set mac = null, key_id = null, alg = null`.execute(db);
     const first = (await rows(db))[0]!.seq;
     await rewriteRecords(db, first, "score = 100");
     const report = await verifyChain(db);
@@ -208,12 +210,54 @@ describe(`completion records anchored outside the database (${engine})`, () => {
     // As an upgraded database has them: the first records without a MAC.
     await sql`alter table completion_records disable trigger completion_records_append_only`.execute(db);
     const first = (await rows(db))[0]!;
-    await sql`update completion_records set mac = null, key_id = null where seq = ${first.seq}`.execute(db);
+    await sql`update completion_records set mac = null, key_id = null, alg = null where seq = ${first.seq}`.execute(db);
     await sql`alter table completion_records enable trigger completion_records_append_only`.execute(db);
     expect(await verifyChain(db)).toMatchObject({ ok: true, checked: 2, legacy: 1 });
     // Rewriting the unkeyed one means recomputing the keyed one after it, which needs the key.
     await rewriteRecords(db, first.seq, "score = 100");
     expect(await verifyChain(db)).toMatchObject({ ok: false, firstMismatch: { reason: "mac mismatch" } });
+  });
+
+  it("every link names its algorithms beside its key; links from before names verify as SHA-256 and HMAC-SHA-256", async () => {
+    const { db, alice, record, checkpoint, anchor } = await arrange();
+    await record(alice.id);
+    expect((await rows(db)).map((r) => r.alg)).toEqual(["sha256+hmac-sha256"]);
+    expect(LINK_ALGORITHM).toBe("sha256+hmac-sha256");
+    await audit(db, { actorId: alice.id, action: "test.named", subjectType: "user" });
+    const events = await db.selectFrom("audit_events").select("alg").execute();
+    expect(events.map((e) => e.alg)).toEqual(["sha256+hmac-sha256"]);
+
+    // A link as a server before identifiers wrote it: the same algorithms, no name.
+    const append = async (alg: string | null) => {
+      const last = (await rows(db)).at(-1)!;
+      const { seq: _s, prev_hash: _p, hash: _h, mac: _m, key_id: _k, alg: _a, ...content } = last;
+      const next = { ...content, id: crypto.randomUUID(), score: 90 };
+      const hash = recordHash(next, last.hash, null);
+      const { mac, keyId } = macOf(anchor.keyring, "records", hash);
+      await db
+        .insertInto("completion_records")
+        .values({ ...next, details: JSON.stringify(next.details), prev_hash: last.hash, hash, mac, key_id: keyId, alg })
+        .execute();
+    };
+    await append(null);
+    await record(alice.id);
+    await checkpoint();
+    expect(await verifyChain(db)).toMatchObject({ ok: true, checked: 3, legacy: 0 });
+    // Checkpoints name theirs too; one from before names (no `alg`) still counts.
+    const file = path.join(
+      anchor.checkpointDir!,
+      readdirSync(anchor.checkpointDir!).filter((n) => n.startsWith("records."))[0]!,
+    );
+    const line = JSON.parse(readFileSync(file, "utf8").trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(line.alg).toBe("sha256+hmac-sha256");
+    const { alg: _alg, ...unnamed } = line;
+    writeFileSync(file, `${JSON.stringify(unnamed)}\n`);
+    expect(await verifyChain(db)).toMatchObject({ ok: true, checkpoint: { seq: line.seq } });
+
+    // A name this server does not know is reported, not guessed at.
+    await append("sha3-512+hmac-sha3-512");
+    const report = await verifyChain(db);
+    expect(report).toMatchObject({ ok: false, checked: 3, firstMismatch: { reason: "unknown algorithm" } });
   });
 
   it("one agency's check reads that agency's records, and finds their tampering, not another's beyond it", async () => {

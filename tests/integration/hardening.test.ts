@@ -299,9 +299,9 @@ describe(`the cross-site check behind a proxy (${engine})`, () => {
     });
     expect(res.status).toBe(403);
     await vi.waitFor(() =>
-      expect(server.logs.some((l) => l.includes('"msg":"forbidden"') && l.includes('"reason":"cross-site"'))).toBe(
-        true,
-      ),
+      expect(
+        server.logs.some((l) => l.includes('"event":"request.cross_site"') && l.includes('"reason":"cross-site"')),
+      ).toBe(true),
     );
   });
 
@@ -410,14 +410,20 @@ describe(`logs (${engine})`, () => {
     );
   });
 
-  it("a 403 is a warning named forbidden, a 404 is no error", async () => {
+  it("a 403 is a security event (access.forbidden), a 404 is no error", async () => {
     const client = await signedIn(trainee);
     const forbidden = await client.get("/admin/users");
     const missing = await client.get("/no/such/page");
     const lines = (res: Response) => entries().filter((e) => e.requestId === res.headers.get("x-request-id"));
     await vi.waitFor(() => {
       expect(lines(forbidden)).toContainEqual(
-        expect.objectContaining({ level: "warn", msg: "forbidden", userId: trainee.id, path: "/admin/users" }),
+        expect.objectContaining({
+          level: "warn",
+          msg: "security event",
+          event: "access.forbidden",
+          userId: trainee.id,
+          path: "/admin/users",
+        }),
       );
       expect(lines(missing)).toContainEqual(expect.objectContaining({ msg: "request", status: 404 }));
     });
@@ -452,6 +458,60 @@ describe(`logs (${engine})`, () => {
     );
     expect(failed).toContainEqual(expect.objectContaining({ subject_type: "email", subject_id: null }));
     expect(JSON.stringify(failed)).not.toContain("my secret passphrase");
+  });
+});
+
+describe(`security events (${engine})`, () => {
+  const entries = () => server.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const eventsOf = (res: Response) =>
+    entries().filter((e) => e.msg === "security event" && e.requestId === res.headers.get("x-request-id"));
+
+  it("a failed sign-in, a lock and the refusal that follows are each logged by name, never with what was typed", async () => {
+    const person = await makeUser(server.database.db, { agencyId });
+    const client = server.client();
+    const failures: Response[] = [];
+    for (let i = 0; i < 5; i++)
+      failures.push(await client.post("/sign-in", { email: person.email, password: `guess-${i}` }));
+    await vi.waitFor(() =>
+      expect(eventsOf(failures[0]!)).toEqual([
+        expect.objectContaining({ level: "warn", event: "auth.sign_in_failed", userId: person.id, account: "known" }),
+      ]),
+    );
+    await vi.waitFor(() =>
+      expect(eventsOf(failures[4]!)).toContainEqual(
+        expect.objectContaining({ event: "auth.locked_out", scope: "account", userId: person.id }),
+      ),
+    );
+    const refused = await client.post("/sign-in", { email: person.email, password: PASSWORD });
+    expect(refused.status).toBe(429);
+    // Every 429 says when to come back.
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    await vi.waitFor(() =>
+      expect(eventsOf(refused)).toContainEqual(
+        expect.objectContaining({ event: "request.throttled", status: 429, path: "/sign-in" }),
+      ),
+    );
+    const all = server.logs.join("\n");
+    expect(all).not.toContain("guess-0");
+    expect(all).not.toContain(PASSWORD);
+  });
+
+  it("refused input on a security form, and an unknown single-use link, are events; an ordinary 404 is not", async () => {
+    const bad = await server.client().post("/forgot-password", { email: "not an address" });
+    expect(bad.status).toBe(400);
+    const link = await server.client().get("/reset-password/no-such-token-at-all");
+    expect(link.status).toBe(404);
+    const page = await server.client().get("/no/such/page");
+    await vi.waitFor(() => {
+      expect(eventsOf(bad)).toContainEqual(
+        expect.objectContaining({ event: "input.refused", path: "/forgot-password" }),
+      );
+      expect(eventsOf(link)).toContainEqual(
+        expect.objectContaining({ event: "link.refused", path: "/reset-password/[redacted]" }),
+      );
+    });
+    expect(eventsOf(page)).toEqual([]);
+    expect(server.logs.join("\n")).not.toContain("no-such-token-at-all");
   });
 });
 

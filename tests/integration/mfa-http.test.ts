@@ -216,6 +216,14 @@ describe(`two-step sign-in with an authenticator app (${engine})`, () => {
     expect(await text(locked)).toContain("Too many wrong codes");
     expect(await isSignedIn(c)).toBe(false);
     expect((await auditActions(user.id)).filter((a) => a === "auth.second_factor_failed")).toHaveLength(5);
+    // Each wrong code, the lock and the refusal are security events naming the person; no code is logged.
+    const events = server.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.msg === "security event" && e.userId === user.id);
+    expect(events.filter((e) => e.event === "auth.second_factor_failed")).toHaveLength(5);
+    expect(events).toContainEqual(expect.objectContaining({ event: "auth.locked_out", scope: "mfa" }));
+    expect(server.logs.join("\n")).not.toContain('"100004"');
+    expect(locked.headers.get("retry-after")).toMatch(/^\d+$/);
   });
 
   it("sends the second step back to the password without a live challenge, and a challenge is no session", async () => {

@@ -3,10 +3,17 @@ import { signIn } from "../../app/server/auth/accounts.server";
 import {
   ACCOUNT_RULE,
   ADDRESS_RULE,
+  LIMITS,
   accountKey,
+  limitKey,
   lockedUntil,
   recordAttempt,
+  spendAllowance,
+  sweepThrottles,
 } from "../../app/server/auth/throttle.server";
+import { DomainError } from "../../app/server/shared/errors.server";
+import { createLogger } from "../../app/server/shared/log.server";
+import { inSecurityScope, securityScope } from "../../app/server/shared/security-events.server";
 import { deviceCookie, readKnownDevice } from "../../app/server/auth/devices.server";
 import type { DatabaseHandle } from "../../db/connect.server";
 import { engine, testDatabase } from "../support/db";
@@ -208,5 +215,107 @@ describe(`sign-in and throttling (${engine})`, () => {
       .where("key", "=", key)
       .executeTakeFirstOrThrow();
     expect(row.failures).toBe(20);
+  });
+
+  it("logs each failure and each lock as a security event with the account's id, never the address typed", async () => {
+    const user = await makeUser(database.db, { agencyId });
+    const lines: string[] = [];
+    const scope = securityScope(
+      createLogger("info", {}, (l) => lines.push(l)),
+      "req-lock",
+    );
+    for (let i = 0; i < ACCOUNT_RULE.maxFailures; i++) {
+      await inSecurityScope(scope, () =>
+        signIn(database.db, hashing, { email: user.email, password: `wrong ${i}`, address: "10.9.0.1" }),
+      );
+    }
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((e) => e.event === "auth.sign_in_failed")).toHaveLength(ACCOUNT_RULE.maxFailures);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        event: "auth.locked_out",
+        scope: "account",
+        userId: user.id,
+        requestId: "req-lock",
+      }),
+    );
+    expect(lines.join("\n")).not.toContain(user.email);
+    expect(lines.join("\n")).not.toContain("wrong 0");
+  });
+});
+
+describe(`usage limits (${engine})`, () => {
+  const limit = LIMITS.exports;
+  const refusal = async (run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (error) {
+      return error;
+    }
+    return null;
+  };
+
+  it("count uses in a window, refuse past it without counting, and start afresh when the window has passed", async () => {
+    const subject = "user:00000000-0000-4000-8000-000000000001";
+    const t0 = new Date("2026-03-01T09:00:00Z");
+    for (let i = 0; i < limit.max; i++) await spendAllowance(database.db, "exports", subject, 1, t0);
+    const later = new Date(t0.getTime() + 10 * 60_000);
+    const refused = await refusal(() => spendAllowance(database.db, "exports", subject, 1, later));
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ code: "throttled", messageKey: "errors.limit.exports" });
+    // Back when the window that began with the first use ends, not later.
+    expect((refused as DomainError).params).toEqual({ time: new Date(t0.getTime() + limit.windowMs) });
+    const row = async () =>
+      database.db
+        .selectFrom("throttles")
+        .select(["failures", "window_started_at"])
+        .where("key", "=", limitKey("exports", subject))
+        .executeTakeFirstOrThrow();
+    expect((await row()).failures).toBe(limit.max);
+    const nextWindow = new Date(t0.getTime() + limit.windowMs);
+    await spendAllowance(database.db, "exports", subject, 1, nextWindow);
+    expect(await row()).toEqual({ failures: 1, window_started_at: nextWindow });
+  });
+
+  it("refuse an amount larger than what is left, using none of it", async () => {
+    const subject = "user:00000000-0000-4000-8000-000000000002";
+    const now = new Date();
+    await spendAllowance(database.db, "importedInvitations", subject, LIMITS.importedInvitations.max - 5, now);
+    expect(await refusal(() => spendAllowance(database.db, "importedInvitations", subject, 6, now))).toBeInstanceOf(
+      DomainError,
+    );
+    await spendAllowance(database.db, "importedInvitations", subject, 5, now);
+    expect(await refusal(() => spendAllowance(database.db, "importedInvitations", subject, 1, now))).toBeInstanceOf(
+      DomainError,
+    );
+  });
+
+  it("let exactly the limit through when many arrive at once (as from several instances)", async () => {
+    const subject = "address:10.10.0.1";
+    const now = new Date();
+    const results = await Promise.allSettled(
+      Array.from({ length: limit.max + 10 }, () => spendAllowance(database.db, "exports", subject, 1, now)),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(limit.max);
+    expect(results.filter((r) => r.status === "rejected")).toHaveLength(10);
+  });
+
+  it("are swept once their window has passed; live counts and locks stay", async () => {
+    const now = new Date("2026-06-01T12:00:00Z");
+    const old = new Date(now.getTime() - 3 * 24 * 3_600_000);
+    await spendAllowance(database.db, "exports", "user:swept", 1, old);
+    await spendAllowance(database.db, "exports", "user:live", 1, now);
+    await recordAttempt(database.db, accountKey("locked-for-long@example.test"), ACCOUNT_RULE, old);
+    await database.db
+      .updateTable("throttles")
+      .set({ locked_until: new Date(now.getTime() + 3_600_000) })
+      .where("key", "=", accountKey("locked-for-long@example.test"))
+      .execute();
+    await sweepThrottles(database.db, now);
+    const keys = (await database.db.selectFrom("throttles").select("key").execute()).map((r) => r.key);
+    expect(keys).not.toContain(limitKey("exports", "user:swept"));
+    expect(keys).toContain(limitKey("exports", "user:live"));
+    expect(keys).toContain(accountKey("locked-for-long@example.test"));
   });
 });

@@ -1,10 +1,19 @@
 // The chain keys: how they are written, which one signs, and when the server refuses to start
 // without them (a server in production must not generate a key beside itself).
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkMac, keyringFromFile, macOf, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
+import {
+  checkMac,
+  keyringFromFile,
+  linkAlgorithm,
+  linkHash,
+  macOf,
+  newKeyLine,
+  parseKeyring,
+} from "../../app/server/chain/anchor.server";
 import { loadConfig } from "../../app/server/config.server";
 
 const key = (id: string) => `${id}:${Buffer.alloc(32, id.charCodeAt(0)).toString("base64")}`;
@@ -21,6 +30,24 @@ describe("chain keys", () => {
     expect(checkMac(rotated, "audit", "f".repeat(64), byOld.keyId, byOld.mac)).toBe("mac mismatch");
     expect(checkMac(rotated, "records", "e".repeat(64), byOld.keyId, byOld.mac)).toBe("mac mismatch");
     expect(checkMac(parseKeyring(key("c")), "records", "f".repeat(64), byOld.keyId, byOld.mac)).toBe("unknown key");
+  });
+
+  it("name the algorithms with each MAC; a MAC without a name checks as HMAC-SHA-256, an unknown name is reported", () => {
+    const ring = parseKeyring(key("a"));
+    const made = macOf(ring, "records", "f".repeat(64));
+    expect(made.alg).toBe("sha256+hmac-sha256");
+    expect(checkMac(ring, "records", "f".repeat(64), made.keyId, made.mac, made.alg)).toBe("ok");
+    expect(checkMac(ring, "records", "f".repeat(64), made.keyId, made.mac, null)).toBe("ok");
+    expect(checkMac(ring, "records", "f".repeat(64), made.keyId, made.mac, "md5+hmac-md5")).toBe("unknown algorithm");
+    expect(linkAlgorithm(null)).toBe("sha256+hmac-sha256");
+    expect(linkAlgorithm("toString")).toBeNull();
+    // The link hash is SHA-256 of the canonical content and the previous hash, as before names.
+    const hash = linkHash({ b: 1, a: "x" }, "0".repeat(64));
+    expect(hash).toBe(
+      createHash("sha256")
+        .update('{"a":"x","b":1}\n' + "0".repeat(64))
+        .digest("hex"),
+    );
   });
 
   it("refuses short, unnamed or repeated keys", () => {

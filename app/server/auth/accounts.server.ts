@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
 import { DomainError } from "../shared/errors.server";
+import { securityEvent } from "../shared/security-events.server";
 import type { KnownDevice } from "./devices.server";
 import { hasSecondFactor } from "./mfa.server";
 import { hashPassword, passwordProblem, verifyPassword, type HashParams } from "./passwords.server";
@@ -49,9 +50,15 @@ export async function signIn(
   const stored = row?.hash ?? (await (decoyHash ??= hashPassword("decoy-password-for-timing", hashing)));
   const matches = await verifyPassword(stored, input.password);
   if (!row || !matches || row.disabled_at) {
-    if (device) await recordAttempt(db, keys[0]!, DEVICE_RULE);
+    // A security event too (docs/security/events.md): the account's id when there is one, never what was typed.
+    securityEvent("auth.sign_in_failed", {
+      userId: row?.id,
+      account: row ? (row.disabled_at ? "disabled" : "known") : "unknown",
+      ...(device ? { knownDevice: true } : {}),
+    });
+    if (device) await recordAttempt(db, keys[0]!, DEVICE_RULE, undefined, row?.id);
     else {
-      await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
+      await recordAttempt(db, keys[0]!, ACCOUNT_RULE, undefined, row?.id);
       await recordAttempt(db, keys[1]!, ADDRESS_RULE);
     }
     // Failures for unknown addresses are recorded too (the same work either way): they are how
@@ -150,7 +157,8 @@ export async function changePassword(
     throw new DomainError("throttled", "errors.password.throttled", "currentPassword");
   }
   if (!(await verifyPassword(row.hash, input.currentPassword))) {
-    await recordAttempt(db, keys[0]!, ACCOUNT_RULE);
+    securityEvent("auth.password_check_failed", { userId: input.userId });
+    await recordAttempt(db, keys[0]!, ACCOUNT_RULE, undefined, input.userId);
     await recordAttempt(db, keys[1]!, ADDRESS_RULE);
     await audit(db, {
       actorId: input.userId,

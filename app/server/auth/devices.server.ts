@@ -3,9 +3,8 @@
 // holds. With it, a sign-in to that account is throttled on the device's own count instead of the
 // account's and the address's, so an attacker guessing at the account, or a shared address full of
 // failures, does not lock its owner out. Without it, nothing changes. See ADR 021.
-import { timingSafeEqual } from "node:crypto";
 import { randomBytes } from "node:crypto";
-import { keyedHash, keyedHashes } from "./secret-box.server";
+import { keyedHash, keyedHashMatches } from "./secret-box.server";
 
 export interface KnownDevice {
   userId: string;
@@ -13,7 +12,8 @@ export interface KnownDevice {
 }
 
 const MAX_AGE_S = 365 * 24 * 3600;
-const VALUE = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{22})\.([0-9a-f]{64})$/;
+// The MAC names its algorithm ("hmac-sha256:…", ADR 025); cookies from before names carry the hex alone.
+const VALUE = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{22})\.((?:[a-z0-9-]{1,32}:)?[0-9a-f]{64})$/;
 
 export const deviceCookieName = (secure: boolean) => (secure ? "__Host-mamoru_device" : "mamoru_device");
 
@@ -40,11 +40,7 @@ export function readKnownDevice(cookieHeader: string | null, secure: boolean): K
     const match = VALUE.exec(part.slice(eq + 1).trim());
     if (!match) return null;
     const [, userId, deviceId, mac] = match as unknown as [string, string, string, string];
-    const given = Buffer.from(mac, "hex");
-    const ok = keyedHashes("device-cookie", `${userId}.${deviceId}`).some((h) =>
-      timingSafeEqual(Buffer.from(h, "hex"), given),
-    );
-    return ok ? { userId, deviceId } : null;
+    return keyedHashMatches("device-cookie", `${userId}.${deviceId}`, mac) ? { userId, deviceId } : null;
   }
   return null;
 }

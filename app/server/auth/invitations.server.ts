@@ -10,6 +10,7 @@ import { hashToken, newToken, tokenStatus, type TokenStatus } from "../shared/to
 import { assertAcceptablePassword, setPassword } from "./accounts.server";
 import { hashPassword, type HashParams } from "./passwords.server";
 import { can, type Actor } from "./policy.server";
+import { spendAllowance } from "./throttle.server";
 import { reconcilePerson } from "../assignments/assign.server";
 
 /**
@@ -84,6 +85,8 @@ export async function invite(
   const token = newToken();
   const link = `${publicUrl}/invite/${token}`;
   const row = await db.transaction().execute(async (trx) => {
+    // Counted in this transaction: an invitation that fails gives its allowance back.
+    await spendAllowance(trx, "invitations", `user:${actor.id}`);
     // The address gets one live link: the newest. Ending the open ones first keeps the unique
     // index (one open invitation per address) satisfied; a concurrent invitation to the same
     // address waits on the index and then fails, rather than leaving two links.
@@ -200,6 +203,7 @@ export async function resendInvitation(
   const link = `${publicUrl}/invite/${token}`;
   const sent = await db.transaction().execute(async (trx) => {
     const old = await openInvitationFor(trx, actor, invitationId);
+    await spendAllowance(trx, "invitations", `user:${actor.id}`);
     await trx
       .updateTable("invitations")
       .set({ ended_at: new Date(), end_reason: "superseded", ended_by: actor.id })

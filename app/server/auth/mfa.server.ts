@@ -20,6 +20,7 @@ import {
   lockedUntil,
   recordAttempt,
 } from "./throttle.server";
+import { securityEvent } from "../shared/security-events.server";
 
 const ISSUER = "Mamoru";
 const PERIOD = 30;
@@ -318,7 +319,9 @@ export async function disableTotp(
   if (!passwordOk || !factor) {
     await countFailure(db, user.id, input.address);
     // A wrong password here counts against sign-in as well: a stolen session cannot guess it.
-    if (!passwordOk && credential) await recordAttempt(db, accountKey(credential.email), ACCOUNT_RULE);
+    if (!passwordOk) securityEvent("auth.password_check_failed", { userId: user.id });
+    if (!passwordOk && credential)
+      await recordAttempt(db, accountKey(credential.email), ACCOUNT_RULE, undefined, user.id);
     await audit(db, {
       actorId: user.id,
       agencyId: user.agencyId,
@@ -428,6 +431,8 @@ async function assertNotThrottled(db: Kysely<Database>, userId: string, address:
 }
 
 export async function countFailure(db: Kysely<Database>, userId: string, address: string) {
+  // Every wrong code or passkey answer passes here: one security event each (docs/security/events.md).
+  securityEvent("auth.second_factor_failed", { userId });
   await recordAttempt(db, secondFactorKey(userId), ACCOUNT_RULE);
   await recordAttempt(db, addressKey(address), ADDRESS_RULE);
 }

@@ -7,6 +7,28 @@ import path from "node:path";
 
 export type ChainName = "records" | "audit";
 
+/**
+ * The algorithms of a chain link, named by the identifier stored beside its key id (`alg`, ADR
+ * 025): the link's hash of its content and the one before, and the MAC of that hash. Replacing
+ * them is adding an entry here and making it LINK_ALGORITHM; links keep verifying with the
+ * algorithms their identifier names.
+ */
+export const LINK_ALGORITHMS = {
+  "sha256+hmac-sha256": { hash: "sha256", mac: "sha256" },
+} as const satisfies Record<string, { hash: string; mac: string }>;
+export type LinkAlgorithm = keyof typeof LINK_ALGORITHMS;
+
+/** What new links are made with. */
+export const LINK_ALGORITHM: LinkAlgorithm = "sha256+hmac-sha256";
+/** What a link without an identifier (written before ADR 025) was made with: fixed for good. */
+export const LINK_ALGORITHM_BEFORE_IDS: LinkAlgorithm = "sha256+hmac-sha256";
+
+/** The algorithms a stored identifier names; null when this server does not know them. */
+export function linkAlgorithm(stored: string | null | undefined): LinkAlgorithm | null {
+  const id = stored ?? LINK_ALGORITHM_BEFORE_IDS;
+  return Object.hasOwn(LINK_ALGORITHMS, id) ? (id as LinkAlgorithm) : null;
+}
+
 export const GENESIS = "0".repeat(64);
 
 export interface Keyring {
@@ -90,13 +112,16 @@ export function chainAnchor(): ChainAnchor {
   return anchor;
 }
 
-/** The chain's MAC of a link: the chain's name keeps one chain's MACs from passing in another. */
+/**
+ * The chain's MAC of a link: the chain's name keeps one chain's MACs from passing in another. With
+ * the key's id and the algorithms' identifier, to be stored beside it.
+ */
 export function macOf(keyring: Keyring, chain: ChainName | `checkpoint:${ChainName}`, hash: string) {
   const key = keyring.keys.get(keyring.activeId)!;
-  return { keyId: keyring.activeId, mac: hmac(key, chain, hash) };
+  return { keyId: keyring.activeId, mac: hmac(key, chain, hash, LINK_ALGORITHM), alg: LINK_ALGORITHM };
 }
 
-export type MacCheck = "ok" | "unknown key" | "mac mismatch";
+export type MacCheck = "ok" | "unknown key" | "unknown algorithm" | "mac mismatch";
 
 export function checkMac(
   keyring: Keyring,
@@ -104,16 +129,19 @@ export function checkMac(
   hash: string,
   keyId: string,
   mac: string,
+  storedAlg: string | null = null,
 ): MacCheck {
+  const alg = linkAlgorithm(storedAlg);
+  if (!alg) return "unknown algorithm";
   const key = keyring.keys.get(keyId);
   if (!key) return "unknown key";
-  const expected = Buffer.from(hmac(key, chain, hash), "hex");
+  const expected = Buffer.from(hmac(key, chain, hash, alg), "hex");
   const given = Buffer.from(mac, "hex");
   return given.length === expected.length && timingSafeEqual(given, expected) ? "ok" : "mac mismatch";
 }
 
-function hmac(key: Buffer, chain: string, hash: string): string {
-  return createHmac("sha256", key).update(chain).update("\n").update(hash).digest("hex");
+function hmac(key: Buffer, chain: string, hash: string, alg: LinkAlgorithm): string {
+  return createHmac(LINK_ALGORITHMS[alg].mac, key).update(chain).update("\n").update(hash).digest("hex");
 }
 
 /** JSON with object keys sorted, so the same content always gives the same text. */
@@ -130,9 +158,13 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** SHA-256 of a link's content followed by the previous link's hash. */
-export function linkHash(fields: Record<string, unknown>, prevHash: string): string {
-  return createHash("sha256").update(canonical(fields)).update("\n").update(prevHash).digest("hex");
+/** The hash (SHA-256 today) of a link's content followed by the previous link's hash. */
+export function linkHash(
+  fields: Record<string, unknown>,
+  prevHash: string,
+  alg: LinkAlgorithm = LINK_ALGORITHM,
+): string {
+  return createHash(LINK_ALGORITHMS[alg].hash).update(canonical(fields)).update("\n").update(prevHash).digest("hex");
 }
 
 /** The anchor a configuration names: CHAIN_KEYS, else the key file in DATA_DIR (made on first use). */

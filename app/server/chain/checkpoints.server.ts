@@ -22,6 +22,8 @@ const CheckpointSchema = z.object({
   keyedFrom: z.number().int().nonnegative().nullable(),
   at: z.string(),
   keyId: z.string(),
+  /** The algorithms' identifier (ADR 025); absent on checkpoints written before there was one. */
+  alg: z.string().optional(),
   mac: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
@@ -35,7 +37,7 @@ export interface Head {
   keyedFrom: number | null;
 }
 
-function signedText(c: Omit<Checkpoint, "keyId" | "mac" | "v">): string {
+function signedText(c: Omit<Checkpoint, "keyId" | "mac" | "v" | "alg">): string {
   return canonical({ chain: c.chain, seq: c.seq, count: c.count, head: c.head, keyedFrom: c.keyedFrom, at: c.at });
 }
 
@@ -54,15 +56,18 @@ export async function writeCheckpoint(anchor: ChainAnchor, chain: ChainName, hea
     keyedFrom: head.keyedFrom,
     at: now.toISOString(),
   };
-  const { keyId, mac } = macOf(anchor.keyring, `checkpoint:${chain}`, signedText(body));
-  const line = JSON.stringify({ v: 1, ...body, keyId, mac } satisfies Checkpoint);
+  const { keyId, mac, alg } = macOf(anchor.keyring, `checkpoint:${chain}`, signedText(body));
+  const line = JSON.stringify({ v: 1, ...body, keyId, alg, mac } satisfies Checkpoint);
   await mkdir(anchor.checkpointDir, { recursive: true });
   await appendFile(fileFor(anchor.checkpointDir, chain), `${line}\n`, { flag: "a" });
 }
 
 export type NewestCheckpoint =
   | { checkpoint: Checkpoint | null; forged?: undefined }
-  | { checkpoint: Checkpoint | null; forged: { seq: number; reason: "unknown key" | "checkpoint forged" } };
+  | {
+      checkpoint: Checkpoint | null;
+      forged: { seq: number; reason: "unknown key" | "unknown algorithm" | "checkpoint forged" };
+    };
 
 /**
  * The checkpoint with the highest sequence number among every file of the chain in the directory,
@@ -92,9 +97,9 @@ export async function newestCheckpoint(anchor: ChainAnchor, chain: ChainName): P
       }
       if (!parsed.success || parsed.data.chain !== chain) continue;
       const c = parsed.data;
-      const check = checkMac(anchor.keyring, `checkpoint:${chain}`, signedText(c), c.keyId, c.mac);
+      const check = checkMac(anchor.keyring, `checkpoint:${chain}`, signedText(c), c.keyId, c.mac, c.alg ?? null);
       if (check !== "ok") {
-        forged ??= { seq: c.seq, reason: check === "unknown key" ? "unknown key" : "checkpoint forged" };
+        forged ??= { seq: c.seq, reason: check === "mac mismatch" ? "checkpoint forged" : check };
         continue;
       }
       if (!newest || c.seq > newest.seq) newest = c;

@@ -2,7 +2,7 @@
 // recomputed from its content, its MAC checked with the keys, its link to the one before, and the
 // chain compared with the newest checkpoint. Reads in keyset batches, so memory stays flat however
 // long the chain (the embedded engine cannot stream a cursor).
-import { checkMac, GENESIS, type ChainAnchor, type ChainName } from "./anchor.server";
+import { checkMac, GENESIS, linkAlgorithm, type ChainAnchor, type ChainName } from "./anchor.server";
 import { newestCheckpoint, type Checkpoint } from "./checkpoints.server";
 
 export const BATCH = 1000;
@@ -18,6 +18,8 @@ export type MismatchReason =
   | "mac mismatch"
   /** The link or checkpoint was MAC'd with a key that is not in the keyring. */
   | "unknown key"
+  /** The link or checkpoint names algorithms this server does not know (ADR 025). */
+  | "unknown algorithm"
   /** The chain ends before the newest checkpoint: links were removed from its end, or all of them. */
   | "records missing"
   /** The link the newest checkpoint names has another hash than it had then. */
@@ -44,6 +46,8 @@ export interface LinkRow {
   hash: string | null;
   mac: string | null;
   key_id: string | null;
+  /** The algorithms' identifier; null on links written before identifiers were stored (ADR 025). */
+  alg: string | null;
 }
 
 /** A scoped walk (one agency's links) also reads the neighbours' hashes, never their content. */
@@ -69,7 +73,7 @@ interface WalkOptions<R extends LinkRow> {
 }
 
 function macProblem(anchor: ChainAnchor, chain: ChainName, row: LinkRow) {
-  const check = checkMac(anchor.keyring, chain, row.hash!, row.key_id ?? "", row.mac!);
+  const check = checkMac(anchor.keyring, chain, row.hash!, row.key_id ?? "", row.mac!, row.alg);
   return check === "ok" ? null : check;
 }
 
@@ -110,6 +114,7 @@ export async function walkChain<R extends LinkRow>(o: WalkOptions<R>): Promise<C
         }
       } else {
         if (row.hash === null || row.prev_hash !== prevHash) return report({ ...at, reason: "chain broken" });
+        if (!linkAlgorithm(row.alg)) return report({ ...at, reason: "unknown algorithm" });
         if (o.hashOf(row) !== row.hash) return report({ ...at, reason: "content changed" });
         const problem = macProblem(o.anchor, o.chain, row);
         if (problem) return report({ ...at, reason: problem });
@@ -129,7 +134,7 @@ export async function walkChain<R extends LinkRow>(o: WalkOptions<R>): Promise<C
 
 function compareWithCheckpoint(
   checkpoint: Checkpoint | null,
-  forged: { seq: number; reason: "unknown key" | "checkpoint forged" } | undefined,
+  forged: { seq: number; reason: "unknown key" | "unknown algorithm" | "checkpoint forged" } | undefined,
   seen: { atCheckpoint: string | null; countToCheckpoint: number | null; keyedFrom: number | null },
 ): ChainReport["firstMismatch"] {
   if (checkpoint) {
@@ -177,6 +182,7 @@ export async function walkScoped<R extends ScopedLinkRow>(o: ScopedWalkOptions<R
     if (row.mac === null && keyed) return "mac missing";
     if (row.hash === null) return keyed || row.pred_hash !== null ? "chain broken" : null;
     if (row.prev_hash !== (row.pred_hash ?? GENESIS)) return "chain broken";
+    if (!linkAlgorithm(row.alg)) return "unknown algorithm";
     if (o.hashOf(row) !== row.hash) return "content changed";
     if (row.mac !== null) {
       const problem = macProblem(o.anchor, o.chain, row);

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { SessionUser } from "../auth/sessions.server";
 import { can, type Action, type Actor, type Target } from "../auth/policy.server";
 import { DomainError } from "../shared/errors.server";
+import { limitSubject, spendAllowance, type LimitName } from "../auth/throttle.server";
 
 /** The signed-in person, or a redirect to the sign-in page that comes back here afterwards. */
 export function requireUser(
@@ -110,6 +111,34 @@ export async function readForm<S extends z.ZodType>(
 /** A form re-rendered with its errors, status 400. */
 export function invalid(errors: FieldErrors, values: Record<string, string> = {}) {
   return data({ ok: false as const, errors, values }, { status: 400 });
+}
+
+/**
+ * Counts one use of a usage limit (LIMITS) for whoever sends the request: the signed-in person,
+ * else the client address. Refuses past it with DomainError "throttled".
+ */
+export function spendRequestAllowance(context: AppLoadContext, name: LimitName): Promise<void> {
+  return spendAllowance(
+    context.app.db,
+    name,
+    limitSubject({ userId: context.user?.id, address: context.clientAddress }),
+  );
+}
+
+/** Seconds until a moment, for a Retry-After header: at least one. */
+export function retryAfter(retryAt: Date, now = Date.now()): string {
+  return String(Math.max(1, Math.ceil((retryAt.getTime() - now) / 1000)));
+}
+
+/**
+ * For a loader: a usage limit reached (DomainError "throttled") becomes the 429 page in the
+ * reader's language; anything else is rethrown.
+ */
+export function throwIfThrottled(error: unknown): void {
+  if (error instanceof DomainError && error.code === "throttled") {
+    // Retry-After is added on the way out (remix-adapter.server.ts), from the throttle's own moment.
+    throw data({ messageKey: error.messageKey, params: error.params }, { status: 429 });
+  }
 }
 
 /** Turns a domain refusal into the matching response; anything else is rethrown. */

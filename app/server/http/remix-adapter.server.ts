@@ -4,6 +4,8 @@
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { RequestContext } from "../context.server";
+import { scopedRetryAt } from "../shared/security-events.server";
+import { retryAfter } from "./guards.server";
 
 export type RemixHandler = (
   req: ExpressRequest,
@@ -47,6 +49,9 @@ async function send(res: ExpressResponse, response: Response, context: RequestCo
   res.statusMessage = response.statusText;
   res.status(response.status);
   for (const [name, value] of response.headers.entries()) res.append(name, value);
+  // A 429 always says when to come back: the throttle that refused the request noted the moment.
+  const retryAt = response.status === 429 && !res.hasHeader("retry-after") ? scopedRetryAt() : undefined;
+  if (retryAt) res.setHeader("Retry-After", retryAfter(retryAt));
   // Whatever a signed-in person sees (the Outbox's live links among it), and every response that
   // sets or clears a session cookie, stays out of caches (ASVS 14.3.2).
   if (context.user || context.sessionToken || res.hasHeader("set-cookie")) {

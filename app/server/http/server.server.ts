@@ -7,6 +7,7 @@ import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { issueSetupToken } from "../auth/first-admin.server";
+import { sweepThrottles } from "../auth/throttle.server";
 import { syncContentFrom } from "../catalog/content-sync.server";
 import { chainAnchor } from "../chain/anchor.server";
 import { createCheckpointer } from "../chain/checkpoints.server";
@@ -14,6 +15,7 @@ import { loadConfig, type Config } from "../config.server";
 import { startAppWorkers } from "../jobs/workers.server";
 import { createAppContext, type AppContext, type RequestContext } from "../context.server";
 import { createLogger, type Logger } from "../shared/log.server";
+import { identifyInScope, inSecurityScope, logResponseEvent, securityScope } from "../shared/security-events.server";
 import { isConnectionError } from "../../../db/connect.server";
 import { unavailablePage } from "./unavailable.server";
 import { bodyLimitsFor, closeAfterAnswer, readBody } from "./body.server";
@@ -58,6 +60,7 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
     // On every response, the health checks' included.
     res.setHeader("X-Content-Type-Options", "nosniff");
     const started = process.hrtime.bigint();
+    const security = securityScope(log, requestId);
     res.on("finish", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const fields = {
@@ -70,12 +73,21 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
       };
       if (res.statusCode >= 500) log.error("request", fields);
       else log.info("request", fields);
-      // A refusal is a security event of its own: by the policy, or by the cross-site check.
-      if (res.statusCode === 403) {
-        log.warn("forbidden", { ...fields, reason: "policy", ...(res.locals.refusal as object | undefined) });
-      }
+      // A 403, a 429, a refused form or link is a security event of its own (docs/security/events.md).
+      if (res.locals.userId) security.userId = res.locals.userId as string;
+      const refusal = res.locals.refusal as { reason?: string } | undefined;
+      logResponseEvent(
+        security,
+        { method: req.method, path: fields.path ?? "", status: res.statusCode, refusal },
+        {
+          method: req.method,
+          path: fields.path,
+          ...(refusal ?? { reason: res.statusCode === 403 ? "policy" : undefined }),
+        },
+      );
     });
-    next();
+    // Everything the request does runs in its scope: an event logged deep inside carries its id.
+    inSecurityScope(security, next);
   });
 
   http.get("/healthz", (_req, res) => {
@@ -176,7 +188,10 @@ export function createHttpApp(app: AppContext, options: ServerOptions) {
       throw error;
     }
     res.locals.context = context;
-    if (context.user) res.locals.userId = context.user.id;
+    if (context.user) {
+      res.locals.userId = context.user.id;
+      identifyInScope(context.user.id);
+    }
 
     // Every body is read here, whole and capped, before any route parses it (or ignores it).
     let body: Buffer | null = null;
@@ -257,8 +272,12 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
   const checkpoints = setInterval(() => void checkpoint(), config.checkpointIntervalMs);
   checkpoints.unref();
 
-  // Sessions past their expiry are removed now and then; validation already refuses them.
-  const sweep = setInterval(() => void app.sessions.deleteExpired().catch(() => {}), 3_600_000);
+  // Sessions past their expiry are removed now and then; validation already refuses them. So are
+  // throttle counts whose window has passed.
+  const sweep = setInterval(() => {
+    void app.sessions.deleteExpired().catch(() => {});
+    void sweepThrottles(app.db).catch(() => {});
+  }, 3_600_000);
   sweep.unref();
 
   let stopping: Promise<void> | undefined;

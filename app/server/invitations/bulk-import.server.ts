@@ -10,6 +10,7 @@ import { translate } from "../../i18n";
 import { audit } from "../audit.server";
 import { accountsByEmail, INVITATION_TTL_MS } from "../auth/invitations.server";
 import { can, type Actor } from "../auth/policy.server";
+import { spendAllowance } from "../auth/throttle.server";
 import { displayName as displayNameField, email as emailField } from "../http/fields.server";
 import type { Mailer } from "../mail/mailer.server";
 import { existingAccountMail, invitationMail } from "../mail/messages.server";
@@ -84,6 +85,8 @@ export type UploadResult =
 export async function uploadImport(db: Kysely<Database>, actor: Actor, bytes: Uint8Array): Promise<UploadResult> {
   if (!mayImport(actor)) throw new DomainError("forbidden", "errors.forbidden");
   if (bytes.byteLength > IMPORT_MAX_BYTES) return { ok: false, problem: "tooLarge" };
+  // Every file read counts, whether it parses or not: reading it is the work limited.
+  await spendAllowance(db, "importUploads", `user:${actor.id}`);
   const decoded = decodeFile(bytes);
   if (!decoded.ok) return { ok: false, problem: "undecodable" };
   const parsed = parseRows(decoded.text);
@@ -324,14 +327,10 @@ export async function confirmImport(
           },
         };
       }
-      const delivery = await invitePeople(
-        trx,
-        mailer,
-        publicUrl,
-        actor,
-        imp.id,
-        rows.filter((r) => r.outcome === "invite"),
-      );
+      const invites = rows.filter((r) => r.outcome === "invite");
+      // One invitation mail per row, counted in this transaction: all of the import or none of it.
+      if (invites.length > 0) await spendAllowance(trx, "importedInvitations", `user:${actor.id}`, invites.length);
+      const delivery = await invitePeople(trx, mailer, publicUrl, actor, imp.id, invites);
       await trx
         .updateTable("invitation_imports")
         .set({ status: "confirmed", confirmed_at: new Date(), content: null, counts: JSON.stringify(counts) })

@@ -3,6 +3,7 @@
 // the page carries no correct answer and no feedback.
 import { sql, type Kysely } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
+import { spendAllowance } from "../auth/throttle.server";
 import { DomainError } from "../shared/errors.server";
 import { recordCompletions } from "./completions.server";
 import { loadQuestions, type Stage } from "./questions.server";
@@ -59,6 +60,8 @@ export async function startAttempt(
         throw new DomainError("conflict", gate.messageKey, undefined, gate.at ? { at: gate.at } : undefined);
     }
 
+    // Only a new attempt counts, in its own transaction (LIMITS.quizAttempts).
+    await spendAllowance(trx, "quizAttempts", `user:${userId}`, 1, now);
     const pool = [...(await loadQuestions(trx, moduleVersionId, stage)).values()];
     const served = serve(pool, stage === "pretest" ? null : settings.questions, random);
     const row = await trx

@@ -3,7 +3,11 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 
-export const CERTIFICATE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+/**
+ * A certificate code as stored: 28 characters in seven groups of four (140 bits), or 12 in three
+ * groups (60 bits) on certificates issued before; both verify, as they are on paper.
+ */
+export const CERTIFICATE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}((-[0-9A-HJKMNP-TV-Z]{4}){4})?$/;
 
 /**
  * A code as a person types it from paper: any case, with or without dashes or spaces, and the
@@ -16,8 +20,8 @@ export function normaliseCertificateCode(input: string): string | null {
     .replace(/[\s\-‐-―ー－.]/g, "")
     .replace(/O/g, "0")
     .replace(/[IL]/g, "1");
-  if (!/^[0-9A-HJKMNP-TV-Z]{12}$/.test(plain)) return null;
-  return `${plain.slice(0, 4)}-${plain.slice(4, 8)}-${plain.slice(8)}`;
+  if (!/^([0-9A-HJKMNP-TV-Z]{12}|[0-9A-HJKMNP-TV-Z]{28})$/.test(plain)) return null;
+  return plain.replace(/(.{4})(?!$)/g, "$1-");
 }
 
 /**

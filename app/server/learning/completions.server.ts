@@ -11,10 +11,16 @@ const DEFAULT_VALIDITY_MONTHS = 24;
 // Crockford's base32: no I, L, O or U, so a code read aloud or typed is not mistaken.
 const CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/** 60 random bits, written as three groups of four characters. */
+/** Characters of a certificate code: 28 of 32 letters, 140 bits from the CSPRNG (ASVS 11.5.1). */
+export const CERTIFICATE_CODE_LENGTH = 28;
+
+/**
+ * A new certificate's code: it alone opens the certificate at /verify, so it must not be guessable.
+ * Written in groups of four, as codes issued before (12 characters, 60 bits) were; those stay valid.
+ */
 export function newCertificateCode(): string {
-  const chars = Array.from({ length: 12 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]);
-  return [0, 4, 8].map((i) => chars.slice(i, i + 4).join("")).join("-");
+  const chars = Array.from({ length: CERTIFICATE_CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]);
+  return chars.join("").replace(/(.{4})(?!$)/g, "$1-");
 }
 
 export function addMonths(date: Date, months: number): Date {

@@ -8,7 +8,15 @@ import { sql, type Kysely } from "kysely";
 import type { Selectable } from "kysely";
 import type { CompletionRecordsTable, Database } from "../../../db/schema";
 import { audit } from "../audit.server";
-import { chainAnchor, GENESIS, linkHash, macOf, type ChainAnchor } from "../chain/anchor.server";
+import {
+  chainAnchor,
+  GENESIS,
+  LINK_ALGORITHM,
+  linkAlgorithm,
+  linkHash,
+  macOf,
+  type ChainAnchor,
+} from "../chain/anchor.server";
 import {
   BATCH,
   walkChain,
@@ -26,9 +34,13 @@ const CHAIN_LOCK_KEY = 72_130_420;
 const PEOPLE_BATCH = 200;
 
 /** A record as hashed: every column but the chain's own (sequence, previous hash, hash, MAC). */
-export type RecordContent = Omit<Selectable<CompletionRecordsTable>, "seq" | "prev_hash" | "hash" | "mac" | "key_id">;
+export type RecordContent = Omit<
+  Selectable<CompletionRecordsTable>,
+  "seq" | "prev_hash" | "hash" | "mac" | "key_id" | "alg"
+>;
 
-export function recordHash(content: RecordContent, prevHash: string): string {
+/** The record's link hash; `alg` is the link's stored identifier (null: from before identifiers). */
+export function recordHash(content: RecordContent, prevHash: string, alg: string | null = LINK_ALGORITHM): string {
   const c = content;
   const fields = {
     id: c.id,
@@ -45,7 +57,7 @@ export function recordHash(content: RecordContent, prevHash: string): string {
     certificate_code: c.certificate_code,
     details: c.details,
   };
-  return linkHash(fields, prevHash);
+  return linkHash(fields, prevHash, linkAlgorithm(alg) ?? LINK_ALGORITHM);
 }
 
 /**
@@ -73,10 +85,10 @@ export async function appendRecord(
   // Millisecond precision: what Postgres stores is exactly what the hash covered.
   const record: RecordContent = { ...content, id: randomUUID() };
   const hash = recordHash(record, prevHash);
-  const { mac, keyId } = macOf(keyring, "records", hash);
+  const { mac, keyId, alg } = macOf(keyring, "records", hash);
   await trx
     .insertInto("completion_records")
-    .values({ ...record, details: JSON.stringify(record.details), prev_hash: prevHash, hash, mac, key_id: keyId })
+    .values({ ...record, details: JSON.stringify(record.details), prev_hash: prevHash, hash, mac, key_id: keyId, alg })
     .execute();
   return { ...record, hash };
 }
@@ -91,8 +103,8 @@ export interface VerifyOptions {
 }
 
 const hashOf = (row: Selectable<CompletionRecordsTable>) => {
-  const { seq: _seq, prev_hash, hash: _hash, mac: _mac, key_id: _key, ...content } = row;
-  return recordHash(content, prev_hash);
+  const { seq: _seq, prev_hash, hash: _hash, mac: _mac, key_id: _key, alg, ...content } = row;
+  return recordHash(content, prev_hash, alg);
 };
 
 /**

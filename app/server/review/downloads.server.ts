@@ -1,8 +1,9 @@
 // What a download route answers when it refuses: a download has no React page, so a refusal
-// (403, 404, 400 from the guards) becomes the same short page the HTTP layer answers itself with,
+// (403, 404, 400 from the guards, 429 from a usage limit) becomes the same short page the HTTP layer answers itself with,
 // in the reader's language; a redirect to sign in stays a redirect.
 import type { Locale } from "../../i18n";
 import { plainPage, type PlainPageKind } from "../http/plain-page.server";
+import { DomainError } from "../shared/errors.server";
 
 const KIND: Record<number, PlainPageKind> = { 400: "badRequest", 403: "forbidden", 404: "notFound" };
 
@@ -16,6 +17,13 @@ function refusalStatus(error: unknown): number | null {
 
 export function refusalAsPage(error: unknown, locale: Locale): Response {
   if (error instanceof Response) return error;
+  // A usage limit reached: 429, and when to come back (Retry-After is added on the way out).
+  if (error instanceof DomainError && error.code === "throttled") {
+    return new Response(plainPage(locale, "tooMany", 429, { messageKey: error.messageKey, params: error.params }), {
+      status: 429,
+      headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
+    });
+  }
   const status = refusalStatus(error);
   if (status === null) throw error;
   return new Response(plainPage(locale, KIND[status]!, status), {

@@ -9,9 +9,10 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
 import type { MismatchReason } from "../chain/verify.server";
+import { linkAlgorithm } from "../chain/anchor.server";
 import { GENESIS, recordHash, verifyChain } from "../learning/records.server";
 
-export type Mismatch = "content changed" | "chain broken";
+export type Mismatch = "content changed" | "chain broken" | "unknown algorithm";
 export interface AgencyChainReport {
   checked: number;
   firstMismatch?: { id: string | null; seq: number; reason: MismatchReason };
@@ -44,8 +45,9 @@ type Neighboured = Awaited<ReturnType<ReturnType<typeof recordsWithNeighbours>["
 
 /** Null when the record's place in the chain checks out, else what is wrong with it. */
 export function placeOf(row: Neighboured): Mismatch | null {
-  const { seq: _seq, prev_hash, hash, before_hash, next_link, ...content } = row;
-  if (recordHash(content, prev_hash) !== hash) return "content changed";
+  const { seq: _seq, prev_hash, hash, before_hash, next_link, alg, ...content } = row;
+  if (!linkAlgorithm(alg)) return "unknown algorithm";
+  if (recordHash(content, prev_hash, alg) !== hash) return "content changed";
   if (prev_hash !== (before_hash ?? GENESIS)) return "chain broken";
   if (next_link !== null && next_link !== hash) return "chain broken";
   return null;
