@@ -13,7 +13,6 @@ import { scopeFor } from "~/server/auth/scope.server";
 import { id, parseIdParam, queryErrors } from "~/server/http/fields.server";
 import { forbidden, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
 import { DATE_PATTERN, isRealDate } from "~/server/shared/days.server";
-import { groupsInScope } from "~/server/training/group-trainers.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "training.people");
 
@@ -58,20 +57,21 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (scope.kind === "none") forbidden();
   const query = Query.safeParse(Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== "")));
   const db = context.app.db;
-  const assignment = await assignmentFor(db, actor, assignmentId);
-  if (!assignment) notFound();
+  const found = await assignmentFor(db, actor, assignmentId);
+  if (!found) notFound();
+  const { groups: groupList, ...assignment } = found;
+  const groups = groupList.map((g) => ({ value: g.id, label: g.name }));
   if (!query.success) {
     // The page itself, with the message beside the filter at fault (a broken page link: above the
     // table), and nobody listed (400).
     const { afterName, afterId, afterKey, ...errors } = queryErrors(query.error);
     const cursor = afterName ?? afterId ?? afterKey;
-    const groups = await groupsInScope(db, scope);
     return data(
       {
         assignment,
         people: [],
         next: undefined,
-        groups: groups.map((g) => ({ value: g.id, label: g.name })),
+        groups,
         filter: { state: "", group: "", sort: "name" as const },
         sorts: PEOPLE_SORTS,
         errors: cursor ? { ...errors, _form: cursor } : errors,
@@ -80,14 +80,16 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     );
   }
   const q = query.data;
-  const [page, groups] = await Promise.all([
-    assignmentPeople(db, actor, assignmentId, { state: q.state, groupId: q.group, sort: q.sort, after: cursorOf(q) }),
-    groupsInScope(db, scope),
-  ]);
+  const page = await assignmentPeople(db, actor, assignmentId, {
+    state: q.state,
+    groupId: q.group,
+    sort: q.sort,
+    after: cursorOf(q),
+  });
   return {
     assignment,
     ...page,
-    groups: groups.map((g) => ({ value: g.id, label: g.name })),
+    groups,
     filter: { state: q.state ?? "", group: q.group ?? "", sort: q.sort ?? "name" },
     // The orders offered (the list lives with the query, on the server).
     sorts: PEOPLE_SORTS,

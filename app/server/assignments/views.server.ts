@@ -4,7 +4,7 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { Actor } from "../auth/policy.server";
-import { personInScope, scopeFor } from "../auth/scope.server";
+import { groupInScope, personInScope, scopeFor } from "../auth/scope.server";
 import { tokyoDate } from "../shared/days.server";
 import { groupsInScope } from "../training/group-trainers.server";
 import { ASSIGNEE_STATES, assigneeStates, type AssigneeState } from "./status.server";
@@ -105,8 +105,20 @@ function inScope(scope: ReturnType<typeof scopeFor>) {
   }
 }
 
-/** One assignment as the reader may see it, or undefined (unknown, or not theirs to follow). */
+/**
+ * One assignment as the reader may see it, or undefined (unknown, or not theirs to follow), with
+ * the groups the reader may filter its people by (id and name: the page's group filter), in the
+ * same statement.
+ */
 export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignmentId: string) {
+  const groups = db
+    .selectFrom("groups as g")
+    .innerJoin("agencies as ga", "ga.id", "g.agency_id")
+    .select(
+      sql<{ id: string; name: string }[]>`coalesce(json_agg(json_build_object('id', g.id, 'name', g.name)
+      order by ga.name, g.name), '[]')`.as("groups"),
+    )
+    .where(groupInScope(scopeFor(actor, "progress.view")));
   const row = await sql<{
     id: string;
     agency_id: string;
@@ -125,13 +137,15 @@ export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignme
     assigned_by: string | null;
     created_at: Date;
     title: LocalisedText;
+    groups: { id: string; name: string }[];
   }>`
     select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
       a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
       a.assigned_by, a.created_at,
       coalesce((select c.title from courses c where c.slug = a.course_slug),
         (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
-          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title
+          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
+      (${groups}) as groups
     from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
     where a.id = ${assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(actor)}
   `.execute(db);
@@ -296,9 +310,6 @@ export async function assignmentPeople(
       "s.due_on",
       "s.extended_to",
       "s.score",
-      "s.pretest_score",
-      "s.completed_at",
-      "s.certificate_code",
       sql<Date | null>`greatest(
         (select max(lp.completed_at) from lesson_progress lp where lp.user_id = x.user_id),
         (select max(qa.started_at) from quiz_attempts qa where qa.user_id = x.user_id))`.as("last_activity"),
