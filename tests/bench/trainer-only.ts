@@ -4,7 +4,7 @@
 // second, the ratio within each round, and CPU milliseconds per request of the server and of
 // Postgres. The same page, data and checks as `npm run bench`, without its other parts, to see the
 // effect of a change in a minute. BENCH_PROFILE=dir writes a CPU profile of the server there (with
-// BENCH_PROFILE_ONLY=1, of the trainer's page alone).
+// BENCH_ONLY=trainer or BENCH_ONLY=sign-in, of that page alone).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -25,7 +25,8 @@ const COHORT = Number(process.env.BENCH_COHORT ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const PROFILE_ONLY = process.env.BENCH_PROFILE_ONLY === "1";
+/** Measure one page only (for a profile of it alone): "trainer" or "sign-in". */
+const ONLY = process.env.BENCH_ONLY;
 
 const TICK_MS = 10;
 function cpuMs(pid: number): number {
@@ -136,14 +137,14 @@ try {
   };
   const signInPage = () => measure(`${base}/sign-in`, { "accept-language": "en" }, SECONDS);
   const trainerPage = () => measure(page, { cookie, "accept-language": "en" }, SECONDS);
-  if (!PROFILE_ONLY) await measure(`${base}/sign-in`, { "accept-language": "en" }, 2);
-  await measure(page, { cookie, "accept-language": "en" }, 2);
+  if (ONLY !== "trainer") await measure(`${base}/sign-in`, { "accept-language": "en" }, 2);
+  if (ONLY !== "sign-in") await measure(page, { cookie, "accept-language": "en" }, 2);
   const f = (v: number) => v.toFixed(2).padStart(7);
   for (let round = 1; round <= ROUNDS; round++) {
-    if (PROFILE_ONLY) {
-      const t = await trainerPage();
+    if (ONLY) {
+      const t = await (ONLY === "trainer" ? trainerPage() : signInPage());
       console.log(
-        `round ${round}: trainer ${t.rps.toFixed(0)} req/s, CPU ms/request server ${f(t.server)} db ${f(t.db)}`,
+        `round ${round}: ${ONLY} ${t.rps.toFixed(0)} req/s, CPU ms/request server ${f(t.server)} db ${f(t.db)}`,
       );
       continue;
     }
