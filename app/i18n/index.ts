@@ -15,13 +15,20 @@ export function isLocale(value: unknown): value is Locale {
   return value === "ja" || value === "en";
 }
 
+// Every message of a dictionary by its dotted key, made on first use: a page of a few hundred
+// messages looks each one up without splitting its key and walking the tree.
+const flat = new WeakMap<Dictionary, Map<string, string>>();
+function flatten(dict: Dictionary, prefix: string, into: Map<string, string>): Map<string, string> {
+  for (const [k, v] of Object.entries(dict))
+    if (typeof v === "string") into.set(prefix + k, v);
+    else flatten(v, `${prefix}${k}.`, into);
+  return into;
+}
+
 function lookup(dict: Dictionary, key: string): string | undefined {
-  let node: string | Dictionary | undefined = dict;
-  for (const part of key.split(".")) {
-    if (typeof node !== "object") return undefined;
-    node = node[part];
-  }
-  return typeof node === "string" ? node : undefined;
+  let messages = flat.get(dict);
+  if (!messages) flat.set(dict, (messages = flatten(dict, "", new Map())));
+  return messages.get(key);
 }
 
 export type Params = Record<string, string | number>;
@@ -85,10 +92,11 @@ export function icuFormat(locale: Locale, text: string): IntlMessageFormat {
 
 /** The text for `key`, with its placeholders filled in; the key itself when missing. */
 export function translate(locale: Locale, key: string, params?: Params): string {
-  const text = lookup(dictionaries[locale], key) ?? lookup(dictionaries.en, key) ?? key;
+  const own = lookup(dictionaries[locale], key);
+  const text = own ?? lookup(dictionaries.en, key) ?? key;
   if (ICU_MESSAGE.test(text)) {
     try {
-      return String(icuFormat(lookup(dictionaries[locale], key) ? locale : "en", text).format(params ?? {}));
+      return String(icuFormat(own ? locale : "en", text).format(params ?? {}));
     } catch {
       return text; // a value missing: show the message rather than break the page
     }

@@ -1,4 +1,4 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorSummary, Field, SelectField, SubmitButton } from "~/components/forms";
@@ -8,23 +8,46 @@ import { L, useLocalised } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
 import { extend, unassign } from "~/server/assignments/assign.server";
 import { ASSIGNEE_STATES } from "../../db/schema";
-import { assignmentFor, assignmentPeople } from "~/server/assignments/views.server";
+import { assignmentFor, assignmentPeople, PEOPLE_SORTS, type PeopleCursor } from "~/server/assignments/views.server";
 import { scopeFor } from "~/server/auth/scope.server";
-import { id, parseIdParam } from "~/server/http/fields.server";
+import { id, parseIdParam, queryErrors } from "~/server/http/fields.server";
 import { forbidden, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
-import { DATE_PATTERN } from "~/server/shared/days.server";
-import { groupsInScope } from "~/server/training/group-trainers.server";
+import { DATE_PATTERN, isRealDate } from "~/server/shared/days.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "training.people");
 
-const Query = z.object({
-  state: z.enum(ASSIGNEE_STATES, { error: "errors.invalid" }).optional(),
-  group: z.uuid({ error: "errors.invalid" }).optional(),
-  afterName: z.string().max(200).optional(),
-  afterId: z.uuid({ error: "errors.invalid" }).optional(),
-  created: z.literal("1").optional(),
-  extended: z.literal("1").optional(),
-});
+// "none" in a due-date cursor: the page before ended among the people with no due date (completed).
+const NO_DUE = "none";
+
+const Query = z
+  .object({
+    state: z.enum(ASSIGNEE_STATES, { error: "errors.query.state" }).optional(),
+    group: z.uuid({ error: "errors.query.group" }).optional(),
+    sort: z.enum(PEOPLE_SORTS, { error: "errors.query.sort" }).optional(),
+    // The cursor: the last person of the page before, and their due day or state in those sorts.
+    afterName: z.string().max(200, { error: "errors.query.cursor" }).optional(),
+    afterId: z.uuid({ error: "errors.query.cursor" }).optional(),
+    afterKey: z.string().max(20, { error: "errors.query.cursor" }).optional(),
+    created: z.literal("1").optional(),
+    extended: z.literal("1").optional(),
+  })
+  .superRefine((q, ctx) => {
+    const keyOk =
+      q.sort === "due"
+        ? q.afterKey !== undefined && (q.afterKey === NO_DUE || isRealDate(q.afterKey))
+        : q.sort === "state"
+          ? (ASSIGNEE_STATES as readonly string[]).includes(q.afterKey ?? "")
+          : q.afterKey === undefined;
+    const any = q.afterName !== undefined || q.afterId !== undefined || q.afterKey !== undefined;
+    if (any && (q.afterName === undefined || q.afterId === undefined || !keyOk))
+      ctx.addIssue({ code: "custom", path: ["afterId"], message: "errors.query.cursor" });
+  });
+
+/** The cursor of the URL as the page reads it; the query has been checked whole. */
+function cursorOf(q: z.infer<typeof Query>): PeopleCursor | undefined {
+  if (q.afterName === undefined || q.afterId === undefined) return undefined;
+  return { name: q.afterName, userId: q.afterId, key: q.afterKey === NO_DUE ? null : q.afterKey };
+}
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const actor = await requireActor(context, request);
@@ -33,24 +56,44 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const scope = scopeFor(actor, "progress.view");
   if (scope.kind === "none") forbidden();
   const query = Query.safeParse(Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== "")));
-  if (!query.success) throw invalid({ _form: "errors.invalid" });
   const db = context.app.db;
-  const assignment = await assignmentFor(db, actor, assignmentId);
-  if (!assignment) notFound();
+  const found = await assignmentFor(db, actor, assignmentId);
+  if (!found) notFound();
+  const { groups: groupList, ...assignment } = found;
+  const groups = groupList.map((g) => ({ value: g.id, label: g.name }));
+  if (!query.success) {
+    // The page itself, with the message beside the filter at fault (a broken page link: above the
+    // table), and nobody listed (400).
+    const { afterName, afterId, afterKey, ...errors } = queryErrors(query.error);
+    const cursor = afterName ?? afterId ?? afterKey;
+    return data(
+      {
+        assignment,
+        people: [],
+        next: undefined,
+        groups,
+        filter: { state: "", group: "", sort: "name" as const },
+        sorts: PEOPLE_SORTS,
+        errors: cursor ? { ...errors, _form: cursor } : errors,
+      },
+      { status: 400 },
+    );
+  }
   const q = query.data;
-  const [page, groups] = await Promise.all([
-    assignmentPeople(db, actor, assignmentId, {
-      state: q.state,
-      groupId: q.group,
-      after: q.afterName !== undefined && q.afterId ? { name: q.afterName, userId: q.afterId } : undefined,
-    }),
-    groupsInScope(db, scope),
-  ]);
+  const page = await assignmentPeople(db, actor, assignmentId, {
+    state: q.state,
+    groupId: q.group,
+    sort: q.sort,
+    after: cursorOf(q),
+  });
   return {
     assignment,
     ...page,
-    groups: groups.map((g) => ({ value: g.id, label: g.name })),
-    filter: { state: q.state ?? "", group: q.group ?? "" },
+    groups,
+    filter: { state: q.state ?? "", group: q.group ?? "", sort: q.sort ?? "name" },
+    // The orders offered (the list lives with the query, on the server).
+    sorts: PEOPLE_SORTS,
+    errors: {} as Record<string, string>,
   };
 }
 
@@ -91,14 +134,22 @@ export default function AssignmentPeople() {
   const state = useActionData<typeof action>();
   const [params] = useSearchParams();
   const a = d.assignment;
+  // The filter and the order stay in every link; the page after also carries where this one ended.
+  const kept = {
+    ...(d.filter.state ? { state: d.filter.state } : {}),
+    ...(d.filter.group ? { group: d.filter.group } : {}),
+    ...(d.filter.sort !== "name" ? { sort: d.filter.sort } : {}),
+  };
   const nextLink = d.next
     ? `?${new URLSearchParams({
-        ...(d.filter.state ? { state: d.filter.state } : {}),
-        ...(d.filter.group ? { group: d.filter.group } : {}),
+        ...kept,
         afterName: d.next.name,
         afterId: d.next.userId,
+        ...(d.filter.sort !== "name" ? { afterKey: d.next.key ?? NO_DUE } : {}),
       })}`
     : null;
+  const firstLink = params.get("afterId") && d.errors._form === undefined ? `?${new URLSearchParams(kept)}` : null;
+  const queryState = { errors: d.errors };
   return (
     <div>
       <p className="breadcrumb">
@@ -122,7 +173,7 @@ export default function AssignmentPeople() {
         {a.recurs ? ` · ${t("training.recurs")}` : ""}
       </p>
       {a.note ? <p>{t("assigned.note", { note: a.note })}</p> : null}
-      <ErrorSummary state={state} />
+      <ErrorSummary state={state ?? queryState} />
       <Form method="get" className="filters">
         <SelectField
           name="state"
@@ -132,12 +183,21 @@ export default function AssignmentPeople() {
             ...ASSIGNEE_STATES.map((s) => ({ value: s, label: t(`training.states.${s}`) })),
           ]}
           defaultValue={d.filter.state}
+          state={queryState}
         />
         <SelectField
           name="group"
           label={t("training.group")}
           options={[{ value: "", label: t("training.allGroups") }, ...d.groups]}
           defaultValue={d.filter.group}
+          state={queryState}
+        />
+        <SelectField
+          name="sort"
+          label={t("training.sort")}
+          options={d.sorts.map((s) => ({ value: s, label: t(`training.sorts.${s}`) }))}
+          defaultValue={d.filter.sort}
+          state={queryState}
         />
         <SubmitButton>{t("training.filter")}</SubmitButton>
       </Form>
@@ -172,10 +232,11 @@ export default function AssignmentPeople() {
           </tbody>
         </table>
       </div>
-      {nextLink ? (
-        <p>
-          <Link to={nextLink}>{t("training.nextPage")}</Link>
-        </p>
+      {nextLink || firstLink ? (
+        <nav className="pager" aria-label={t("review.pages")}>
+          {firstLink ? <Link to={firstLink}>{t("training.firstPage")}</Link> : null}
+          {nextLink ? <Link to={nextLink}>{t("training.nextPage")}</Link> : null}
+        </nav>
       ) : null}
       {d.people.length > 0 ? (
         <section aria-labelledby="extend-heading" className="panel">

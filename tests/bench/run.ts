@@ -19,15 +19,7 @@ import { openLesson } from "../../app/server/learning/reading.server";
 import { answerAll } from "../support/quiz-answers";
 import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
 import { assign } from "../../app/server/assignments/assign.server";
-import {
-  bulkPeople,
-  comparePages,
-  exportMemoryRuns,
-  nationalPresent,
-  someProgress,
-  startNationalServer,
-  sweepBench,
-} from "./scale";
+import { bulkPeople, national, someProgress, sweepBench } from "./scale";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -373,53 +365,12 @@ async function main() {
         `${sweep.perSecond.toFixed(0)} notifications+mails written per second`,
     );
 
-    await national();
+    await national(process.env.BENCH_NATIONAL_URL || databaseUrl("mamoru_national"), ROUNDS);
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));
     await admin(`drop database if exists ${name} with (force)`);
     fs.rmSync(checkpoints, { recursive: true, force: true });
-  }
-}
-
-// At national scale, on the data set `npm run db:generate` made (BENCH_NATIONAL_URL, by default the
-// server's database mamoru_national): skipped with a note when it is not there.
-async function national() {
-  const url = process.env.BENCH_NATIONAL_URL || databaseUrl("mamoru_national");
-  console.log(`\nNational scale (${new URL(url).pathname.slice(1)}):`);
-  if (!(await nationalPresent(url))) {
-    console.log(
-      "  skipped: no generated data set there. Make one with `DATABASE_URL=… npm run db:generate -- --trainees 100000`\n" +
-        "  and point BENCH_NATIONAL_URL at it.",
-    );
-    return;
-  }
-  const server = await startNationalServer(url);
-  try {
-    const pages = await comparePages(server, url, ROUNDS, 20);
-    console.log(
-      "  page (one connection, one after another)".padEnd(44) +
-        "page ms".padStart(9) +
-        "app's SQL ms".padStart(14) +
-        "hand SQL ms".padStart(13) +
-        "app/hand".padStart(10) +
-        "page/hand".padStart(11),
-    );
-    for (const p of pages) {
-      const ratio = p.appMs / p.sqlMs;
-      console.log(
-        `  ${p.name}`.padEnd(44) +
-          p.pageMs.toFixed(2).padStart(9) +
-          p.appMs.toFixed(2).padStart(14) +
-          p.sqlMs.toFixed(2).padStart(13) +
-          `${ratio.toFixed(2)}×`.padStart(10) +
-          `${(p.pageMs / p.sqlMs).toFixed(2)}×`.padStart(11) +
-          `  (target app/hand ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`,
-      );
-    }
-    await exportMemoryRuns(server, url, "  ");
-  } finally {
-    await server.stop();
   }
 }
 

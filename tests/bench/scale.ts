@@ -364,15 +364,21 @@ function rss(pid: number): number {
 }
 
 /** Downloads an export, counting its lines, while sampling the server's memory. */
-export async function measureExport(server: NationalServer, cookie: string, query: string) {
+export async function measureExport(
+  server: NationalServer,
+  cookie: string,
+  query: string,
+  encoding: "gzip" | "identity" = "gzip",
+) {
   const pid = server.child.pid!;
   global.gc?.();
   const idle = rss(pid);
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 50);
   const started = performance.now();
+  // fetch asks for gzip (as a browser does) unless told otherwise; identity: no compression at all.
   const res = await fetch(`${server.base}/agency/audit/export${query}`, {
-    headers: { cookie, "accept-language": "en" },
+    headers: { cookie, "accept-language": "en", ...(encoding === "identity" ? { "accept-encoding": "identity" } : {}) },
   });
   if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}`);
   let lines = 0;
@@ -406,8 +412,9 @@ export async function auditRangeFor(databaseUrl: string, rows: number) {
 }
 
 /**
- * The audit trail's CSV export, ~100k rows then all of them, after a small unreported warm-up (the
- * first export of a process also pays for what stays: code compiled, the heap at its working size).
+ * The audit trail's CSV export, ~100k rows then all of them, compressed (gzip, as a browser asks)
+ * and not (identity), after a small unreported warm-up (the first export of a process also pays for
+ * what stays: code compiled, the heap at its working size).
  */
 export async function exportMemoryRuns(
   server: Awaited<ReturnType<typeof startNationalServer>>,
@@ -417,15 +424,57 @@ export async function exportMemoryRuns(
   const admin = await server.cookie("admin@national.example");
   const range = await auditRangeFor(url, 100_000);
   const warm = await auditRangeFor(url, 10_000).then((w) => (w.from ? w : undefined));
-  for (const [label, query] of [
-    ...(warm ? [[`warm-up, ~${warm.expected} rows`, `?from=${warm.from}`] as const] : []),
-    [`audit CSV, ~${range.expected} rows`, range.from ? `?from=${range.from}` : ""],
-    [`audit CSV, all ${range.all} rows`, ""],
+  for (const [label, query, encoding] of [
+    ...(warm ? [[`warm-up, ~${warm.expected} rows`, `?from=${warm.from}`, "gzip"] as const] : []),
+    [`audit CSV (gzip), ~${range.expected} rows`, range.from ? `?from=${range.from}` : "", "gzip"],
+    [`audit CSV (gzip), all ${range.all} rows`, "", "gzip"],
+    [`audit CSV (identity), ~${range.expected} rows`, range.from ? `?from=${range.from}` : "", "identity"],
+    [`audit CSV (identity), all ${range.all} rows`, "", "identity"],
   ] as const) {
-    const e = await measureExport(server, admin, query);
+    const e = await measureExport(server, admin, query, encoding);
     console.log(
       `${indent}${label}: ${e.rows} rows in ${e.seconds.toFixed(1)} s, ${e.rowsPerSecond.toFixed(0)} rows/s; ` +
         `server RSS ${e.idleMb.toFixed(0)} MB before, peak growth ${e.growthMb.toFixed(1)} MB`,
     );
+  }
+}
+
+// The bench's national-scale part, on the data set `npm run db:generate` made at `url`: the reviewer's
+// pages against hand-written SQL, and the CSV export's memory. Skipped with a note when it is not there.
+export async function national(url: string, rounds: number) {
+  console.log(`\nNational scale (${new URL(url).pathname.slice(1)}):`);
+  if (!(await nationalPresent(url))) {
+    console.log(
+      "  skipped: no generated data set there. Make one with `DATABASE_URL=… npm run db:generate -- --trainees 100000`\n" +
+        "  and point BENCH_NATIONAL_URL at it.",
+    );
+    return;
+  }
+  const server = await startNationalServer(url);
+  try {
+    const pages = await comparePages(server, url, rounds, 20);
+    console.log(
+      "  page (one connection, one after another)".padEnd(44) +
+        "page ms".padStart(9) +
+        "app's SQL ms".padStart(14) +
+        "hand SQL ms".padStart(13) +
+        "app/hand".padStart(10) +
+        "page/hand".padStart(11),
+    );
+    for (const p of pages) {
+      const ratio = p.appMs / p.sqlMs;
+      console.log(
+        `  ${p.name}`.padEnd(44) +
+          p.pageMs.toFixed(2).padStart(9) +
+          p.appMs.toFixed(2).padStart(14) +
+          p.sqlMs.toFixed(2).padStart(13) +
+          `${ratio.toFixed(2)}×`.padStart(10) +
+          `${(p.pageMs / p.sqlMs).toFixed(2)}×`.padStart(11) +
+          `  (target app/hand ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`,
+      );
+    }
+    await exportMemoryRuns(server, url, "  ");
+  } finally {
+    await server.stop();
   }
 }

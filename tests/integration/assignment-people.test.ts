@@ -5,7 +5,13 @@ import { sql, type Kysely, type KyselyPlugin } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assign, extend } from "../../app/server/assignments/assign.server";
 import { ASSIGNEE_STATES, assigneeStates, type AssigneeState } from "../../app/server/assignments/status.server";
-import { assignmentPeople, PEOPLE_PAGE_SIZE, type PeopleFilter } from "../../app/server/assignments/views.server";
+import {
+  assignmentPeople,
+  PEOPLE_PAGE_SIZE,
+  PEOPLE_SORTS,
+  type PeopleFilter,
+  type PeopleSort,
+} from "../../app/server/assignments/views.server";
 import type { Actor } from "../../app/server/auth/policy.server";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
@@ -38,18 +44,31 @@ function counted(base: Kysely<Database>) {
 interface Row {
   user_id: string;
   state: AssigneeState;
+  due_on: string | null;
 }
 
-/** Every person of the assignment with their state, by name: what the pages must add up to. */
-async function everyone(where: { state?: AssigneeState; groupId?: string } = {}): Promise<Row[]> {
+// What each sort means, written out here rather than taken from the code under test: the due date
+// soonest first (no due date last), the state with who is behind first; then name, then id.
+const ORDER: Record<PeopleSort, ReturnType<typeof sql>> = {
+  name: sql`u.display_name, u.id`,
+  due: sql`s.due_on asc nulls last, u.display_name, u.id`,
+  state: sql`case s.state when 'overdue' then 1 when 'renewal_due' then 2 when 'not_started' then 3
+    when 'in_progress' then 4 when 'completed' then 5 end, u.display_name, u.id`,
+};
+
+/** Every person of the assignment with their state, in a sort's order: what the pages must add up to. */
+async function everyone(
+  where: { state?: AssigneeState; groupId?: string } = {},
+  sort: PeopleSort = "name",
+): Promise<Row[]> {
   const rows = await sql<Row>`
-    select s.user_id, s.state from (${assigneeStates(db, tokyoDate(new Date()))}) s
+    select s.user_id, s.state, s.due_on from (${assigneeStates(db, tokyoDate(new Date()))}) s
     join users u on u.id = s.user_id
     where s.assignment_id = ${assignmentId}::uuid
       and (${where.state ?? null}::text is null or s.state = ${where.state ?? null})
       and (${where.groupId ?? null}::uuid is null or exists (select 1 from group_members gm
         where gm.user_id = u.id and gm.group_id = ${where.groupId ?? null}::uuid))
-    order by u.display_name, u.id`.execute(db);
+    order by ${ORDER[sort]}`.execute(db);
   return rows.rows;
 }
 
@@ -62,7 +81,7 @@ async function pages(actor: Actor, filter: Omit<PeopleFilter, "after">): Promise
     const page = await assignmentPeople(c.db, actor, assignmentId, { ...filter, after });
     expect(c.count()).toBe(1);
     expect(page.people.length).toBeLessThanOrEqual(PEOPLE_PAGE_SIZE);
-    seen.push(...page.people.map((p) => ({ user_id: p.user_id, state: p.state })));
+    seen.push(...page.people.map((p) => ({ user_id: p.user_id, state: p.state, due_on: p.due_on })));
     if (!page.next) return seen;
     expect(page.people).toHaveLength(PEOPLE_PAGE_SIZE);
     after = page.next;
@@ -131,6 +150,13 @@ beforeAll(async () => {
         .execute();
     if (n(p.email) % 11 === 0)
       await extend(db, admin, { assignmentId, userId: p.id, dueOn: addDays(tokyoDate(new Date()), -2) });
+    // Due dates that differ, several people on each day (the name, then the id, breaks the tie).
+    else if (n(p.email) % 4 === 1)
+      await extend(db, admin, {
+        assignmentId,
+        userId: p.id,
+        dueOn: addDays(tokyoDate(new Date()), 11 + (n(p.email) % 5)),
+      });
     if (n(p.email) % 29 === 0) {
       await readyForFinal(db, p.id, moduleVersionId);
       const attempt = await startAttempt(db, { userId: p.id, moduleVersionId, stage: "final" });
@@ -159,6 +185,29 @@ describe(`an assignment's people (${engine})`, () => {
       expect(await pages(admin, { groupId })).toEqual(await everyone({ groupId }));
       for (const state of ["in_progress", "overdue"] as const)
         expect(await pages(admin, { groupId, state })).toEqual(await everyone({ groupId, state }));
+    }
+  });
+
+  it("each sort pages through every person once, in its order, one statement a page", async () => {
+    for (const sort of PEOPLE_SORTS) {
+      const all = await everyone({}, sort);
+      expect(all).toHaveLength(PEOPLE);
+      expect(await pages(admin, { sort }), sort).toEqual(all);
+    }
+    // The due sort is tested on several due days and on people with none (completed).
+    const due = (await everyone({}, "due")).map((r) => r.due_on);
+    expect(new Set(due).size).toBeGreaterThan(5);
+    expect(due.at(-1)).toBeNull();
+  });
+
+  it("each sort keeps the filters: a state, a group, both", async () => {
+    for (const sort of ["due", "state"] as const) {
+      for (const state of ["in_progress", "overdue", "not_started"] as const)
+        expect(await pages(admin, { sort, state }), `${sort} ${state}`).toEqual(await everyone({ state }, sort));
+      expect(await pages(admin, { sort, groupId: unitB })).toEqual(await everyone({ groupId: unitB }, sort));
+      expect(await pages(trainerOfA, { sort, state: "not_started" })).toEqual(
+        await everyone({ groupId: unitA, state: "not_started" }, sort),
+      );
     }
   });
 

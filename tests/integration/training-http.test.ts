@@ -1,6 +1,7 @@
 // The trainer's pages over HTTP, as each kind of reader meets them: a trainer assigns a course to a
 // group they train and follows its people; a trainee, another group's trainer and another agency's
 // trainer get a refusal or "not found", never a row; bad input is a 400 that changes nothing.
+import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import { engine } from "../support/db";
@@ -188,6 +189,95 @@ describe(`the trainer's pages (${engine})`, () => {
     });
     expect(res.status).toBe(403);
     expect(await assignmentsCount()).toBe(before);
+  });
+
+  it("lists an assignment's people by name, due date or status, a page at a time, filter and order kept in the links", async () => {
+    const db = server.database.db;
+    const agencyId = people.trainer!.agencyId;
+    const cohort = (
+      await db
+        .insertInto("groups")
+        .values({ agency_id: agencyId, name: "Paging cohort", kind: "cohort" })
+        .returning("id")
+        .executeTakeFirstOrThrow()
+    ).id;
+    await db.insertInto("group_trainers").values({ group_id: cohort, user_id: people.trainer!.id }).execute();
+    await sql`
+      with made as (
+        insert into users (email, display_name, profession, locale, agency_id)
+        select 'paging-' || n || '@mamoru.test', 'Paging ' || lpad(n::text, 2, '0'), 'police', 'en', ${agencyId}::uuid
+        from generate_series(1, 60) n returning id)
+      insert into group_members (group_id, user_id) select ${cohort}::uuid, id from made`.execute(db);
+    const trainer = await as("trainer");
+    const res = await trainer.post("/training/assign", {
+      what: "course:sample-course",
+      audience: "group",
+      groupId: cohort,
+      dueKind: "on",
+      dueOn: due(),
+      remindDays: "7",
+    });
+    expect(res.status).toBe(302);
+    const path = /\/training\/assignments\/[0-9a-f-]{36}/.exec(res.headers.get("location")!)![0];
+    // The last by name is given an earlier day: first by due date, last by name.
+    const last = await db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "paging-60@mamoru.test")
+      .executeTakeFirstOrThrow();
+    const sooner = addDays(tokyoDate(new Date()), 5);
+    expect((await trainer.post(path, { intent: "extend", userId: last.id, dueOn: sooner })).status).toBe(302);
+
+    const names = (html: string) => [...html.matchAll(/<th scope="row">(Paging \d\d)<\/th>/g)].map((m) => m[1]);
+    const nextHref = (html: string) =>
+      /<a [^>]*href="[^"?]*(\?[^"]*)">Next page<\/a>/.exec(html)?.[1]?.replaceAll("&amp;", "&");
+    const byName = await (await trainer.get(path)).text();
+    expect(names(byName)[0]).toBe("Paging 01");
+    for (const sort of ["due", "state"]) {
+      const first = await trainer.get(`${path}?sort=${sort}&state=not_started`);
+      expect(first.status).toBe(200);
+      const html = await first.text();
+      expect(html).toMatch(new RegExp(`<option value="${sort}" selected="">`));
+      const next = nextHref(html)!;
+      expect(new URLSearchParams(next).get("sort")).toBe(sort);
+      expect(new URLSearchParams(next).get("state")).toBe("not_started");
+      const second = await (await trainer.get(path + next)).text();
+      expect(second).toContain("First page");
+      expect(nextHref(second)).toBeUndefined();
+      const all = [...names(html), ...names(second)];
+      expect(all).toHaveLength(60);
+      expect(new Set(all).size).toBe(60);
+      if (sort === "due") expect(all[0]).toBe("Paging 60");
+    }
+  });
+
+  it("refuses a bad order, status, group or page link with a 400 beside the field, in the reader's language", async () => {
+    const trainer = await as("trainer");
+    for (const [query, field] of [
+      ["sort=age", "sort"],
+      ["state=late", "state"],
+      ["group=unit-1", "group"],
+    ] as const) {
+      const res = await trainer.get(`/training/assignments/${assignmentId}?${query}`);
+      expect(res.status, query).toBe(400);
+      const html = await res.text();
+      expect(html).toContain(`id="${field}-error"`);
+      expect(html).not.toContain("trainee 名前"); // nobody listed
+    }
+    // A reader whose own language is Japanese (their setting wins over the browser's).
+    const jaReader = await makeUser(server.database.db, { agencyId: people.trainer!.agencyId, roles: ["reviewer"] });
+    await server.database.db.updateTable("users").set({ locale: "ja" }).where("id", "=", jaReader.id).execute();
+    const client = server.client();
+    expect((await client.signIn(jaReader.email, PASSWORD)).status).toBe(302);
+    const ja = await client.get(`/training/assignments/${assignmentId}?sort=age`);
+    expect(ja.status).toBe(400);
+    expect(await ja.text()).toContain("アドレスで指定された並び順は一覧にありません。");
+    // A page link whose cursor does not fit its order: the message above the table.
+    const broken = await trainer.get(
+      `/training/assignments/${assignmentId}?sort=due&afterName=x&afterId=${people.trainee!.id}&afterKey=soon`,
+    );
+    expect(broken.status).toBe(400);
+    expect(await broken.text()).toContain("The page link is not valid. Start again from the first page.");
   });
 
   it("an extension changes one person's due date; ending the assignment keeps its rows", async () => {

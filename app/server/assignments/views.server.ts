@@ -1,10 +1,10 @@
 // What people see of assignments: the trainee's "assigned to you", the trainer's assignments with
 // counts per state, and one assignment's people. Each page reads in a fixed number of statements,
 // whatever the number of people, and every list goes through the reader's scope.
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { Actor } from "../auth/policy.server";
-import { personInScope, scopeFor } from "../auth/scope.server";
+import { groupInScope, personInScope, scopeFor } from "../auth/scope.server";
 import { tokyoDate } from "../shared/days.server";
 import { groupsInScope } from "../training/group-trainers.server";
 import { ASSIGNEE_STATES, assigneeStates, type AssigneeState } from "./status.server";
@@ -105,8 +105,20 @@ function inScope(scope: ReturnType<typeof scopeFor>) {
   }
 }
 
-/** One assignment as the reader may see it, or undefined (unknown, or not theirs to follow). */
+/**
+ * One assignment as the reader may see it, or undefined (unknown, or not theirs to follow), with
+ * the groups the reader may filter its people by (id and name: the page's group filter), in the
+ * same statement.
+ */
 export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignmentId: string) {
+  const groups = db
+    .selectFrom("groups as g")
+    .innerJoin("agencies as ga", "ga.id", "g.agency_id")
+    .select(
+      sql<{ id: string; name: string }[]>`coalesce(json_agg(json_build_object('id', g.id, 'name', g.name)
+      order by ga.name, g.name), '[]')`.as("groups"),
+    )
+    .where(groupInScope(scopeFor(actor, "progress.view")));
   const row = await sql<{
     id: string;
     agency_id: string;
@@ -125,36 +137,72 @@ export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignme
     assigned_by: string | null;
     created_at: Date;
     title: LocalisedText;
+    groups: { id: string; name: string }[];
   }>`
     select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
       a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
       a.assigned_by, a.created_at,
       coalesce((select c.title from courses c where c.slug = a.course_slug),
         (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
-          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title
+          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
+      (${groups}) as groups
     from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
     where a.id = ${assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(actor)}
   `.execute(db);
   return row.rows[0];
 }
 
+/** How an assignment's people can be listed: by name, soonest due first, or who is behind first. */
+export const PEOPLE_SORTS = ["name", "due", "state"] as const;
+export type PeopleSort = (typeof PEOPLE_SORTS)[number];
+
+/** The order of the states when sorted by state: who needs the trainer first, then who is done. */
+export const STATE_ORDER: readonly AssigneeState[] = [
+  "overdue",
+  "renewal_due",
+  "not_started",
+  "in_progress",
+  "completed",
+];
+
+/**
+ * Where the page before ended: its last person's name and id and, for the due and state sorts,
+ * that person's key (a due day, `null` for "no due date", which sorts last; or a state).
+ */
+export interface PeopleCursor {
+  key?: string | null | undefined;
+  name: string;
+  userId: string;
+}
+
 export interface PeopleFilter {
   state?: AssigneeState | undefined;
   groupId?: string | undefined;
-  /** Keyset: the last row of the previous page. */
-  after?: { name: string; userId: string } | undefined;
+  sort?: PeopleSort | undefined;
+  /** Keyset: the last row of the previous page, in the same sort. */
+  after?: PeopleCursor | undefined;
 }
 
+// A due day beyond every real one stands for "no due date" in the due sort's key (completed, not recurring).
+const NO_DUE = "infinity";
+/** A state's place in STATE_ORDER (1 first), in SQL: the state sort's key. */
+const stateRank = (state: RawBuilder<unknown>) =>
+  sql<number>`array_position(${sql.raw(`array[${STATE_ORDER.map((s) => `'${s}'`).join(",")}]`)}::text[], ${state})`;
+
 /**
- * One page of an assignment's people in the reader's scope, by name: state, due date, last
- * activity, pre-test and final scores, attempts. One statement for the page.
+ * One page of an assignment's people in the reader's scope, in the chosen order (name; due date
+ * then name; state then name; the person's id last, so that no two rows tie): state, due date,
+ * last activity, pre-test and final scores, attempts. One statement for the page, keyset-paged on
+ * (key, name, id) — never OFFSET.
  *
- * The people are taken by name first (keyset on (display_name, id), the assignment's live
- * assignees joined to their names: no state computed), and states are computed per person in that
- * order, through a lateral join, until the page is full. Without a state filter that is the page's
- * people only; with one, people are read in name order until the page holds enough of that state
- * (those who cannot be in it — no record for "completed", nothing read for "in progress" — skipped
- * by an index first), so a rare state reads further: at most the whole assignment, as before.
+ * The people come from the reader's scope in name order (keyset on (display_name, id), the
+ * assignment's live assignees joined to their names). By name without a state filter, that is
+ * the page's people only, by an index. Otherwise each person's state or due day is computed
+ * (through a lateral join on the shared state query) to filter or order them: by name with a state
+ * filter, in name order only until the page is full (those who cannot be in the state — no record
+ * for "completed", nothing read for "in progress" — skipped by an index first); by due date or
+ * state, for every person in scope, then the first page's worth after the cursor. In every case
+ * the page's columns (scores, attempts, last activity) are read for the page's rows only.
  */
 export async function assignmentPeople(
   db: Kysely<Database>,
@@ -164,6 +212,11 @@ export async function assignmentPeople(
   now = new Date(),
 ) {
   const scope = scopeFor(actor, "progress.view");
+  const sort = filter.sort ?? "name";
+  const today = tokyoDate(now);
+  const after = filter.after;
+  // The state query per person is needed to filter by state or to order by due date or state.
+  const keyed = sort !== "name" || filter.state !== undefined;
   // A sort (or an ORDER BY … LIMIT) in a subquery keeps it from being merged into the outer query:
   // the outer query reads it in this order, and its LIMIT stops the lateral joins early.
   const byName = db
@@ -194,18 +247,57 @@ export async function assignmentPeople(
           or exists (select 1 from quiz_attempts qa where qa.user_id = u.id))`,
       ),
     )
-    .$if(filter.after !== undefined, (q) =>
-      q.where(sql<boolean>`(u.display_name, u.id) > (${filter.after!.name}, ${filter.after!.userId}::uuid)`),
+    .$if(sort === "name" && after !== undefined, (q) =>
+      q.where(sql<boolean>`(u.display_name, u.id) > (${after!.name}, ${after!.userId}::uuid)`),
     )
     .orderBy("u.display_name")
     .orderBy("u.id")
-    .$if(filter.state === undefined, (q) => q.limit(PEOPLE_PAGE_SIZE + 1));
-  let query = db
-    .selectFrom(byName.as("x"))
+    .$if(!keyed, (q) => q.limit(PEOPLE_PAGE_SIZE + 1));
+
+  // The page's people and their sort key, in page order.
+  const key: RawBuilder<string | number | null> =
+    sort === "due"
+      ? sql<string>`coalesce(k.due_on, ${NO_DUE}::date)`
+      : sort === "state"
+        ? stateRank(sql`k.state`)
+        : sql<null>`null::int`;
+  const cursorKey =
+    sort === "due"
+      ? sql`${after?.key ?? NO_DUE}::date`
+      : sort === "state"
+        ? stateRank(sql`${after?.key ?? null}::text`)
+        : sql`null`;
+  const page = keyed
+    ? db
+        .selectFrom(byName.as("b"))
+        .innerJoinLateral(
+          // OFFSET 0 keeps the planner from merging this subquery into a join over every assignee:
+          // it runs once per person, in the people's order, only as far as the query reads.
+          assigneeStates(db, today)
+            .where(sql<boolean>`p.id = b.assignee_id`)
+            .offset(0)
+            .as("k"),
+          (join) => join.onTrue(),
+        )
+        .select(["b.assignee_id", "b.user_id", "b.display_name", key.as("sort_key")])
+        .$if(filter.state !== undefined, (q) => q.where("k.state", "=", filter.state!))
+        .$if(after !== undefined, (q) =>
+          q.where(
+            sort === "name"
+              ? sql<boolean>`(b.display_name, b.user_id) > (${after!.name}, ${after!.userId}::uuid)`
+              : sql<boolean>`(${key}, b.display_name, b.user_id) > (${cursorKey}, ${after!.name}, ${after!.userId}::uuid)`,
+          ),
+        )
+        .$if(sort !== "name", (q) => q.orderBy(sql`sort_key`))
+        .orderBy("b.display_name")
+        .orderBy("b.user_id")
+        .limit(PEOPLE_PAGE_SIZE + 1)
+    : db.selectFrom(byName.as("b")).select(["b.assignee_id", "b.user_id", "b.display_name", key.as("sort_key")]);
+
+  const rows = await db
+    .selectFrom(page.as("x"))
     .innerJoinLateral(
-      // OFFSET 0 keeps the planner from merging this subquery into a join over every assignee:
-      // it runs once per person, in the people's order, only until the page is full.
-      assigneeStates(db, tokyoDate(now))
+      assigneeStates(db, today)
         .where(sql<boolean>`p.id = x.assignee_id`)
         .offset(0)
         .as("s"),
@@ -218,9 +310,6 @@ export async function assignmentPeople(
       "s.due_on",
       "s.extended_to",
       "s.score",
-      "s.pretest_score",
-      "s.completed_at",
-      "s.certificate_code",
       sql<Date | null>`greatest(
         (select max(lp.completed_at) from lesson_progress lp where lp.user_id = x.user_id),
         (select max(qa.started_at) from quiz_attempts qa where qa.user_id = x.user_id))`.as("last_activity"),
@@ -237,15 +326,23 @@ export async function assignmentPeople(
         "pretest",
       ),
     ])
+    .$if(sort !== "name", (q) => q.orderBy("x.sort_key"))
     .orderBy("x.display_name")
     .orderBy("x.user_id")
-    .limit(PEOPLE_PAGE_SIZE + 1);
-  if (filter.state) query = query.where("s.state", "=", filter.state);
-  const rows = await query.execute();
+    .limit(PEOPLE_PAGE_SIZE + 1)
+    .execute();
   const more = rows.length > PEOPLE_PAGE_SIZE;
-  const page = rows.slice(0, PEOPLE_PAGE_SIZE);
-  const last = page.at(-1);
-  return { people: page, next: more && last ? { name: last.display_name, userId: last.user_id } : undefined };
+  const people = rows.slice(0, PEOPLE_PAGE_SIZE);
+  const last = people.at(-1);
+  const next: PeopleCursor | undefined =
+    more && last
+      ? {
+          key: sort === "due" ? (last.due_on ?? null) : sort === "state" ? last.state : undefined,
+          name: last.display_name,
+          userId: last.user_id,
+        }
+      : undefined;
+  return { people, next };
 }
 
 /** What the assign form offers the reader: content, the groups they may assign to, the people in their scope. */
