@@ -8,18 +8,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { sql } from "kysely";
 import pg from "pg";
 import { connect } from "../../db/connect.server";
 import { freePort } from "../support/run";
-import { makeAgency, makeUser, PASSWORD, secondFactorRequiredFor } from "../support/fixtures";
+import { makeAgency, makeUser, PASSWORD } from "../support/fixtures";
 import { startAttempt, submitAttempt } from "../../app/server/learning/attempts.server";
 import { completeLesson, enrol } from "../../app/server/learning/progress.server";
 import { openLesson } from "../../app/server/learning/reading.server";
 import { answerAll } from "../support/quiz-answers";
 import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
-import { assign } from "../../app/server/assignments/assign.server";
-import { bulkPeople, national, someProgress, sweepBench } from "./scale";
+import { national, sweepBench, trainerCohort } from "./scale";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -149,31 +147,7 @@ async function main() {
         submissions.push({ attemptId: final, userIndex });
       }
     }
-    // A trainer's cohort: COHORT people in one group, given a module with a due date through the
-    // product's assign(); a third of them part-way through its lessons.
-    const cohort = await db
-      .insertInto("groups")
-      .values({ agency_id: agency.id, name: "Bench cohort", kind: "cohort" })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await bulkPeople(db, { agencyId: agency.id, groupId: cohort.id, count: COHORT, label: "cohort" });
-    const trainer = await makeUser(db, { agencyId: agency.id, roles: ["trainer"] });
-    await db.insertInto("group_trainers").values({ group_id: cohort.id, user_id: trainer.id }).execute();
-    const cohortAssignment = await assign(
-      db,
-      { id: trainer.id, agencyId: agency.id, roles: ["trainer"], trainerOf: [cohort.id] },
-      {
-        agencyId: agency.id,
-        moduleSlug: "victim-not-offender",
-        audience: "group",
-        groupId: cohort.id,
-        due: { days: 30 },
-      },
-    );
-    await someProgress(db, cohort.id, "victim-not-offender");
-    // The bench signs in with passwords to time the pages, not the second factor.
-    await secondFactorRequiredFor(db, []);
-    await sql`analyze`.execute(db);
+    const { trainer, assignmentId: cohortAssignment } = await trainerCohort(db, agency.id, COHORT);
     await handle.close();
 
     const cookies: string[] = [];

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
+import { assign } from "../../app/server/assignments/assign.server";
 import { sweepReminders } from "../../app/server/assignments/reminders.server";
 import { scopeFor } from "../../app/server/auth/scope.server";
 import { createMailer } from "../../app/server/mail/mailer.server";
@@ -18,6 +19,7 @@ import { createLogger } from "../../app/server/shared/log.server";
 import { connect } from "../../db/connect.server";
 import type { Database } from "../../db/schema";
 import { GENERATED_DOMAIN, GENERATED_PASSWORD } from "../../scripts/generate";
+import { makeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { freePort } from "../support/run";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -46,6 +48,31 @@ export async function bulkPeople(
  * A third of the group's people have read some lessons of the module (in progress), the rest have
  * not started: the page computes every person's state, as it would for a real cohort.
  */
+/**
+ * A trainer's cohort: `count` people in one group, given a module with a due date through the
+ * product's assign(), a third of them part-way through its lessons. The benches sign in with
+ * passwords to time the pages, so no role needs a second factor.
+ */
+export async function trainerCohort(db: Kysely<Database>, agencyId: string, count: number) {
+  const cohort = await db
+    .insertInto("groups")
+    .values({ agency_id: agencyId, name: "Bench cohort", kind: "cohort" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await bulkPeople(db, { agencyId, groupId: cohort.id, count, label: "cohort" });
+  const trainer = await makeUser(db, { agencyId, roles: ["trainer"] });
+  await db.insertInto("group_trainers").values({ group_id: cohort.id, user_id: trainer.id }).execute();
+  const assignmentId = await assign(
+    db,
+    { id: trainer.id, agencyId, roles: ["trainer"], trainerOf: [cohort.id] },
+    { agencyId, moduleSlug: "victim-not-offender", audience: "group", groupId: cohort.id, due: { days: 30 } },
+  );
+  await someProgress(db, cohort.id, "victim-not-offender");
+  await secondFactorRequiredFor(db, []);
+  await sql`analyze`.execute(db);
+  return { trainer, assignmentId };
+}
+
 export async function someProgress(db: Kysely<Database>, groupId: string, moduleSlug: string) {
   await sql`
     insert into lesson_progress (user_id, module_version_id, lesson_id, completed_at)

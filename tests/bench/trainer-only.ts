@@ -9,15 +9,13 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
-import { sql } from "kysely";
 import pg from "pg";
 import os from "node:os";
-import { assign } from "../../app/server/assignments/assign.server";
 import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
 import { connect } from "../../db/connect.server";
-import { makeAgency, makeUser, PASSWORD } from "../support/fixtures";
+import { makeAgency, PASSWORD } from "../support/fixtures";
 import { freePort } from "../support/run";
-import { bulkPeople, someProgress } from "./scale";
+import { trainerCohort } from "./scale";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SERVER = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -90,27 +88,7 @@ try {
   const handle = await connect({ databaseUrl: url, poolSize: 2 });
   const db = handle.db;
   const agency = await makeAgency(db, "Bench Police");
-  const cohort = await db
-    .insertInto("groups")
-    .values({ agency_id: agency.id, name: "Bench cohort", kind: "cohort" })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await bulkPeople(db, { agencyId: agency.id, groupId: cohort.id, count: COHORT, label: "cohort" });
-  const trainer = await makeUser(db, { agencyId: agency.id, roles: ["trainer"] });
-  await db.insertInto("group_trainers").values({ group_id: cohort.id, user_id: trainer.id }).execute();
-  const assignmentId = await assign(
-    db,
-    { id: trainer.id, agencyId: agency.id, roles: ["trainer"], trainerOf: [cohort.id] },
-    {
-      agencyId: agency.id,
-      moduleSlug: "victim-not-offender",
-      audience: "group",
-      groupId: cohort.id,
-      due: { days: 30 },
-    },
-  );
-  await someProgress(db, cohort.id, "victim-not-offender");
-  await sql`analyze`.execute(db);
+  const { trainer, assignmentId } = await trainerCohort(db, agency.id, COHORT);
   await handle.close();
 
   const signIn = await fetch(`${base}/sign-in`, {
