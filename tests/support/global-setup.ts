@@ -3,7 +3,7 @@
 // run's folder and every database of the run, whatever the test files left behind.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -72,8 +72,39 @@ function ensureBuild() {
   if (result.status !== 0) throw new Error(`build failed:\n${result.stderr}`);
 }
 
+/**
+ * A run killed outright (SIGKILL, a crashed runner) never reaches its teardown: its folder is
+ * removed by the next run, once the process that made it is gone.
+ */
+function removeFoldersOfDeadRuns() {
+  for (const name of readdirSync(os.tmpdir())) {
+    if (!name.startsWith("mamoru-test-")) continue;
+    const dir = path.join(os.tmpdir(), name);
+    let owner: number | undefined;
+    try {
+      owner = Number(readFileSync(path.join(dir, "owner.pid"), "utf8"));
+    } catch {
+      // No owner written (an older run): removed once it is a day old.
+      if (Date.now() - statSync(dir).mtimeMs < 86_400_000) continue;
+    }
+    if (owner !== undefined && isAlive(owner)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export default async function setup(project: TestProject) {
+  removeFoldersOfDeadRuns();
   const runDir = mkdtempSync(path.join(os.tmpdir(), "mamoru-test-"));
+  writeFileSync(path.join(runDir, "owner.pid"), String(process.pid));
   // CI names the prefix's start, to find anything a run leaves; each run adds its own part.
   const runPrefix = `${process.env.TEST_RUN_PREFIX ?? "mamoru_t"}_${randomBytes(4).toString("hex")}`;
   project.provide("runDir", runDir);
