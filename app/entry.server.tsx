@@ -1,32 +1,50 @@
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
-import { renderToString } from "react-dom/server";
+import { renderToReadableStream } from "react-dom/server.browser";
 import { NonceContext } from "./components/nonce";
 
 // The process entry (scripts/start.mjs) starts the server through the built bundle, so that the
 // server and the routes share one copy of every module.
-export { createHttpApp, startServer, stopOnSignals } from "./server/http/server.server";
+export { createHttpApp, KEEP_ALIVE_TIMEOUT_MS, startServer, stopOnSignals } from "./server/http/server.server";
 export { createAppContextFromDatabase } from "./server/context.server";
 
-export default function handleRequest(
+export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
-  // The pages defer nothing, so a whole document is rendered at once and sent as one body.
-  // Not React 18's streaming renderer: it cuts its output into fixed-size buffers and can split a
-  // multi-byte character at a buffer's edge, leaving NUL bytes inside Japanese words (react issue
-  // 31134). A string has whole characters; Node encodes it once.
+  // The web-streams renderer, not Node's: React 18.3's Node renderer encodes into fixed 2 KiB
+  // buffers and, when a multi-byte character does not fit, sends the buffer's unwritten bytes as
+  // NULs inside Japanese words (react issue 31134); this one encodes whole strings. Not
+  // renderToString either: the loader data the browser needs to hydrate comes in the <Scripts>'
+  // suspended stream, which renderToString leaves out, and no page then hydrates.
   const nonce = loadContext.nonce;
-  const html = renderToString(
+  let status = responseStatusCode;
+  // An error before the shell is drawn rejects the render, and Remix reports it (handleError).
+  let shellReady = false;
+  const body = await renderToReadableStream(
     <NonceContext.Provider value={nonce}>
       <RemixServer context={remixContext} url={request.url} nonce={nonce} />
     </NonceContext.Provider>,
+    {
+      nonce,
+      signal: request.signal,
+      onError(error) {
+        status = 500;
+        if (!shellReady || request.signal.aborted) return;
+        const path = new URL(request.url).pathname;
+        loadContext.app?.log.error("render error", { requestId: loadContext.requestId, path, error });
+      },
+    },
   );
+  shellReady = true;
+  // The pages defer nothing: the whole document is ready before its first byte, so a render error
+  // still gets its status.
+  await body.allReady;
   responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-  return new Response(`<!DOCTYPE html>${html}`, { headers: responseHeaders, status: responseStatusCode });
+  return new Response(body, { headers: responseHeaders, status });
 }
 
 export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {

@@ -32,6 +32,24 @@ const versionOf = async (slug: string) =>
   ).latest_version;
 
 describe(`catalogue pages (${engine})`, () => {
+  it("hydrate with JavaScript: a link is followed in the page, without loading a new document, in both languages", async () => {
+    for (const locale of ["en-GB", "ja-JP"]) {
+      const page = await (await newContext(browser, { locale })).newPage();
+      const documents: string[] = [];
+      page.on("request", (r) => void (r.resourceType() === "document" && documents.push(r.url())));
+      await page.goto(`${server.url}/courses`);
+      // The router exists once React has hydrated the page (it never did while the loader data
+      // the browser needs was missing from the document).
+      await expect.poll(() => page.evaluate(() => "__remixRouter" in window), { timeout: 15_000 }).toBe(true);
+      const link = page.locator("main a[href^='/courses/']").first();
+      const [href, name] = await Promise.all([link.getAttribute("href"), link.textContent()]);
+      await link.click();
+      await expect.poll(() => page.url(), { timeout: 15_000 }).toBe(`${server.url}${href}`);
+      await expect.poll(() => page.locator("h1").textContent(), { timeout: 15_000 }).toBe(name);
+      expect(documents).toEqual([`${server.url}/courses`]);
+    }
+  });
+
   it("list the learning paths and filter them by profession, without JavaScript", async () => {
     const page = await (await newContext(browser, { javaScript: false })).newPage();
     await page.goto(`${server.url}/courses`);
@@ -40,7 +58,7 @@ describe(`catalogue pages (${engine})`, () => {
     await page.getByLabel("Profession").selectOption("judge");
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForURL(/profession=judge/);
-    expect(await page.locator(".card h2").allTextContents()).toEqual(["Judges: child-friendly justice"]);
+    await expect.poll(() => page.locator(".card h2").allTextContents()).toEqual(["Judges: child-friendly justice"]);
     await screenshot(page, "catalog-judges");
   });
 

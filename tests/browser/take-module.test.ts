@@ -87,7 +87,7 @@ async function completeModule(js: boolean) {
   await page.getByRole("button", { name: "Submit my answers" }).click();
   await page.waitForURL(/\/result$/);
   await expect.poll(() => page.getByRole("status").textContent()).toContain("Not passed this time.");
-  expect(await page.getByText("The correct answers are shown once you pass.").count()).toBe(1);
+  await expect.poll(() => page.getByText("The correct answers are shown once you pass.").count()).toBe(1);
   expect(await page.locator(".is-correct").count()).toBe(0);
   expect(await page.getByText("correct answer", { exact: true }).count()).toBe(0);
   if (js) await expectNoAxeViolations(page);
@@ -134,7 +134,7 @@ async function completeModule(js: boolean) {
     await reader.getByRole("button", { name: "確認する" }).click();
     await reader.waitForURL(new RegExp(`/verify/${code}$`));
     await expect.poll(() => reader.getByRole("status").textContent()).toBe("この修了証は有効です。");
-    expect(await reader.locator("dl").textContent()).toContain("所属機関");
+    await expect.poll(() => reader.locator("dl").textContent()).toContain("所属機関");
     await screenshot(reader, "verify-result-ja");
   }
 

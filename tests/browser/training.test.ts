@@ -72,7 +72,7 @@ describe(`the trainer's side in Chromium (${engine})`, () => {
     await trainer.getByRole("button", { name: "Assign", exact: true }).click();
     await trainer.waitForURL(/\/training\/assignments\/[0-9a-f-]+\?created=1$/);
     const assignmentUrl = trainer.url().replace("?created=1", "");
-    expect(await trainer.getByRole("status").textContent()).toBe("Assigned. People are notified by mail.");
+    await expect.poll(() => trainer.getByRole("status").textContent()).toBe("Assigned. People are notified by mail.");
     expect(await rows(trainer)).toEqual([`Aya Member: Not started, ${DUE}`, `Ren Behind: Not started, ${DUE}`]);
     await expectNoAxeViolations(trainer);
     await screenshot(trainer, "training-assignment");
@@ -117,7 +117,7 @@ describe(`the trainer's side in Chromium (${engine})`, () => {
     await answerQuiz(aya, db, moduleVersionId, true, false);
     await aya.getByRole("button", { name: "Submit my answers" }).click();
     await aya.waitForURL(/\/result$/);
-    expect(await aya.getByRole("status").textContent()).toContain("Course complete");
+    await expect.poll(() => aya.getByRole("status").textContent()).toContain("Course complete");
 
     // The trainer's view has moved her to completed; the filter shows who is not started.
     await trainer.goto(assignmentUrl);
@@ -143,7 +143,7 @@ describe(`the trainer's side in Chromium (${engine})`, () => {
     await screenshot(trainer, "training-digest");
     await trainer.getByRole("button", { name: "Mark as read" }).click();
     await trainer.waitForURL(/marked=1$/);
-    expect(await trainer.getByRole("status").textContent()).toBe("1 notification marked as read.");
+    await expect.poll(() => trainer.getByRole("status").textContent()).toBe("1 notification marked as read.");
 
     // Ren's own notifications say it is overdue, in Japanese when Ren reads in Japanese.
     const ren = await signIn("ren");

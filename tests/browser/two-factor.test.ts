@@ -61,7 +61,7 @@ describe(`two-step sign-in in Chromium (${engine})`, () => {
     const fresh = await (await newContext(browser, { javaScript: false })).newPage();
     await signInWithPassword(fresh);
     await fresh.waitForURL(/\/sign-in\/second-factor/);
-    expect(await fresh.locator("h1").textContent()).toBe("Second step of signing in");
+    await expect.poll(() => fresh.locator("h1").textContent()).toBe("Second step of signing in");
     await expectNoAxeViolations(fresh);
     await screenshot(fresh, "two-factor-sign-in");
     expect((await fresh.goto(`${server.url}/account`))!.url()).toMatch(/\/sign-in/);
@@ -73,14 +73,14 @@ describe(`two-step sign-in in Chromium (${engine})`, () => {
     await fresh.getByLabel("Code", { exact: true }).fill(await currentCode(key));
     await fresh.getByRole("button", { name: "Continue" }).click();
     await fresh.waitForURL(`${server.url}/`);
-    expect(await fresh.locator("h1").textContent()).toBe("Welcome, Sora Reviewer");
+    await expect.poll(() => fresh.locator("h1").textContent()).toBe("Welcome, Sora Reviewer");
   });
 
   it("reads in Japanese", async () => {
     const page = await (await newContext(browser, { javaScript: false, locale: "ja-JP" })).newPage();
     await signInWithPassword(page);
     await page.waitForURL(/\/sign-in\/second-factor/);
-    expect(await page.locator("html").getAttribute("lang")).toBe("ja");
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("ja");
     await expectNoAxeViolations(page);
   });
 
@@ -101,7 +101,7 @@ describe(`two-step sign-in in Chromium (${engine})`, () => {
     await page.locator("#regenerate-code").fill(await currentCode(key));
     await page.getByRole("button", { name: "Make new recovery codes" }).click();
     await page.waitForURL(/\/account\/confirm\?next=%2Faccount%2Ftwo-factor$/);
-    expect(await page.locator("h1").textContent()).toBe("Confirm it is you");
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Confirm it is you");
     await expectNoAxeViolations(page);
     await screenshot(page, "confirm-sign-in");
     await page.getByLabel("Password", { exact: true }).fill(PASSWORD);

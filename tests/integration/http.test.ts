@@ -263,7 +263,9 @@ describe(`HTTP (${engine})`, () => {
     expect(replacedPage).not.toContain('name="password"');
     // The invite page lists the one open invitation, with its actions.
     const page = await (await client.get("/admin/users/invite")).text();
-    expect(page.match(/again@example\.test/g)).toHaveLength(3); // the cell and the two buttons' names
+    // In the markup, not in the page's data for the browser (its <script>s), which repeats it.
+    const markup = page.replace(/<script\b[\s\S]*?<\/script>/g, "");
+    expect(markup.match(/again@example\.test/g)).toHaveLength(3); // the cell and the two buttons' names
     const id = (
       await server.database.db
         .selectFrom("invitations")

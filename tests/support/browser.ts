@@ -44,9 +44,23 @@ export async function newContext(
   // Every document this profile loads is checked for HTML validity, whether or not the test runs
   // axe on it: what expectNoAxeViolations has not reported yet fails the file when it ends.
   const watch = watchHtml(context);
+  // With scripts, React's own reports (a hydration mismatch, an error it caught while drawing) and
+  // uncaught errors fail the file when it ends. A fetch the router had in flight when a test moved
+  // on to another address is cut off and says so: that is the test's doing, and left alone.
+  const scriptErrors: string[] = [];
+  context.on("page", (page) => {
+    page.on("pageerror", (error) => {
+      if (!/Failed to fetch|aborted/i.test(error.message)) scriptErrors.push(`${page.url()} ${error.message}`);
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error" && /React|hydrat/i.test(message.text()))
+        scriptErrors.push(`${page.url()} ${message.text()}`);
+    });
+  });
   disposeAfterFile(async () => {
     const left = await watch.take();
     if (left.length) throw new Error(`HTML validity problems:\n${left.join("\n")}`);
+    if (scriptErrors.length) throw new Error(`Errors in the pages' scripts:\n${scriptErrors.join("\n")}`);
   });
   return context;
 }
