@@ -8,11 +8,14 @@ export default defineConfig({
     globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
     pool: "forks",
-    fileParallelism: false,
-    // One module graph for all the files (the build is loaded once); each file has its own server,
+    // Two files at a time: a journey waits on its browser more than on the CPU. Within a worker the
+    // files share one module graph (the build is loaded once); each file has its own server,
     // database and browser, removed when it ends (tests/support/cleanup.ts).
+    maxWorkers: 2,
     isolate: false,
     testTimeout: 120_000,
     hookTimeout: 90_000,
+    // Served as in production (see vitest.config.ts).
+    env: { NODE_ENV: "production" },
   },
 });

@@ -5,11 +5,39 @@ const alias = { "~": new URL("./app", import.meta.url).pathname };
 /** Files about what only a Postgres server has (roles): not collected on the embedded engine. */
 const SERVER_ONLY = ["tests/integration/db-roles.test.ts"];
 
+/**
+ * Files about the HTTP surface alone — hostile input to every route, the permission matrix, the
+ * attack run's requests, the bytes of every page — whose answers no engine changes: the queries
+ * behind those routes are proven on both engines by the other files. Their own project, so that CI
+ * runs them once, on the server, where a page costs half the CPU (docs/decisions/009).
+ */
+const HTTP_SURFACE = [
+  "tests/integration/properties.test.ts",
+  "tests/integration/permissions.test.ts",
+  "tests/integration/hardening.test.ts",
+  "tests/integration/page-bytes.test.ts",
+];
+
 // `npm test`: unit tests (no database, no build) and integration tests. With DATABASE_URL set the
 // integration tests run on that Postgres server (a database per test file, made from the run's
 // migrated template); without it, on embedded PGlite (an in-memory database per test file, loaded
 // from the run's migrated image). Each file's databases go when the file ends, the run's when the
 // run ends (tests/support/cleanup.ts, global-setup.ts).
+const integration = {
+  globalSetup: ["tests/support/global-setup.ts"],
+  setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
+  pool: "forks" as const,
+  // The files of a worker share one module graph: the app and its build are loaded once, not once
+  // per file. Each file still has its own database (tests/support/db.ts) and removes what it made
+  // (tests/support/cleanup.ts).
+  isolate: false,
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // The build is served as in production: React's development build renders a page several times
+  // slower. The app's own settings come from testConfig(), not from NODE_ENV.
+  env: { NODE_ENV: "production" as const },
+};
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -33,18 +61,11 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
-          exclude: process.env.DATABASE_URL ? [] : SERVER_ONLY,
-          globalSetup: ["tests/support/global-setup.ts"],
-          setupFiles: ["tests/support/cleanup.ts", "tests/support/chain.ts"],
-          pool: "forks",
-          // The files of a worker share one module graph: the app and its build are loaded once,
-          // not once per file. Each file still has its own database (tests/support/db.ts) and
-          // removes what it made (tests/support/cleanup.ts).
-          isolate: false,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          exclude: [...HTTP_SURFACE, ...(process.env.DATABASE_URL ? [] : SERVER_ONLY)],
+          ...integration,
         },
       },
+      { resolve: { alias }, test: { name: "http-surface", include: HTTP_SURFACE, ...integration } },
     ],
   },
 });

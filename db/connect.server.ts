@@ -90,8 +90,12 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
   const { PGlite } = await import("@electric-sql/pglite");
   const parsers = { [DATE_OID]: (value: string) => value };
   let pglite;
-  if (options.image) pglite = await PGlite.create({ loadDataDir: options.image, parsers });
-  else {
+  if (options.image) {
+    // An image is a test's database of a few hundred rows: 8 MB of shared buffers instead of 128,
+    // and room for one connection, make each start take about half the CPU (docs/decisions/009).
+    const startParams = [...PGlite.defaultStartParams, "-c", "shared_buffers=8MB", "-c", "max_connections=2"];
+    pglite = await PGlite.create({ loadDataDir: options.image, parsers, startParams });
+  } else {
     const dataDir = options.dataDir ?? "./data";
     mkdirSync(dataDir, { recursive: true });
     pglite = await PGlite.create(dataDir, { parsers });

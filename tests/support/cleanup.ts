@@ -23,5 +23,7 @@ afterAll(async () => {
       errors.push(error);
     }
   }
-  if (errors.length) throw new AggregateError(errors, "cleanup after the test file failed");
+  // The reporter shows an AggregateError's message only: the causes go in it.
+  const causes = errors.map((e) => (e instanceof Error ? e.message : String(e))).join("\n");
+  if (errors.length) throw new AggregateError(errors, `cleanup after the test file failed:\n${causes}`);
 });

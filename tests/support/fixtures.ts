@@ -55,9 +55,20 @@ export async function makeUser(
       .insertInto("user_roles")
       .values(roles.map((role) => ({ user_id: user.id, role })))
       .execute();
-  const config = testConfig();
-  await setPassword(db, user.id, await hashPassword(options.password ?? PASSWORD, config.argon2));
+  await setPassword(db, user.id, await passwordHash(options.password ?? PASSWORD));
   return { id: user.id, email, agencyId: options.agencyId, roles };
+}
+
+// One real argon2id hash per password for the whole process: each costs tens of milliseconds of
+// CPU, some files make over a hundred people, and no test depends on a person's own salt.
+const hashes = new Map<string, Promise<string>>();
+function passwordHash(password: string): Promise<string> {
+  let hash = hashes.get(password);
+  if (!hash) {
+    hash = hashPassword(password, testConfig().argon2);
+    hashes.set(password, hash);
+  }
+  return hash;
 }
 
 /**

@@ -31,6 +31,9 @@ export async function startTestServer(
   // Listen first, so that the server's own address can be its PUBLIC_URL: the address the test
   // clients and browsers use, as people use the configured one.
   const server = createServer();
+  // As the production server: with Node's 5 s default, a busy machine lets the server close an
+  // idle kept-alive socket just as the client reuses it (ECONNRESET).
+  server.keepAliveTimeout = build.entry.module.KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;

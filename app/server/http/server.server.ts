@@ -31,6 +31,9 @@ export interface ServerOptions {
   clientDir?: string;
 }
 
+/** How long an idle kept-alive connection stays open: longer than common load balancers' idle timeout. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 const REQUEST_ID = /^[\w-]{8,64}$/;
 /** The methods a browser sends; anything else never reaches Remix (which cannot represent some). */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -257,7 +260,7 @@ export async function startServer(options: ServerOptions & { config?: Config; lo
   const server = await new Promise<Server>((resolve) => {
     const s = http.listen(config.port, config.host, () => resolve(s));
   });
-  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://localhost:${port}`;
