@@ -206,10 +206,17 @@ export async function startNationalServer(databaseUrl: string): Promise<National
   // The generated people have no second factor; the bench signs in with passwords to time pages.
   const settings = new pg.Client({ connectionString: databaseUrl });
   await settings.connect();
-  await settings.query("delete from mfa_required_roles").finally(() => settings.end());
+  // Nor usage limits left from an earlier run: the export runs would meet the hourly export limit.
+  await settings
+    .query("delete from mfa_required_roles")
+    .then(() => settings.query("delete from throttles"))
+    .finally(() => settings.end());
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], {
+  // BENCH_SERVER_FLAGS: V8 or Node flags for the server alone (`--trace-gc`, `--max-semi-space-size=4`),
+  // to see where its memory goes.
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...flags, path.join(root, "scripts/start.mjs")], {
     cwd: root,
     env: {
       ...process.env,
@@ -221,7 +228,7 @@ export async function startNationalServer(databaseUrl: string): Promise<National
       PUBLIC_URL: base,
       WORKERS: "false",
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", flags.length ? "inherit" : "ignore", "inherit"],
   });
   for (let i = 0; ; i++) {
     if ((await fetch(`${base}/readyz`).catch(() => null))?.ok) break;
