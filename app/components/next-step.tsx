@@ -14,8 +14,8 @@ export type NextStepView =
   | { kind: "continue"; module: Named }
   | { kind: "nextModule"; course: Named; module: Named }
   | { kind: "renew"; course: Named; module: Named }
-  | { kind: "professionCourse"; course: Named }
-  | { kind: "catalogue" };
+  | { kind: "professionCourse"; course: Named; coursesDone: boolean }
+  | { kind: "catalogue"; coursesDone: boolean };
 
 export function NextStepButton({ step }: { step: NextStepView }) {
   const t = useT();
@@ -45,9 +45,13 @@ export function NextStepButton({ step }: { step: NextStepView }) {
               ? [
                   `/courses/${step.course.slug}`,
                   t("next.professionCourse", { course: pick(step.course.title).text }),
-                  t("next.professionHint"),
+                  t(step.coursesDone ? "next.professionHintDone" : "next.professionHint"),
                 ]
-              : ["/courses", t("next.catalogue"), t("next.catalogueHint")];
+              : [
+                  "/courses",
+                  t("next.catalogue"),
+                  t(step.coursesDone ? "next.catalogueHintDone" : "next.catalogueHint"),
+                ];
   return (
     <div className="continue">
       <p>

@@ -214,9 +214,11 @@ export const en = {
     renew: "Renew your certificate: {{course}}",
     renewHint: "Your completion has lapsed. Start again with {{title}}.",
     professionCourse: "Your profession's course: {{course}}",
-    professionHint: "Your courses are complete. This learning path is written for your profession.",
+    professionHint: "This learning path is written for your profession.",
+    professionHintDone: "Your courses are complete. This learning path is written for your profession.",
     catalogue: "Choose another course",
-    catalogueHint: "Your courses are complete. The catalogue has the learning paths of the other professions.",
+    catalogueHint: "The catalogue has a learning path for each profession.",
+    catalogueHintDone: "Your courses are complete. The catalogue has the learning paths of the other professions.",
   },
   home: {
     title: "Home",

@@ -214,9 +214,11 @@ export const ja: typeof en = {
     renew: "修了証を更新する：{{course}}",
     renewHint: "修了の有効期限が切れています。{{title}}からもう一度始めましょう。",
     professionCourse: "あなたの職種のコース：{{course}}",
-    professionHint: "受講中のコースはすべて修了しました。このコースはあなたの職種向けの学習パスです。",
+    professionHint: "このコースはあなたの職種向けの学習パスです。",
+    professionHintDone: "受講中のコースはすべて修了しました。このコースはあなたの職種向けの学習パスです。",
     catalogue: "ほかのコースを選ぶ",
-    catalogueHint: "受講中のコースはすべて修了しました。一覧にはほかの職種向けの学習パスもあります。",
+    catalogueHint: "一覧には職種ごとの学習パスがあります。",
+    catalogueHintDone: "受講中のコースはすべて修了しました。一覧にはほかの職種向けの学習パスもあります。",
   },
   home: {
     title: "ホーム",

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { en } from "../../app/i18n/en";
 import { ja } from "../../app/i18n/ja";
 import { loadQuestions, nextStep, startAttempt } from "../../app/server/learning/attempts.server";
+import { nextStep as homeStep } from "../../app/server/learning/next-step.server";
 import { engine } from "../support/db";
 import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer, type TestClient } from "../support/http";
@@ -45,6 +46,38 @@ const attemptRows = (id: string) =>
     .executeTakeFirstOrThrow();
 
 describe(`lesson pages over HTTP (${engine})`, () => {
+  it("tell someone not enrolled yet where to start, without saying their courses are complete", async () => {
+    const db = server.database.db;
+    const newcomer = await makeUser(db, { agencyId });
+    const step = await homeStep(db, { profession: "police", courses: [], last: null, certificates: [] });
+    expect(step).toMatchObject({ coursesDone: false });
+    const c = await client(newcomer);
+    for (const [locale, t] of [
+      ["en", en],
+      ["ja", ja],
+    ] as const) {
+      // A signed-in person reads in their own setting.
+      await db.updateTable("users").set({ locale }).where("id", "=", newcomer.id).execute();
+      const home = await (await c.get("/")).text();
+      const hints = step.kind === "professionCourse" ? t.next.professionHint : t.next.catalogueHint;
+      expect(home).toContain(hints);
+      expect(home).not.toContain(t.next.professionHintDone);
+      expect(home).not.toContain(t.next.catalogueHintDone);
+    }
+    // Someone whose every enrolled course is done is told so.
+    const done = {
+      slug: "sample-course",
+      title: { en: "Sample", ja: "サンプル" },
+      modules: [],
+      done: 1,
+      percent: 100,
+      next: null,
+    };
+    expect(await homeStep(db, { profession: "police", courses: [done], last: null, certificates: [] })).toMatchObject({
+      coursesDone: true,
+    });
+  });
+
   it("come after the pre-test, in the reader's language, with the sources they cite and links that lead somewhere", async () => {
     const db = server.database.db;
     const reader = await makeUser(db, { agencyId });

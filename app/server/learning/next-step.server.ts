@@ -20,10 +20,13 @@ export type NextStep =
   | { kind: "nextModule"; course: Named; module: Named }
   /** A course once completed whose completion has lapsed: its next module to take again. */
   | { kind: "renew"; course: Named; module: Named }
-  /** Every enrolled course is complete: the course for the trainee's profession, not yet taken. */
-  | { kind: "professionCourse"; course: Named }
+  /**
+   * Nothing open: the course for the trainee's profession, not yet taken. `coursesDone`: they had
+   * enrolled courses and finished them all (false for someone not enrolled in any yet).
+   */
+  | { kind: "professionCourse"; course: Named; coursesDone: boolean }
   /** Nothing left to suggest: the catalogue. */
-  | { kind: "catalogue" };
+  | { kind: "catalogue"; coursesDone: boolean };
 
 export interface NextStepInput {
   profession: Profession;
@@ -46,10 +49,11 @@ export async function nextStep(db: Kysely<Database>, input: NextStepInput): Prom
   const decided = nextStepFromProgress(input);
   if (decided) return decided;
   const enrolled = new Set(input.courses.map((c) => c.slug));
+  const coursesDone = enrolled.size > 0;
   const theirs = (await listCourses(db, input.profession)).find((c) => !enrolled.has(c.slug));
   return theirs
-    ? { kind: "professionCourse", course: { slug: theirs.slug, title: theirs.title } }
-    : { kind: "catalogue" };
+    ? { kind: "professionCourse", course: { slug: theirs.slug, title: theirs.title }, coursesDone }
+    : { kind: "catalogue", coursesDone };
 }
 
 /** The steps that need nothing beyond the trainee's progress; null when every enrolled course is done. */
