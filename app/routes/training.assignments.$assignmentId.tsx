@@ -201,18 +201,24 @@ export default function AssignmentPeople() {
         />
         <SubmitButton>{t("training.filter")}</SubmitButton>
       </Form>
-      <div className="table-wrap">
-        <table>
-          <caption>{t("training.caption", { title: pick(a.title).text })}</caption>
+      <div className="table-scroll" role="region" aria-labelledby="people-caption" tabIndex={0}>
+        <table className="table">
+          <caption id="people-caption">{t("training.caption", { title: pick(a.title).text })}</caption>
           <thead>
             <tr>
               <th scope="col">{t("training.person")}</th>
               <th scope="col">{t("training.state")}</th>
               <th scope="col">{t("training.due")}</th>
               <th scope="col">{t("training.lastActivity")}</th>
-              <th scope="col">{t("training.pretest")}</th>
-              <th scope="col">{t("training.final")}</th>
-              <th scope="col">{t("training.attempts")}</th>
+              <th scope="col" className="num">
+                {t("training.pretest")}
+              </th>
+              <th scope="col" className="num">
+                {t("training.final")}
+              </th>
+              <th scope="col" className="num">
+                {t("training.attempts")}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -224,9 +230,9 @@ export default function AssignmentPeople() {
                   {`${p.due_on ?? t("training.never")}${p.extended_to ? ` (${t("training.extended")})` : ""}`}
                 </td>
                 <td className="nowrap">{p.last_activity ? format.date(p.last_activity) : t("training.never")}</td>
-                <td>{p.pretest === null ? t("training.never") : `${p.pretest}%`}</td>
-                <td>{p.score === null ? t("training.never") : `${p.score}%`}</td>
-                <td>{p.attempts}</td>
+                <td className="num">{p.pretest === null ? t("training.never") : `${p.pretest}%`}</td>
+                <td className="num">{p.score === null ? t("training.never") : `${p.score}%`}</td>
+                <td className="num">{p.attempts}</td>
               </tr>
             ))}
           </tbody>
