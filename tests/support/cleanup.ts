@@ -15,10 +15,14 @@ export function disposeAfterFile(dispose: Disposer): void {
 }
 
 afterAll(async () => {
+  // This file's disposers are taken at once: if the hook times out on a loaded machine, its loop
+  // goes on in the background, and must not reach what the worker's next file registers (it once
+  // closed the next file's server mid-test).
+  const mine = disposers.splice(0).reverse();
   const errors: unknown[] = [];
-  while (disposers.length) {
+  for (const dispose of mine) {
     try {
-      await disposers.pop()!();
+      await dispose();
     } catch (error) {
       errors.push(error);
     }
