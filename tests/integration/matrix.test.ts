@@ -14,6 +14,7 @@ import { matrixCsv } from "../../app/server/review/matrix-export.server";
 import { MATRIX_PAGE_SIZE, matrixPage, type MatrixRow } from "../../app/server/review/matrix.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import type { Database } from "../../db/schema";
+import { handMatrix } from "../bench/matrix-sql";
 import { engine, testDatabase } from "../support/db";
 import { makeAgency, makeUser, type MadeUser } from "../support/fixtures";
 import { answerAll, readyForFinal, syncSample } from "../support/learning";
@@ -321,6 +322,45 @@ describe(`the training matrix (${engine})`, () => {
       await matrixPage(c.db, reviewerScope(), filter, t0);
       expect(c.count(), JSON.stringify(filter)).toBe(1);
     }
+  });
+
+  it("gives the same page as the bench's hand-written statement, on any day and for any group", async () => {
+    // Today; Ben's own due day (due, not yet overdue) and the next; the group's due day; Hanako's
+    // record inside its renewal window and past its expiry.
+    const days = [
+      t0,
+      new Date(t0.getTime() + 5 * DAY),
+      new Date(t0.getTime() + 6 * DAY),
+      new Date(t0.getTime() + 30 * DAY),
+      new Date(expiry.getTime() - 30 * DAY),
+      new Date(expiry.getTime() + DAY),
+    ];
+    for (const now of days)
+      for (const groupId of [null, unitOne, unitTwo, cohort]) {
+        const windowDays = 60;
+        const page = await matrixPage(db, reviewerScope(), { ...(groupId ? { group: groupId } : {}) }, now);
+        const hand = (await handMatrix({ agencyId, groupId, today: tokyoDate(now), now, windowDays }).execute(db))
+          .rows[0]!;
+        const where = `${now.toISOString()} ${groupId}`;
+        expect(hand.total, where).toBe(page.total);
+        expect(hand.rows.slice(0, MATRIX_PAGE_SIZE), where).toEqual(page.rows);
+        expect(hand.columns, where).toEqual(page.columns.map(({ key, title }) => ({ key, title })));
+        const counts = Object.fromEntries(
+          page.columns.flatMap((c) =>
+            Object.entries(c.counts)
+              .filter(([s, n]) => s !== "not_required" && n > 0)
+              .map(([s, n]) => [`${c.key} ${s}`, n]),
+          ),
+        );
+        expect(hand.counts ?? {}, where).toEqual(counts);
+        expect(hand.scope_columns, where).toEqual(page.options.columns);
+        expect(hand.groups, where).toEqual(page.options.groups);
+      }
+    // It is not an echo of the page: the days above give different cells.
+    const cells = await Promise.all(
+      days.map(async (now) => (await matrixPage(db, reviewerScope(), { group: unitTwo }, now)).rows),
+    );
+    expect(new Set(cells.map((rows) => JSON.stringify(rows))).size).toBeGreaterThan(2);
   });
 
   if (engine === "postgres")
