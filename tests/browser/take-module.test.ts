@@ -88,6 +88,7 @@ async function completeModule(js: boolean) {
   await page.waitForURL(/\/result$/);
   await expect.poll(() => page.getByRole("status").textContent()).toContain("Not passed this time.");
   await expect.poll(() => page.getByText("The correct answers are shown once you pass.").count()).toBe(1);
+  await page.waitForLoadState(); // the whole document, before counting what it must not show
   expect(await page.locator(".is-correct").count()).toBe(0);
   expect(await page.getByText("correct answer", { exact: true }).count()).toBe(0);
   if (js) await expectNoAxeViolations(page);

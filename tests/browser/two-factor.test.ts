@@ -51,6 +51,8 @@ describe(`two-step sign-in in Chromium (${engine})`, () => {
     await page.getByLabel("Code from the app").fill(await currentCode(key));
     await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Your recovery codes" }).count()).toBe(1);
+    // The heading can be drawn while the rest of the document is still arriving.
+    await page.waitForLoadState();
     expect(await page.locator(".recovery-codes li").count()).toBe(10);
     await expectNoAxeViolations(page);
     await page.goto(`${server.url}/account/two-factor`);
