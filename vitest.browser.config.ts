@@ -13,8 +13,10 @@ export default defineConfig({
     // database and browser, removed when it ends (tests/support/cleanup.ts).
     maxWorkers: 2,
     isolate: false,
-    testTimeout: 120_000,
-    hookTimeout: 90_000,
+    // Hang guards, not speed targets: the longest journey takes 50–95 s on a quiet 2-core machine
+    // (six axe runs are half of it) and three times that while CI runs every suite at once.
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
     // Served as in production (see vitest.config.ts).
     env: { NODE_ENV: "production" },
   },

@@ -31,8 +31,10 @@ const integration = {
   // per file. Each file still has its own database (tests/support/db.ts) and removes what it made
   // (tests/support/cleanup.ts).
   isolate: false,
+  // Hang guards: while CI runs every suite at once on two cores, a file's set-up or clean-up
+  // (a database made or dropped, a server stopped) can take ten times what it takes alone.
   testTimeout: 60_000,
-  hookTimeout: 60_000,
+  hookTimeout: 120_000,
   // The build is served as in production: React's development build renders a page several times
   // slower. The app's own settings come from testConfig(), not from NODE_ENV.
   env: { NODE_ENV: "production" as const },
