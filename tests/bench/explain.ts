@@ -7,6 +7,7 @@ import pg from "pg";
 import { assignmentPeople } from "../../app/server/assignments/views.server";
 import { scopeFor } from "../../app/server/auth/scope.server";
 import { auditPage } from "../../app/server/review/audit-log.server";
+import { matrixPage } from "../../app/server/review/matrix.server";
 import { personForReview, personRecords } from "../../app/server/review/person.server";
 import { recordsPage } from "../../app/server/review/records.server";
 import type { Database } from "../../db/schema";
@@ -18,6 +19,8 @@ const url =
     pathname: "/mamoru_national",
   }).toString();
 const pool = new pg.Pool({ connectionString: url, max: 1 });
+// As the app's connections (db/connect.server.ts): no JIT compilation.
+pool.on("connect", (client) => void client.query("set jit = off"));
 let captured: CompiledQuery[] = [];
 const db = new Kysely<Database>({
   dialect: new PostgresDialect({ pool }),
@@ -29,7 +32,7 @@ const db = new Kysely<Database>({
 async function explain(title: string, run: () => Promise<unknown>) {
   captured = [];
   await run();
-  for (const q of captured.filter((q) => /^\s*select/i.test(q.sql))) {
+  for (const q of captured.filter((q) => /^\s*(select|with)\b/i.test(q.sql))) {
     const plan = await pool.query(`explain (analyze, buffers, costs off) ${q.sql}`, [...q.parameters]);
     console.log(`### ${title}\n\n\`\`\`sql\n${q.sql}\n\`\`\`\n\n\`\`\``);
     for (const row of plan.rows as { "QUERY PLAN": string }[]) console.log(row["QUERY PLAN"]);
@@ -61,6 +64,20 @@ try {
     .limit(1)
     .executeTakeFirstOrThrow();
 
+  const largest = await db
+    .selectFrom("group_members as m")
+    .innerJoin("groups as g", "g.id", "m.group_id")
+    .select("m.group_id")
+    .where("g.agency_id", "=", reviewer.agency_id)
+    .groupBy("m.group_id")
+    .orderBy((eb) => eb.fn.countAll(), "desc")
+    .limit(1)
+    .executeTakeFirstOrThrow();
+
+  await explain("Training matrix, a reviewer's first page", () => matrixPage(db, scopeFor(actor, "records.view"), {}));
+  await explain("Training matrix, one group", () =>
+    matrixPage(db, scopeFor(actor, "records.view"), { group: largest.group_id }),
+  );
   await explain("Records list, a reviewer's first page", () => recordsPage(db, scopeFor(actor, "records.view"), {}));
   await explain("A person's records", async () => {
     await personForReview(db, person.user_id);

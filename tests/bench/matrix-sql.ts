@@ -1,8 +1,9 @@
 // The training matrix's first page for a reviewer (one agency, optionally one group), written by hand
-// as the bench's yardstick: set-wise, each table read once for the whole agency and joined by hash,
-// where the app's statement works each person's cells out by index lookups. It gives what the page
-// shows — how many people match, the count per column and status, the first page of rows, the
-// columns, the group and course menus — and tests/integration/matrix.test.ts checks that it gives
+// as the bench's yardstick: the people first, then each obligation's latest record and whether it
+// was started, by the (user, module version) indexes. (A set-wise version — each table read once
+// and joined by hash — took 1.7 s for the agency and 0.9 s for one group at 100,000 trainees.)
+// It gives what the page shows — how many people match, the count per column and status, the
+// first page of rows, the columns, the group and course menus — and tests/integration/matrix.test.ts checks that it gives
 // the same as `matrixPage`, so the bench compares like with like.
 import { sql } from "kysely";
 import type { MatrixColumn, MatrixRow } from "../../app/server/review/matrix.server";
@@ -35,43 +36,40 @@ export function handMatrix({ agencyId, groupId, today, now, windowDays }: HandMa
         and (${groupId}::uuid is null
           or u.id in (select gm.user_id from group_members gm where gm.group_id = ${groupId}::uuid))
     ),
+    -- Each assignment's module versions (its module's, or its course's modules'): the people's
+    -- attempts, readings and module records are found by them through their (user, version) indexes.
+    versions as (
+      select a.id, array_agg(mv.id) as ids from assignments a
+      join module_versions mv on mv.module_slug = a.module_slug
+        or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = a.course_slug)
+      where a.agency_id = ${agencyId}::uuid and a.ended_at is null group by a.id
+    ),
     obligations as (
       select p.user_id, p.since, p.extended_to, a.course_slug, a.module_slug, a.recurs, a.renewal_window_days,
-        a.due_on, a.due_days,
+        a.due_on, a.due_days, coalesce(v.ids, '{}') as versions,
         case when a.course_slug is not null then 'course' else 'module' end as kind,
         coalesce(a.course_slug, a.module_slug) as slug
-      from people x join assignees p on p.user_id = x.id and p.ended_at is null
+      from people x
+      -- Each person's obligations by the index on assignees' people, not a hash of all of them
+      -- ("offset 0" keeps the planner from flattening the lateral into that hash join).
+      cross join lateral (select * from assignees p where p.user_id = x.id and p.ended_at is null offset 0) p
       join assignments a on a.id = p.assignment_id and a.ended_at is null
-    ),
-    latest as (
-      select distinct on (r.user_id, r.kind, r.slug) r.user_id, r.kind, r.slug, r.id, r.expires_at
-      from (
-        select cr.user_id, cr.kind, coalesce(cr.course_slug, mv.module_slug) as slug, cr.id, cr.expires_at,
-          cr.completed_at
-        from people x join completion_records cr on cr.user_id = x.id
-        left join module_versions mv on mv.id = cr.module_version_id
-      ) r
-      order by r.user_id, r.kind, r.slug, r.completed_at desc
-    ),
-    touched as (
-      select distinct t.user_id, mv.module_slug from (
-        select qa.user_id, qa.module_version_id from people x join quiz_attempts qa on qa.user_id = x.id
-        union
-        select lp.user_id, lp.module_version_id from people x join lesson_progress lp on lp.user_id = x.id
-      ) t join module_versions mv on mv.id = t.module_version_id
-    ),
-    started as (
-      select user_id, 'module' as kind, module_slug as slug from touched
-      union
-      select t.user_id, 'course', cm.course_slug from touched t join course_modules cm on cm.module_slug = t.module_slug
+      left join versions v on v.id = a.id
     ),
     dues as (
-      select o.*, r.id as record_id, r.expires_at, s.user_id is not null as started,
+      select o.*, r.id as record_id, r.expires_at,
+        exists (select 1 from quiz_attempts qa where qa.user_id = o.user_id and qa.module_version_id = any(o.versions))
+          or exists (select 1 from lesson_progress lp
+            where lp.user_id = o.user_id and lp.module_version_id = any(o.versions)) as started,
         case when r.id is null then coalesce(o.extended_to, o.due_on, (o.since at time zone 'Asia/Tokyo')::date + o.due_days)
           when o.recurs then greatest((r.expires_at at time zone 'Asia/Tokyo')::date, o.extended_to) end as due
       from obligations o
-      left join latest r on r.user_id = o.user_id and r.kind = o.kind and r.slug = o.slug
-      left join started s on s.user_id = o.user_id and s.kind = o.kind and s.slug = o.slug
+      left join lateral (
+        select cr.id, cr.expires_at from completion_records cr
+        where cr.user_id = o.user_id and cr.kind = o.kind
+          and (case when o.kind = 'course' then cr.course_slug = o.slug else cr.module_version_id = any(o.versions) end)
+        order by cr.completed_at desc limit 1
+      ) r on true
     ),
     states as (
       select d.user_id, d.kind || ':' || d.slug as col, d.due, d.expires_at, case

@@ -12,6 +12,7 @@ import { sweepReminders } from "../../app/server/assignments/reminders.server";
 import { scopeFor } from "../../app/server/auth/scope.server";
 import { createMailer } from "../../app/server/mail/mailer.server";
 import { auditPage } from "../../app/server/review/audit-log.server";
+import { DEFAULT_WINDOW_DAYS, matrixPage } from "../../app/server/review/matrix.server";
 import { personForReview, personRecords } from "../../app/server/review/person.server";
 import { recordsPage } from "../../app/server/review/records.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
@@ -20,6 +21,7 @@ import { connect } from "../../db/connect.server";
 import type { Database } from "../../db/schema";
 import { GENERATED_DOMAIN, GENERATED_PASSWORD } from "../../scripts/generate";
 import { makeUser, secondFactorRequiredFor } from "../support/fixtures";
+import { handMatrix } from "./matrix-sql";
 import { freePort } from "../support/run";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -300,6 +302,24 @@ export async function comparePages(server: NationalServer, databaseUrl: string, 
         [reviewer.agency_id],
       )
     ).rows[0]!.user_id;
+    // The agency's largest group: the matrix filtered to the most people one group gives.
+    const group = (
+      await client.query<{ group_id: string }>(
+        `select m.group_id from group_members m join groups g on g.id = m.group_id
+         where g.agency_id = $1 group by m.group_id order by count(*) desc, m.group_id limit 1`,
+        [reviewer.agency_id],
+      )
+    ).rows[0]!.group_id;
+    const matrix = (groupId: string | null) => {
+      const now = new Date();
+      return handMatrix({
+        agencyId: reviewer.agency_id,
+        groupId,
+        today: tokyoDate(now),
+        now,
+        windowDays: DEFAULT_WINDOW_DAYS,
+      }).execute(db);
+    };
     const get = async (p: string) => {
       const res = await fetch(server.base + p, { headers: { cookie, "accept-language": "en" } });
       if (res.status !== 200) throw new Error(`${p} answered ${res.status}`);
@@ -346,6 +366,18 @@ export async function comparePages(server: NationalServer, databaseUrl: string, 
         ),
     };
     const targets = [
+      {
+        name: "training matrix (reviewer, page 1)",
+        page: () => get("/agency/matrix"),
+        app: () => matrixPage(db, scope, {}),
+        sql: () => matrix(null),
+      },
+      {
+        name: "training matrix, one group",
+        page: () => get(`/agency/matrix?group=${group}`),
+        app: () => matrixPage(db, scope, { group }),
+        sql: () => matrix(group),
+      },
       {
         name: "records list (reviewer, page 1)",
         page: () => get("/agency/records"),
