@@ -5,7 +5,7 @@
 // are read from other agencies' records, never their content.
 // The agency's check runs the chain's own verification (keys, MACs, checkpoints); `placeOf` is the
 // per-record view the person page shows beside each record.
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/schema";
 import { audit } from "../audit.server";
 import type { MismatchReason } from "../chain/verify.server";
@@ -29,14 +29,15 @@ export function recordsWithNeighbours(db: Kysely<Database>) {
         .select("p.hash")
         .whereRef("p.seq", "<", "r.seq")
         .orderBy("p.seq", "desc")
-        .limit(1)
+        // A literal: as a parameter, a prepared statement's generic plan does not know it is one.
+        .limit(sql.lit(1))
         .as("before_hash"),
       eb
         .selectFrom("completion_records as n")
         .select("n.prev_hash")
         .whereRef("n.seq", ">", "r.seq")
         .orderBy("n.seq")
-        .limit(1)
+        .limit(sql.lit(1))
         .as("next_link"),
     ]);
 }

@@ -1,13 +1,15 @@
 // One person's record page: who they are (enough for the policy to decide), and every module and
 // course record they hold with the exact version taken and whether its place in the chain checks out.
 import { sql, type Kysely } from "kysely";
+import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { AuditEntry } from "../audit.server";
 import { placeOf, recordsWithNeighbours } from "./integrity.server";
 
-/** The person, their agency and groups; undefined when there is no such person. */
-export async function personForReview(db: Kysely<Database>, userId: string) {
-  return db
+// Both statements are compiled once (ADR 003): the page is opened from every cell of the matrix
+// and every row of the records list, and building them cost more than running them.
+const personQuery = compiledQuery(["userId"], (db, { userId }: { userId: string }) =>
+  db
     .selectFrom("users as u")
     .innerJoin("agencies as a", "a.id", "u.agency_id")
     .select([
@@ -23,8 +25,26 @@ export async function personForReview(db: Kysely<Database>, userId: string) {
       >`coalesce((select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
         from group_members m join groups g on g.id = m.group_id where m.user_id = u.id), '[]')`.as("groups"),
     ])
-    .where("u.id", "=", userId)
-    .executeTakeFirst();
+    .where("u.id", "=", userId),
+);
+
+/** The person, their agency and groups; undefined when there is no such person. */
+export async function personForReview(db: Kysely<Database>, userId: string) {
+  return (await personQuery(db, { userId }))[0];
+}
+
+const recordsQuery = compiledQuery(["userId"], (db, { userId }: { userId: string }) =>
+  recordsWithNeighbours(db)
+    .leftJoin("module_versions as mv", "mv.id", "r.module_version_id")
+    .leftJoin("courses as c", "c.slug", "r.course_slug")
+    .select(["mv.module_slug", "mv.version as module_version", "mv.title as module_title", "c.title as course_title"])
+    .where("r.user_id", "=", userId)
+    .orderBy("r.seq", "desc"),
+);
+
+/** The statement behind personRecords: the person's records with their chain neighbours, newest first. */
+export function personRecordRows(db: Kysely<Database>, userId: string) {
+  return recordsQuery(db, { userId });
 }
 
 /**
@@ -32,13 +52,7 @@ export async function personForReview(db: Kysely<Database>, userId: string) {
  * statement. The page audits someone else opening them (recordsViewed).
  */
 export async function personRecords(db: Kysely<Database>, userId: string) {
-  const rows = await recordsWithNeighbours(db)
-    .leftJoin("module_versions as mv", "mv.id", "r.module_version_id")
-    .leftJoin("courses as c", "c.slug", "r.course_slug")
-    .select(["mv.module_slug", "mv.version as module_version", "mv.title as module_title", "c.title as course_title"])
-    .where("r.user_id", "=", userId)
-    .orderBy("r.seq", "desc")
-    .execute();
+  const rows = await personRecordRows(db, userId);
   return rows.map((r) => ({
     id: r.id,
     seq: r.seq,
