@@ -100,12 +100,13 @@ const due = sql`(case
   when a.recurs then greatest((r.expires_at at time zone 'Asia/Tokyo')::date, p.extended_to)
 end)`;
 
-// Modules of the assignment: its one module, or the course's.
+// Modules of the assignment: its one module, or the course's. Read from the person's own attempts
+// and readings (their user index), each checked against the assignment: most people have a few or
+// none, where listing the assignment's module versions first cost a scan of them per obligation.
+const inAssignment = (version: string) => sql`exists (select 1 from module_versions mv
+    where mv.id = ${sql.raw(version)} and (mv.module_slug = a.module_slug or exists (select 1 from course_modules cm
+      where cm.course_slug = a.course_slug and cm.module_slug = mv.module_slug)))`;
 const started = sql`(exists (
-    select 1 from quiz_attempts qa join module_versions mv on mv.id = qa.module_version_id
-    where qa.user_id = p.user_id and (mv.module_slug = a.module_slug
-      or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = a.course_slug)))
+    select 1 from quiz_attempts qa where qa.user_id = p.user_id and ${inAssignment("qa.module_version_id")})
   or exists (
-    select 1 from lesson_progress lp join module_versions mv on mv.id = lp.module_version_id
-    where lp.user_id = p.user_id and (mv.module_slug = a.module_slug
-      or mv.module_slug in (select cm.module_slug from course_modules cm where cm.course_slug = a.course_slug))))`;
+    select 1 from lesson_progress lp where lp.user_id = p.user_id and ${inAssignment("lp.module_version_id")}))`;
