@@ -25,6 +25,11 @@ export interface ConnectOptions {
   /** An embedded database in memory, started from a copy of this image (PGlite's dumpDataDir): tests. */
   image?: Blob | undefined;
   poolSize?: number | undefined;
+  /**
+   * How long a query waits for a connection, queueing for the pool included, before it fails as
+   * "database unavailable" (default 5 s: a request should not hang on a database that is gone).
+   */
+  connectionTimeoutMs?: number | undefined;
 }
 
 const CONNECTION_CODES = new Set([
@@ -67,7 +72,7 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
     });
     // An idle client losing its server (restart, failover) must not crash the process; the pool

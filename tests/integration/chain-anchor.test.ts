@@ -391,7 +391,7 @@ describe(`the audit trail as a chain (${engine})`, () => {
     const { handle, db, a, alice, record } = await arrange();
     // On the server, a second instance: its own pool on the same database.
     const other: DatabaseHandle = serverUrl
-      ? await connect({ databaseUrl: await currentUrl(db), poolSize: 5 })
+      ? await connect({ databaseUrl: await currentUrl(db), poolSize: 5, connectionTimeoutMs: 60_000 })
       : handle;
     try {
       await Promise.all([

@@ -21,6 +21,14 @@ function image(kind: keyof typeof PGLITE_IMAGES): Blob {
   return blob;
 }
 
+/**
+ * How long a test's query may queue for one of its pool's connections. Tests that write from many
+ * connections at once (the chains under concurrency) queue behind a lock, and while CI runs every
+ * suite on two cores that took over the app's 5 s once; the app's own limit is tested on its own
+ * (availability.test.ts).
+ */
+const QUEUE_MS = 60_000;
+
 /** A fresh, migrated database for the current file, closed and removed when the file ends. */
 export async function testDatabase(): Promise<DatabaseHandle> {
   return (await freshDatabase()).handle;
@@ -41,7 +49,7 @@ export async function freshDatabase(): Promise<{
   await adminQuery(`create database ${name} template ${templateDatabase()}`);
   const url = databaseUrl(name);
   return {
-    ...disposable(await connect({ databaseUrl: url, poolSize: 10 }), () =>
+    ...disposable(await connect({ databaseUrl: url, poolSize: 10, connectionTimeoutMs: QUEUE_MS }), () =>
       adminQuery(`drop database if exists ${name} with (force)`),
     ),
     url,
@@ -61,7 +69,7 @@ export async function emptyDatabase(): Promise<{ open: () => Promise<DatabaseHan
   disposeAfterFile(() => adminQuery(`drop database if exists ${name} with (force)`));
   return {
     open: async () => {
-      const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 5 });
+      const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 5, connectionTimeoutMs: QUEUE_MS });
       disposeAfterFile(() => handle.close());
       return handle;
     },
