@@ -12,6 +12,7 @@ import { personForReview, personRecords } from "../../app/server/review/person.s
 import { recordsPage } from "../../app/server/review/records.server";
 import type { Database } from "../../db/schema";
 import { GENERATED_DOMAIN } from "../../scripts/generate";
+import { reviewSubjects } from "./scale";
 
 const url =
   process.env.BENCH_NATIONAL_URL ||
@@ -47,15 +48,7 @@ try {
     .where("email", "=", `reviewer@a01.${GENERATED_DOMAIN}`)
     .executeTakeFirstOrThrow();
   const actor = { id: reviewer.id, agencyId: reviewer.agency_id, roles: ["reviewer" as const] };
-  const person = await db
-    .selectFrom("completion_records as r")
-    .innerJoin("users as u", "u.id", "r.user_id")
-    .select("r.user_id")
-    .where("u.agency_id", "=", reviewer.agency_id)
-    .groupBy("r.user_id")
-    .orderBy((eb) => eb.fn.countAll(), "desc")
-    .limit(1)
-    .executeTakeFirstOrThrow();
+  const { person, group: largest } = await reviewSubjects(db, reviewer.agency_id);
   const group = await db
     .selectFrom("assignments as a")
     .innerJoin("group_trainers as gt", "gt.group_id", "a.group_id")
@@ -64,24 +57,14 @@ try {
     .limit(1)
     .executeTakeFirstOrThrow();
 
-  const largest = await db
-    .selectFrom("group_members as m")
-    .innerJoin("groups as g", "g.id", "m.group_id")
-    .select("m.group_id")
-    .where("g.agency_id", "=", reviewer.agency_id)
-    .groupBy("m.group_id")
-    .orderBy((eb) => eb.fn.countAll(), "desc")
-    .limit(1)
-    .executeTakeFirstOrThrow();
-
   await explain("Training matrix, a reviewer's first page", () => matrixPage(db, scopeFor(actor, "records.view"), {}));
   await explain("Training matrix, one group", () =>
-    matrixPage(db, scopeFor(actor, "records.view"), { group: largest.group_id }),
+    matrixPage(db, scopeFor(actor, "records.view"), { group: largest }),
   );
   await explain("Records list, a reviewer's first page", () => recordsPage(db, scopeFor(actor, "records.view"), {}));
   await explain("A person's records", async () => {
-    await personForReview(db, person.user_id);
-    await personRecords(db, person.user_id);
+    await personForReview(db, person);
+    await personRecords(db, person);
   });
   await explain("Audit log, a reviewer's first page", () =>
     auditPage(db, { kind: "agency", agencyId: reviewer.agency_id }, {}),

@@ -267,6 +267,34 @@ async function timed(n: number, fn: () => Promise<unknown>) {
   return (performance.now() - t) / n;
 }
 
+/**
+ * What the reviewer's pages are measured on: the person of the agency with the most records (the
+ * longest person page) and the agency's largest group (the most people one group's matrix shows).
+ */
+export async function reviewSubjects(db: Kysely<Database>, agencyId: string) {
+  const person = await db
+    .selectFrom("completion_records as r")
+    .innerJoin("users as u", "u.id", "r.user_id")
+    .select("r.user_id")
+    .where("u.agency_id", "=", agencyId)
+    .groupBy("r.user_id")
+    .orderBy((eb) => eb.fn.countAll(), "desc")
+    .orderBy("r.user_id")
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const group = await db
+    .selectFrom("group_members as m")
+    .innerJoin("groups as g", "g.id", "m.group_id")
+    .select("m.group_id")
+    .where("g.agency_id", "=", agencyId)
+    .groupBy("m.group_id")
+    .orderBy((eb) => eb.fn.countAll(), "desc")
+    .orderBy("m.group_id")
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return { person: person.user_id, group: group.group_id };
+}
+
 export interface PageComparison {
   name: string;
   pageMs: number;
@@ -295,22 +323,7 @@ export async function comparePages(server: NationalServer, databaseUrl: string, 
     const actor = { id: reviewer.id, agencyId: reviewer.agency_id, roles: ["reviewer", "trainee"] as const };
     const scope = scopeFor({ ...actor, roles: [...actor.roles] }, "records.view");
     const auditScope = { kind: "agency" as const, agencyId: reviewer.agency_id };
-    // The person of the agency with the most records: the longest person page.
-    const person = (
-      await client.query<{ user_id: string }>(
-        `select r.user_id from completion_records r join users u on u.id = r.user_id
-         where u.agency_id = $1 group by r.user_id order by count(*) desc, r.user_id limit 1`,
-        [reviewer.agency_id],
-      )
-    ).rows[0]!.user_id;
-    // The agency's largest group: the matrix filtered to the most people one group gives.
-    const group = (
-      await client.query<{ group_id: string }>(
-        `select m.group_id from group_members m join groups g on g.id = m.group_id
-         where g.agency_id = $1 group by m.group_id order by count(*) desc, m.group_id limit 1`,
-        [reviewer.agency_id],
-      )
-    ).rows[0]!.group_id;
+    const { person, group } = await reviewSubjects(db, reviewer.agency_id);
     const matrix = (groupId: string | null) => {
       const now = new Date();
       return handMatrix({
