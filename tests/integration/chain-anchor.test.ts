@@ -26,7 +26,7 @@ import type { Database } from "../../db/schema";
 import { Migrator } from "kysely";
 import { migrations } from "../../db/migrations";
 import { migrateToLatest } from "../../db/migrate.server";
-import { emptyDatabase, engine, freshDatabase } from "../support/db";
+import { QUEUE_MS, emptyDatabase, engine, freshDatabase } from "../support/db";
 import { serverUrl } from "../support/engine";
 import { makeAgency, makeUser } from "../support/fixtures";
 import { syncSample } from "../support/learning";
@@ -391,7 +391,7 @@ describe(`the audit trail as a chain (${engine})`, () => {
     const { handle, db, a, alice, record } = await arrange();
     // On the server, a second instance: its own pool on the same database.
     const other: DatabaseHandle = serverUrl
-      ? await connect({ databaseUrl: await currentUrl(db), poolSize: 5, connectionTimeoutMs: 60_000 })
+      ? await connect({ databaseUrl: await currentUrl(db), poolSize: 5, connectionTimeoutMs: QUEUE_MS })
       : handle;
     try {
       await Promise.all([

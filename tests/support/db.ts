@@ -27,7 +27,7 @@ function image(kind: keyof typeof PGLITE_IMAGES): Blob {
  * suite on two cores that took over the app's 5 s once; the app's own limit is tested on its own
  * (availability.test.ts).
  */
-const QUEUE_MS = 60_000;
+export const QUEUE_MS = 60_000;
 
 /** A fresh, migrated database for the current file, closed and removed when the file ends. */
 export async function testDatabase(): Promise<DatabaseHandle> {
