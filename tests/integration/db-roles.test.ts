@@ -36,7 +36,7 @@ describe(`the app's database role (${engine})`, () => {
     const role = `${runPrefix()}_app_${randomBytes(3).toString("hex")}`;
     await adminQuery(`create role ${role} login`);
     // Registered first, so it runs last: after the database (and the role's grants in it) is gone.
-    disposeAfterFile(() => adminQuery(`drop role if exists ${role}`));
+    disposeAfterFile(`role ${role}`, () => adminQuery(`drop role if exists ${role}`));
     owner = (await freshDatabase()).handle;
     const agency = await makeAgency(owner.db);
     agencyId = agency.id;
@@ -44,7 +44,7 @@ describe(`the app's database role (${engine})`, () => {
     await syncSample(owner.db);
     const name = (await sql<{ name: string }>`select current_database() as name`.execute(owner.db)).rows[0]!.name;
     const handle = await connect({ databaseUrl: urlAs(serverUrl!, role, name), poolSize: 2 });
-    disposeAfterFile(() => handle.close());
+    disposeAfterFile("the app role's pool", () => handle.close());
     app = handle.db;
     // What the server does at start with MIGRATION_DATABASE_URL: migrate as the owner, grant the app's role.
     await prepareDatabase(app, urlAs(serverUrl!, new URL(serverUrl!).username, name));

@@ -5,13 +5,29 @@
 // Vitest runs a setup file afresh for each file while the helpers that import it keep the first.
 import { afterAll } from "vitest";
 
-type Disposer = () => Promise<unknown> | unknown;
+type Disposer = { what: string; dispose: () => Promise<unknown> | unknown };
 const shared = globalThis as { mamoruDisposers?: Disposer[] };
 const disposers = (shared.mamoruDisposers ??= []);
 
-/** Runs `dispose` when the current test file ends (last registered, first run). */
-export function disposeAfterFile(dispose: Disposer): void {
-  disposers.push(dispose);
+/** Runs `dispose` when the current test file ends (last registered, first run); `what` names it in messages. */
+export function disposeAfterFile(what: string, dispose: Disposer["dispose"]): void {
+  disposers.push({ what, dispose });
+}
+
+/**
+ * Settles with `work`, or rejects after `ms` naming `what`: for a disposer that may wait on
+ * something a test left hanging (a pool waits for every connection it lent to come back).
+ */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 afterAll(async () => {
@@ -20,9 +36,10 @@ afterAll(async () => {
   // closed the next file's server mid-test).
   const mine = disposers.splice(0).reverse();
   const errors: unknown[] = [];
-  for (const dispose of mine) {
+  for (const { what, dispose } of mine) {
     try {
-      await dispose();
+      // Within the hook's own limit, so that a disposer that hangs is named and the rest still run.
+      await within(30_000, what, Promise.resolve().then(dispose));
     } catch (error) {
       errors.push(error);
     }

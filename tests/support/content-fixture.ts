@@ -9,7 +9,7 @@ export const SAMPLE = path.resolve(import.meta.dirname, "../fixtures/content");
 export function sampleCopy() {
   const dir = mkdtempSync(path.join(runDir(), "content-"));
   cpSync(SAMPLE, dir, { recursive: true });
-  disposeAfterFile(() => rmSync(dir, { recursive: true, force: true }));
+  disposeAfterFile(`content folder ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   return {
     dir,
     /** Rewrites one file with a text replacement; fails loudly when the text is not there. */

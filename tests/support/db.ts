@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { connect, type DatabaseHandle } from "../../db/connect.server";
-import { disposeAfterFile } from "./cleanup";
+import { disposeAfterFile, within } from "./cleanup";
 import { adminQuery, databaseUrl, engine, runDatabaseName, runDir, serverUrl, templateDatabase } from "./engine";
 import { PGLITE_IMAGES } from "./run";
 
@@ -44,16 +44,12 @@ export async function freshDatabase(): Promise<{
   /** On the server: its URL, for another process to connect to. */
   url?: string;
 }> {
-  if (!serverUrl) return disposable(await connect({ image: image("migrated") }), async () => {});
+  if (!serverUrl) return disposable("an embedded test database", await connect({ image: image("migrated") }));
   const name = runDatabaseName(`db_${randomBytes(6).toString("hex")}`);
   await adminQuery(`create database ${name} template ${templateDatabase()}`);
   const url = databaseUrl(name);
-  return {
-    ...disposable(await connect({ databaseUrl: url, poolSize: 10, connectionTimeoutMs: QUEUE_MS }), () =>
-      adminQuery(`drop database if exists ${name} with (force)`),
-    ),
-    url,
-  };
+  const handle = await connect({ databaseUrl: url, poolSize: 10, connectionTimeoutMs: QUEUE_MS });
+  return { ...disposable(`test database ${name}`, handle, name), url };
 }
 
 /**
@@ -62,23 +58,43 @@ export async function freshDatabase(): Promise<{
  */
 export async function emptyDatabase(): Promise<{ open: () => Promise<DatabaseHandle> }> {
   if (!serverUrl) {
-    return { open: async () => (await disposable(await connect({ image: image("empty") }), async () => {})).handle };
+    return {
+      open: async () => disposable("an empty embedded database", await connect({ image: image("empty") })).handle,
+    };
   }
   const name = runDatabaseName(`empty_${randomBytes(6).toString("hex")}`);
   await adminQuery(`create database ${name}`);
-  disposeAfterFile(() => adminQuery(`drop database if exists ${name} with (force)`));
+  disposeAfterFile(`empty database ${name}`, () => adminQuery(`drop database if exists ${name} with (force)`));
   return {
     open: async () => {
       const handle = await connect({ databaseUrl: databaseUrl(name), poolSize: 5, connectionTimeoutMs: QUEUE_MS });
-      disposeAfterFile(() => handle.close());
+      disposeAfterFile(`a pool on ${name}`, () => handle.close());
       return handle;
     },
   };
 }
 
-function disposable(handle: DatabaseHandle, remove: () => Promise<void>) {
+/**
+ * Closes `handle` (and drops the server database `name`) once, when asked or when the file ends.
+ * Closing a pool waits for every connection it lent: if one is still out after a while, the
+ * database is dropped with (force), which ends it, and the run says so (nothing is left behind,
+ * but a test held a connection it should have returned).
+ */
+function disposable(what: string, handle: DatabaseHandle, name?: string) {
   let dropped: Promise<void> | undefined;
-  const drop = () => (dropped ??= handle.close().then(remove));
-  disposeAfterFile(drop);
-  return { handle, drop };
+  const drop = async () => {
+    if (!name) return handle.close();
+    const closed = handle.close();
+    const late = await within(15_000, `closing ${what}`, closed).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    await adminQuery(`drop database if exists ${name} with (force)`);
+    if (late) {
+      console.warn(`${late.message}; its connections were ended by dropping it`);
+      await within(10_000, `closing ${what} after its connections were ended`, closed).catch(() => {});
+    }
+  };
+  disposeAfterFile(what, () => (dropped ??= drop()));
+  return { handle, drop: () => (dropped ??= drop()) };
 }

@@ -37,17 +37,20 @@ export async function startTestServer(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  disposeAfterFile(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+  const started: { app?: AppContext } = {};
+  disposeAfterFile(`the test server at ${url}`, async () => {
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+    // Work a request started after answering (a mail) must not outlive the database it writes to.
+    await started.app?.tasks.settled();
+  });
   const logs: string[] = [];
   const config = testConfig({ PUBLIC_URL: url, ...configOverrides });
   const log = createLogger("info", {}, (line) => logs.push(line));
   const app: AppContext = build.entry.module.createAppContextFromDatabase(config, log, handle);
+  started.app = app;
   const http = build.entry.module.createHttpApp(app, {
     getBuild: () => build,
     clientDir: path.join(root, "build/client"),

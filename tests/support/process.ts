@@ -93,7 +93,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
       return code;
     },
   };
-  disposeAfterFile(() => platform.stop());
+  disposeAfterFile(`the platform process on port ${port}`, () => platform.stop());
   await platform.waitFor(/"msg":"listening"/);
   return platform;
 }
