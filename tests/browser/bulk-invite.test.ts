@@ -4,7 +4,7 @@
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engine } from "../support/engine";
-import { expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
+import { chooseLanguage, expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
 import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 
@@ -93,7 +93,7 @@ describe(`bulk invitation in Chromium (${engine})`, () => {
 
   it("the pages read in Japanese", async () => {
     const page = await signedInPage(browser, server.url, trainer.email, PASSWORD, { locale: "ja-JP" });
-    await page.getByRole("button", { name: "日本語" }).click();
+    await chooseLanguage(page, "ja");
     await page.goto(`${server.url}/training/invite`);
     expect(await page.locator("h1").textContent()).toBe("CSVファイルで招待する");
     await expectNoAxeViolations(page);

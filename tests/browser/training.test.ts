@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sweepReminders } from "../../app/server/assignments/reminders.server";
 import { addDays, tokyoDate } from "../../app/server/shared/days.server";
 import { engine } from "../support/engine";
-import { expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
+import { chooseLanguage, expectNoAxeViolations, launchBrowser, screenshot, signedInPage } from "../support/browser";
 import { PASSWORD, makeAgency, makeUser, type MadeUser, secondFactorRequiredFor } from "../support/fixtures";
 import { startTestServer, type TestServer } from "../support/http";
 import { syncSample } from "../support/learning";
@@ -147,7 +147,7 @@ describe(`the trainer's side in Chromium (${engine})`, () => {
 
     // Ren's own notifications say it is overdue, in Japanese when Ren reads in Japanese.
     const ren = await signIn("ren");
-    await ren.getByRole("button", { name: "日本語" }).click();
+    await chooseLanguage(ren, "ja");
     await ren.goto(`${server.url}/notifications`);
     expect(await ren.locator("h1").textContent()).toBe("お知らせ");
     await expectNoAxeViolations(ren);
