@@ -17,6 +17,9 @@ export default defineConfig({
     // (six axe runs are half of it) and three times that while CI runs every suite at once.
     testTimeout: 300_000,
     hookTimeout: 180_000,
+    // expect.poll waits for what a page shows after a click: its default second is less than a
+    // form post and the next page take while CI runs every suite on two cores.
+    expect: { poll: { timeout: 30_000, interval: 100 } },
     // Served as in production (see vitest.config.ts).
     env: { NODE_ENV: "production" },
   },

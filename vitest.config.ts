@@ -35,6 +35,8 @@ const integration = {
   // (a database made or dropped, a server stopped) can take ten times what it takes alone.
   testTimeout: 60_000,
   hookTimeout: 120_000,
+  // expect.poll waits for work done after a response (an audit row): not its default second.
+  expect: { poll: { timeout: 30_000, interval: 100 } },
   // The build is served as in production: React's development build renders a page several times
   // slower. The app's own settings come from testConfig(), not from NODE_ENV.
   env: { NODE_ENV: "production" as const },

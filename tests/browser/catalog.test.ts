@@ -40,12 +40,12 @@ describe(`catalogue pages (${engine})`, () => {
       await page.goto(`${server.url}/courses`);
       // The router exists once React has hydrated the page (it never did while the loader data
       // the browser needs was missing from the document).
-      await expect.poll(() => page.evaluate(() => "__remixRouter" in window), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => page.evaluate(() => "__remixRouter" in window)).toBe(true);
       const link = page.locator("main a[href^='/courses/']").first();
       const [href, name] = await Promise.all([link.getAttribute("href"), link.textContent()]);
       await link.click();
-      await expect.poll(() => page.url(), { timeout: 15_000 }).toBe(`${server.url}${href}`);
-      await expect.poll(() => page.locator("h1").textContent(), { timeout: 15_000 }).toBe(name);
+      await expect.poll(() => page.url()).toBe(`${server.url}${href}`);
+      await expect.poll(() => page.locator("h1").textContent()).toBe(name);
       expect(documents).toEqual([`${server.url}/courses`]);
     }
   });

@@ -66,7 +66,7 @@ describe(`database unavailable (${engine})`, () => {
 
     if (!proxy) return; // a closed embedded database does not come back within the process
     await proxy.restore();
-    await expect.poll(async () => (await fetch(`${server.url}/readyz`)).status, { timeout: 10_000 }).toBe(200);
+    await expect.poll(async () => (await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect((await client.get("/")).status).toBe(200);
   });
 });
