@@ -44,7 +44,11 @@ export default async function handleRequest(
   // still gets its status.
   await body.allReady;
   responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-  return new Response(body, { headers: responseHeaders, status });
+  // Sent in one piece: the renderer hands out the document in 512-byte chunks, and the response
+  // writer flushes each (exports must reach the client as they go), so gzip compressed each chunk
+  // on its own: /courses went out as 10,478 bytes instead of 5,848.
+  const html = await new Response(body).arrayBuffer();
+  return new Response(html, { headers: responseHeaders, status });
 }
 
 export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
