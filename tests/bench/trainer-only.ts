@@ -103,14 +103,31 @@ try {
   if (first.status !== 200) throw new Error(`the trainer's page answered ${first.status}`);
   console.log(`trainer's page: ${(await first.arrayBuffer()).byteLength} bytes`);
 
+  // Statements outside a transaction are one transaction each: the database's count of them, read
+  // around a run, is the statements a request takes (a transaction counts once).
+  const transactions = async () => {
+    const c = new pg.Client({ connectionString: SERVER });
+    await c.connect();
+    try {
+      const r = await c.query("select xact_commit + xact_rollback as n from pg_stat_database where datname = $1", [
+        name,
+      ]);
+      return Number(r.rows[0].n);
+    } finally {
+      await c.end();
+    }
+  };
   const measure = async (target: string, headers: Record<string, string>, seconds: number) => {
-    const before = { server: cpuMs(child.pid!), db: postgresCpuMs() };
+    const before = { server: cpuMs(child.pid!), db: postgresCpuMs(), xacts: await transactions() };
     const r = await autocannon({ url: target, headers, connections: CONNECTIONS, duration: seconds });
     if (r.errors > 0 || r.non2xx > 0) throw new Error(`${target}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    // The statistics reach pg_stat_database when a backend goes idle: a moment's wait.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     return {
       rps: r.requests.total / r.duration,
       server: (cpuMs(child.pid!) - before.server) / r.requests.total,
       db: (postgresCpuMs() - before.db) / r.requests.total,
+      statements: ((await transactions()) - before.xacts) / r.requests.total,
     };
   };
   const signInPage = () => measure(`${base}/sign-in`, { "accept-language": "en" }, SECONDS);
@@ -122,15 +139,17 @@ try {
     if (ONLY) {
       const t = await (ONLY === "trainer" ? trainerPage() : signInPage());
       console.log(
-        `round ${round}: ${ONLY} ${t.rps.toFixed(0)} req/s, CPU ms/request server ${f(t.server)} db ${f(t.db)}`,
+        `round ${round}: ${ONLY} ${t.rps.toFixed(0)} req/s, CPU ms/request server ${f(t.server)} db ${f(t.db)}, ` +
+          `${t.statements.toFixed(1)} transactions/request`,
       );
       continue;
     }
     const s = await signInPage();
     const t = await trainerPage();
     console.log(
-      `round ${round}: sign-in ${s.rps.toFixed(0).padStart(4)} req/s (server ${f(s.server)} ms)   ` +
-        `trainer ${t.rps.toFixed(0).padStart(4)} req/s (server ${f(t.server)} ms, db ${f(t.db)} ms)   ` +
+      `round ${round}: sign-in ${s.rps.toFixed(0).padStart(4)} req/s (server ${f(s.server)} ms, ` +
+        `${s.statements.toFixed(1)} tx)   trainer ${t.rps.toFixed(0).padStart(4)} req/s (server ${f(t.server)} ms, ` +
+        `db ${f(t.db)} ms, ${t.statements.toFixed(1)} tx)   ` +
         `ratio ${((t.rps / s.rps) * 100).toFixed(1)}%`,
     );
   }
