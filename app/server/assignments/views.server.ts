@@ -2,9 +2,10 @@
 // counts per state, and one assignment's people. Each page reads in a fixed number of statements,
 // whatever the number of people, and every list goes through the reader's scope.
 import { sql, type Kysely, type RawBuilder } from "kysely";
+import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { Actor } from "../auth/policy.server";
-import { groupInScope, personInScope, scopeFor } from "../auth/scope.server";
+import { groupInScope, personInScope, scopeFor, type Scope } from "../auth/scope.server";
 import { tokyoDate } from "../shared/days.server";
 import { groupsInScope } from "../training/group-trainers.server";
 import { ASSIGNEE_STATES, assigneeStates, type AssigneeState } from "./status.server";
@@ -91,17 +92,18 @@ export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, no
 }
 
 // The people condition of the reader's scope, on `users as u`, as SQL for the raw queries here.
-function inScope(scope: ReturnType<typeof scopeFor>) {
+// The group list is one value (an array), so that a compiled query's text does not depend on it.
+function inScope(scope: Scope) {
   switch (scope.kind) {
     case "all":
-      return sql`true`;
+      return sql<boolean>`true`;
     case "none":
-      return sql`false`;
+      return sql<boolean>`false`;
     case "agency":
-      return sql`u.agency_id = ${scope.agencyId}::uuid`;
+      return sql<boolean>`u.agency_id = ${scope.agencyId}::uuid`;
     case "groups":
-      return sql`u.agency_id = ${scope.agencyId}::uuid and exists (select 1 from group_members gm
-        where gm.user_id = u.id and gm.group_id = any(${[...scope.groupIds]}::uuid[]))`;
+      return sql<boolean>`u.agency_id = ${scope.agencyId}::uuid and exists (select 1 from group_members gm
+        where gm.user_id = u.id and gm.group_id = any(${scope.groupIds}::uuid[]))`;
   }
 }
 
@@ -203,6 +205,9 @@ const stateRank = (state: RawBuilder<unknown>) =>
  * for "completed", nothing read for "in progress" — skipped by an index first); by due date or
  * state, for every person in scope, then the first page's worth after the cursor. In every case
  * the page's columns (scores, attempts, last activity) are read for the page's rows only.
+ *
+ * The statement is compiled once per shape (ADR 003): building it cost the trainer's page more
+ * than running it.
  */
 export async function assignmentPeople(
   db: Kysely<Database>,
@@ -213,42 +218,120 @@ export async function assignmentPeople(
 ) {
   const scope = scopeFor(actor, "progress.view");
   const sort = filter.sort ?? "name";
-  const today = tokyoDate(now);
   const after = filter.after;
+  const shape: PeopleShape = {
+    scope: scope.kind,
+    sort,
+    state: filter.state ?? null,
+    group: filter.groupId !== undefined,
+    after: after !== undefined,
+  };
+  const rows = await peopleQuery(shape)(db, {
+    assignmentId,
+    today: tokyoDate(now),
+    agencyId: scope.kind === "agency" || scope.kind === "groups" ? scope.agencyId : "",
+    groupIds: scope.kind === "groups" ? scope.groupIds : [],
+    groupId: filter.groupId ?? "",
+    afterName: after?.name ?? "",
+    afterId: after?.userId ?? "",
+    // The due sort's "no due date" sorts last, as a day beyond every real one.
+    afterKey: sort === "due" ? (after?.key ?? NO_DUE) : (after?.key ?? null),
+  });
+  const more = rows.length > PEOPLE_PAGE_SIZE;
+  const people = rows.slice(0, PEOPLE_PAGE_SIZE);
+  const last = people.at(-1);
+  const next: PeopleCursor | undefined =
+    more && last
+      ? {
+          key: sort === "due" ? (last.due_on ?? null) : sort === "state" ? last.state : undefined,
+          name: last.display_name,
+          userId: last.user_id,
+        }
+      : undefined;
+  return { people, next };
+}
+
+/** What decides the people statement's text: everything else is a value. */
+interface PeopleShape {
+  scope: Scope["kind"];
+  sort: PeopleSort;
+  state: AssigneeState | null;
+  group: boolean;
+  after: boolean;
+}
+
+interface PeopleValues {
+  assignmentId: string;
+  today: string;
+  agencyId: string;
+  groupIds: readonly string[];
+  groupId: string;
+  afterName: string;
+  afterId: string;
+  afterKey: string | null;
+}
+
+/** The values a shape's statement takes (the compiled query checks that each is used). */
+function valuesOf(shape: PeopleShape): (keyof PeopleValues)[] {
+  return [
+    "assignmentId",
+    "today",
+    ...(shape.scope === "agency" ? (["agencyId"] as const) : []),
+    ...(shape.scope === "groups" ? (["agencyId", "groupIds"] as const) : []),
+    ...(shape.group ? (["groupId"] as const) : []),
+    ...(shape.after ? (["afterName", "afterId"] as const) : []),
+    ...(shape.after && shape.sort !== "name" ? (["afterKey"] as const) : []),
+  ];
+}
+
+const compilePeople = (shape: PeopleShape) =>
+  compiledQuery(valuesOf(shape), (db, v: PeopleValues) => peopleStatement(db, shape, v));
+// At most 4 scopes x 3 sorts x 6 states x 2 x 2 shapes, each compiled on first use.
+const peopleQueries = new Map<string, ReturnType<typeof compilePeople>>();
+function peopleQuery(shape: PeopleShape) {
+  const key = JSON.stringify(shape);
+  let query = peopleQueries.get(key);
+  if (!query) peopleQueries.set(key, (query = compilePeople(shape)));
+  return query;
+}
+
+function peopleStatement(db: Kysely<Database>, shape: PeopleShape, v: PeopleValues) {
+  const { sort, state } = shape;
+  const scope = { kind: shape.scope, agencyId: v.agencyId, groupIds: v.groupIds } as Scope;
   // The state query per person is needed to filter by state or to order by due date or state.
-  const keyed = sort !== "name" || filter.state !== undefined;
+  const keyed = sort !== "name" || state !== null;
   // A sort (or an ORDER BY … LIMIT) in a subquery keeps it from being merged into the outer query:
   // the outer query reads it in this order, and its LIMIT stops the lateral joins early.
   const byName = db
     .selectFrom("assignees as p")
     .innerJoin("users as u", "u.id", "p.user_id")
     .select(["p.id as assignee_id", "u.id as user_id", "u.display_name"])
-    .where("p.assignment_id", "=", assignmentId)
+    .where("p.assignment_id", "=", v.assignmentId)
     .where("p.ended_at", "is", null)
-    .where(personInScope(scope))
-    .$if(filter.groupId !== undefined, (q) =>
+    .where(inScope(scope))
+    .$if(shape.group, (q) =>
       q.where(({ exists, selectFrom }) =>
         exists(
           selectFrom("group_members as gm")
             .select("gm.user_id")
             .whereRef("gm.user_id", "=", "u.id")
-            .where("gm.group_id", "=", filter.groupId!),
+            .where("gm.group_id", "=", v.groupId),
         ),
       ),
     )
     // A necessary condition of the state, by an index, so that a rare state does not compute every
     // person's: completed and renewal due need a record; in progress, a lesson or an attempt.
-    .$if(filter.state === "completed" || filter.state === "renewal_due", (q) =>
+    .$if(state === "completed" || state === "renewal_due", (q) =>
       q.where(sql<boolean>`exists (select 1 from completion_records cr where cr.user_id = u.id)`),
     )
-    .$if(filter.state === "in_progress", (q) =>
+    .$if(state === "in_progress", (q) =>
       q.where(
         sql<boolean>`(exists (select 1 from lesson_progress lp where lp.user_id = u.id)
           or exists (select 1 from quiz_attempts qa where qa.user_id = u.id))`,
       ),
     )
-    .$if(sort === "name" && after !== undefined, (q) =>
-      q.where(sql<boolean>`(u.display_name, u.id) > (${after!.name}, ${after!.userId}::uuid)`),
+    .$if(sort === "name" && shape.after, (q) =>
+      q.where(sql<boolean>`(u.display_name, u.id) > (${v.afterName}, ${v.afterId}::uuid)`),
     )
     .orderBy("u.display_name")
     .orderBy("u.id")
@@ -257,35 +340,31 @@ export async function assignmentPeople(
   // The page's people and their sort key, in page order.
   const key: RawBuilder<string | number | null> =
     sort === "due"
-      ? sql<string>`coalesce(k.due_on, ${NO_DUE}::date)`
+      ? sql<string>`coalesce(k.due_on, ${sql.lit(NO_DUE)}::date)`
       : sort === "state"
         ? stateRank(sql`k.state`)
         : sql<null>`null::int`;
   const cursorKey =
-    sort === "due"
-      ? sql`${after?.key ?? NO_DUE}::date`
-      : sort === "state"
-        ? stateRank(sql`${after?.key ?? null}::text`)
-        : sql`null`;
+    sort === "due" ? sql`${v.afterKey}::date` : sort === "state" ? stateRank(sql`${v.afterKey}::text`) : sql`null`;
   const page = keyed
     ? db
         .selectFrom(byName.as("b"))
         .innerJoinLateral(
           // OFFSET 0 keeps the planner from merging this subquery into a join over every assignee:
           // it runs once per person, in the people's order, only as far as the query reads.
-          assigneeStates(db, today)
+          assigneeStates(db, v.today)
             .where(sql<boolean>`p.id = b.assignee_id`)
             .offset(0)
             .as("k"),
           (join) => join.onTrue(),
         )
         .select(["b.assignee_id", "b.user_id", "b.display_name", key.as("sort_key")])
-        .$if(filter.state !== undefined, (q) => q.where("k.state", "=", filter.state!))
-        .$if(after !== undefined, (q) =>
+        .$if(state !== null, (q) => q.where("k.state", "=", state!))
+        .$if(shape.after, (q) =>
           q.where(
             sort === "name"
-              ? sql<boolean>`(b.display_name, b.user_id) > (${after!.name}, ${after!.userId}::uuid)`
-              : sql<boolean>`(${key}, b.display_name, b.user_id) > (${cursorKey}, ${after!.name}, ${after!.userId}::uuid)`,
+              ? sql<boolean>`(b.display_name, b.user_id) > (${v.afterName}, ${v.afterId}::uuid)`
+              : sql<boolean>`(${key}, b.display_name, b.user_id) > (${cursorKey}, ${v.afterName}, ${v.afterId}::uuid)`,
           ),
         )
         .$if(sort !== "name", (q) => q.orderBy(sql`sort_key`))
@@ -294,10 +373,10 @@ export async function assignmentPeople(
         .limit(PEOPLE_PAGE_SIZE + 1)
     : db.selectFrom(byName.as("b")).select(["b.assignee_id", "b.user_id", "b.display_name", key.as("sort_key")]);
 
-  const rows = await db
+  return db
     .selectFrom(page.as("x"))
     .innerJoinLateral(
-      assigneeStates(db, today)
+      assigneeStates(db, v.today)
         .where(sql<boolean>`p.id = x.assignee_id`)
         .offset(0)
         .as("s"),
@@ -329,20 +408,7 @@ export async function assignmentPeople(
     .$if(sort !== "name", (q) => q.orderBy("x.sort_key"))
     .orderBy("x.display_name")
     .orderBy("x.user_id")
-    .limit(PEOPLE_PAGE_SIZE + 1)
-    .execute();
-  const more = rows.length > PEOPLE_PAGE_SIZE;
-  const people = rows.slice(0, PEOPLE_PAGE_SIZE);
-  const last = people.at(-1);
-  const next: PeopleCursor | undefined =
-    more && last
-      ? {
-          key: sort === "due" ? (last.due_on ?? null) : sort === "state" ? last.state : undefined,
-          name: last.display_name,
-          userId: last.user_id,
-        }
-      : undefined;
-  return { people, next };
+    .limit(PEOPLE_PAGE_SIZE + 1);
 }
 
 /** What the assign form offers the reader: content, the groups they may assign to, the people in their scope. */

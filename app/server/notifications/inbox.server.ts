@@ -2,6 +2,7 @@
 // language it was mailed in (app/server/assignments/reminders.server.ts). A person reads and marks
 // only their own.
 import { sql, type Kysely } from "kysely";
+import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database } from "../../../db/schema";
 
 export const INBOX_PAGE_SIZE = 20;
@@ -52,15 +53,19 @@ export async function inboxPage(
   return { items, next: rows.length > INBOX_PAGE_SIZE ? items[items.length - 1]!.id : null };
 }
 
-/** How many of the person's notifications are unread: one statement, for the header. */
-export async function unreadCount(db: Kysely<Database>, userId: string): Promise<number> {
-  const row = await db
+// Compiled once (ADR 003): the header of every signed-in page shows it.
+const unreadQuery = compiledQuery(["userId"], (db, { userId }: { userId: string }) =>
+  db
     .selectFrom("notifications")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("user_id", "=", userId)
-    .where("read_at", "is", null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where("read_at", "is", null),
+);
+
+/** How many of the person's notifications are unread: one statement, for the header. */
+export async function unreadCount(db: Kysely<Database>, userId: string): Promise<number> {
+  const [row] = await unreadQuery(db, { userId });
+  return Number(row?.n ?? 0);
 }
 
 /**
