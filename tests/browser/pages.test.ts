@@ -6,6 +6,7 @@ import { engine } from "../support/engine";
 import {
   chooseLanguage,
   expectNoAxeViolations,
+  hydrated,
   launchBrowser,
   newContext,
   screenshot,
@@ -90,6 +91,7 @@ describe(`pages in Chromium (${engine})`, () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await page.goto(`${server.url}/sign-in`);
+    await hydrated(page, "form.stack button[type=submit]");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to main content");
     await page.keyboard.press("Enter");

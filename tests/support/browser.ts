@@ -108,6 +108,19 @@ export async function expectNoAxeViolations(page: Page) {
   expect(summary, `axe violations on ${page.url()}`).toEqual([]);
 }
 
+/**
+ * Waits until React has taken over the element (its props are attached to it): a form sent while
+ * the page is still hydrating unloads it mid-render, and React then reports "root did not
+ * complete" (error 345), which fails the file. People who click that early get the form's own
+ * post; the tests that sign in are about what comes after.
+ */
+export async function hydrated(page: Page, selector: string) {
+  await page.waitForFunction(
+    (s) => Object.keys(document.querySelector(s) ?? {}).some((key) => key.startsWith("__reactProps$")),
+    selector,
+  );
+}
+
 /** A new browser profile signed in through the sign-in form, on the home page. */
 export async function signedInPage(
   browser: Browser,
@@ -119,6 +132,7 @@ export async function signedInPage(
   const context = await newContext(browser, options);
   const page = await context.newPage();
   await page.goto(`${base}/sign-in`);
+  if (options.javaScript !== false) await hydrated(page, "form.stack button[type=submit]");
   await page.locator("#email").fill(email);
   await page.locator("#password").fill(password);
   await page.locator("form.stack button[type=submit]").click();
