@@ -18,7 +18,6 @@ import { formatMessageParams, translate, type Locale, type MessageParams } from 
 import { can } from "./server/auth/policy.server";
 import { scopeFor } from "./server/auth/scope.server";
 import { resolveLocale } from "./server/http/locale.server";
-import { unreadCount } from "./server/notifications/inbox.server";
 import stylesheet from "./styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -35,7 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     locale,
     user: user ? { displayName: user.displayName, roles: user.roles, agencyId: user.agencyId } : null,
-    unread: user ? await unreadCount(context.app.db, user.id) : 0,
+    unread: user?.unreadNotifications ?? 0,
     nav: {
       admin: actor ? can(actor, "agency.manage") : false,
       people: actor ? scopeFor(actor, "progress.view").kind !== "none" : false,

@@ -8,6 +8,7 @@ import type { Database, Locale, Profession, Role } from "../../../db/schema";
 import { compiledQuery } from "../../../db/compiled-query.server";
 import { hashToken, newToken } from "../shared/tokens.server";
 import { audit } from "../audit.server";
+import { unreadOf } from "../notifications/inbox.server";
 
 export interface SessionUser {
   id: string;
@@ -26,6 +27,8 @@ export interface SessionUser {
   mfaRequired: boolean;
   /** When this session began: when the person last proved who they are with every factor they have. */
   signedInAt: Date;
+  /** Notifications not yet read, as the request began (the header shows them). */
+  unreadNotifications: number;
 }
 
 interface UserAttributes {
@@ -40,6 +43,7 @@ interface UserAttributes {
   mfa_enrolled: boolean;
   mfa_required: boolean;
   signed_in_at: Date;
+  unread_notifications: number;
 }
 
 declare module "lucia" {
@@ -77,6 +81,8 @@ const sessionAndUser = compiledQuery(["id"], (db, p: { id: string }) =>
       sql<boolean>`exists (select 1 from user_roles r join mfa_required_roles m on m.role = r.role where r.user_id = u.id)`.as(
         "mfa_required",
       ),
+      // Read here rather than in a statement of its own: every signed-in page's header shows it.
+      unreadOf(sql.ref("u.id")).as("unread_notifications"),
     ])
     .where("s.id", "=", p.id),
 );
@@ -179,6 +185,7 @@ export class KyselySessionAdapter implements Adapter {
           mfa_enrolled: row.mfa_enrolled ?? false,
           mfa_required: row.mfa_required ?? false,
           signed_in_at: row.created_at,
+          unread_notifications: row.unread_notifications ?? 0,
         },
       },
     ];
@@ -267,6 +274,7 @@ export function createSessions(db: Kysely<Database>, options: SessionOptions) {
       mfaEnrolled: a.mfa_enrolled,
       mfaRequired: a.mfa_required,
       signedInAt: a.signed_in_at,
+      unreadNotifications: a.unread_notifications,
     }),
   });
 

@@ -1,7 +1,7 @@
 // A person's in-app notifications: every reminder the sweep mails is also written here, in the
 // language it was mailed in (app/server/assignments/reminders.server.ts). A person reads and marks
 // only their own.
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database } from "../../../db/schema";
 
@@ -53,16 +53,18 @@ export async function inboxPage(
   return { items, next: rows.length > INBOX_PAGE_SIZE ? items[items.length - 1]!.id : null };
 }
 
-// Compiled once (ADR 003): the header of every signed-in page shows it.
+/**
+ * How many of the person whose id is `userId` (a column or a value) has unread, as SQL: the header
+ * of every signed-in page shows it, so the session's own statement reads it (sessions.server.ts).
+ */
+export const unreadOf = (userId: RawBuilder<unknown> | string) =>
+  sql<number>`(select count(*)::int from notifications n where n.user_id = ${userId} and n.read_at is null)`;
+
 const unreadQuery = compiledQuery(["userId"], (db, { userId }: { userId: string }) =>
-  db
-    .selectFrom("notifications")
-    .select(sql<number>`count(*)::int`.as("n"))
-    .where("user_id", "=", userId)
-    .where("read_at", "is", null),
+  db.selectNoFrom(unreadOf(sql`${userId}::uuid`).as("n")),
 );
 
-/** How many of the person's notifications are unread: one statement, for the header. */
+/** How many of the person's notifications are unread. */
 export async function unreadCount(db: Kysely<Database>, userId: string): Promise<number> {
   const [row] = await unreadQuery(db, { userId });
   return Number(row?.n ?? 0);
