@@ -1,7 +1,7 @@
 // What people see of assignments: the trainee's "assigned to you", the trainer's assignments with
 // counts per state, and one assignment's people. Each page reads in a fixed number of statements,
 // whatever the number of people, and every list goes through the reader's scope.
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import { expressionBuilder, sql, type Kysely, type RawBuilder } from "kysely";
 import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { Actor } from "../auth/policy.server";
@@ -52,6 +52,9 @@ function assignmentsInScope(actor: Actor) {
 
 export type StateCounts = Record<AssigneeState, number>;
 
+// The expression builder over `users as u`, for scope conditions inside the raw statements here.
+const people = expressionBuilder<Database & { u: Database["users"] }, "u">();
+
 /** The reader's live assignments, newest first, each with how many people are in each state. */
 export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, now = new Date()) {
   const today = tokyoDate(now);
@@ -78,7 +81,7 @@ export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, no
       (select jsonb_object_agg(x.state, x.n) from (
         select s.state, count(*)::int as n from (${assigneeStates(db, today)}) s
         join users u on u.id = s.user_id
-        where s.assignment_id = a.id and ${inScope(scope)}
+        where s.assignment_id = a.id and ${personInScope(scope)(people)}
         group by s.state) x) as counts
     from assignments a left join groups g on g.id = a.group_id
     where a.ended_at is null and ${assignmentsInScope(actor)}
@@ -89,22 +92,6 @@ export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, no
     ...r,
     counts: Object.fromEntries(ASSIGNEE_STATES.map((state) => [state, r.counts?.[state] ?? 0])) as StateCounts,
   }));
-}
-
-// The people condition of the reader's scope, on `users as u`, as SQL for the raw queries here.
-// The group list is one value (an array), so that a compiled query's text does not depend on it.
-function inScope(scope: Scope) {
-  switch (scope.kind) {
-    case "all":
-      return sql<boolean>`true`;
-    case "none":
-      return sql<boolean>`false`;
-    case "agency":
-      return sql<boolean>`u.agency_id = ${scope.agencyId}::uuid`;
-    case "groups":
-      return sql<boolean>`u.agency_id = ${scope.agencyId}::uuid and exists (select 1 from group_members gm
-        where gm.user_id = u.id and gm.group_id = any(${scope.groupIds}::uuid[]))`;
-  }
 }
 
 /**
@@ -308,7 +295,7 @@ function peopleStatement(db: Kysely<Database>, shape: PeopleShape, v: PeopleValu
     .select(["p.id as assignee_id", "u.id as user_id", "u.display_name"])
     .where("p.assignment_id", "=", v.assignmentId)
     .where("p.ended_at", "is", null)
-    .where(inScope(scope))
+    .where(personInScope(scope))
     .$if(shape.group, (q) =>
       q.where(({ exists, selectFrom }) =>
         exists(

@@ -1,7 +1,7 @@
 // Whose rows a person may list for an action: the one place that turns (person, action) into a
 // scope that list queries take, so no page decides for itself "everyone but an admin sees their
 // own agency". It says the same as the policy (`can`), for many rows at once.
-import type { ExpressionBuilder, Expression, SqlBool } from "kysely";
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from "kysely";
 import type { Database } from "../../../db/schema";
 import type { Action, Actor } from "./policy.server";
 
@@ -23,7 +23,10 @@ export function scopeFor(
   return { kind: "none" };
 }
 
-/** The condition on a query over `users as u` that keeps the people in the scope. */
+/**
+ * The condition on a query over `users as u` that keeps the people in the scope. The trainer's
+ * groups are one value (an array), so that a query compiled once (ADR 003) serves any list of them.
+ */
 export function personInScope(
   scope: Scope,
 ): (eb: ExpressionBuilder<Database & { u: Database["users"] }, "u">) => Expression<SqlBool> {
@@ -36,7 +39,6 @@ export function personInScope(
       case "agency":
         return eb("u.agency_id", "=", scope.agencyId);
       case "groups":
-        if (scope.groupIds.length === 0) return eb.lit(false);
         return eb.and([
           eb("u.agency_id", "=", scope.agencyId),
           eb.exists(
@@ -44,7 +46,7 @@ export function personInScope(
               .selectFrom("group_members as gm")
               .select("gm.user_id")
               .whereRef("gm.user_id", "=", "u.id")
-              .where("gm.group_id", "in", [...scope.groupIds]),
+              .where(sql<boolean>`gm.group_id = any(${scope.groupIds}::uuid[])`),
           ),
         ]);
     }

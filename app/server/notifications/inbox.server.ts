@@ -54,8 +54,8 @@ export async function inboxPage(
 }
 
 /**
- * How many of the person whose id is `userId` (a column or a value) has unread, as SQL: the header
- * of every signed-in page shows it, so the session's own statement reads it (sessions.server.ts).
+ * The number of unread notifications of the person `userId` (a column or a value), as SQL: every
+ * signed-in page's header shows it, so the session's own statement reads it (sessions.server.ts).
  */
 export const unreadOf = (userId: RawBuilder<unknown> | string) =>
   sql<number>`(select count(*)::int from notifications n where n.user_id = ${userId} and n.read_at is null)`;
