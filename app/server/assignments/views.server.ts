@@ -1,7 +1,7 @@
 // What people see of assignments: the trainee's "assigned to you", the trainer's assignments with
 // counts per state, and one assignment's people. Each page reads in a fixed number of statements,
 // whatever the number of people, and every list goes through the reader's scope.
-import { expressionBuilder, sql, type Kysely, type RawBuilder } from "kysely";
+import { expressionBuilder, sql, type Compilable, type Kysely, type RawBuilder } from "kysely";
 import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { Actor } from "../auth/policy.server";
@@ -40,14 +40,18 @@ export async function assignedTo(db: Kysely<Database>, userId: string, now = new
 }
 
 /** Which assignments a reader follows: all (admin), the agency's (reviewer), their groups' and their own (trainer). */
-function assignmentsInScope(actor: Actor) {
-  const scope = scopeFor(actor, "progress.view");
-  return sql<boolean>`(case ${sql.lit(scope.kind)}
-    when 'all' then true
-    when 'agency' then a.agency_id = ${scope.kind === "agency" ? scope.agencyId : null}::uuid
-    when 'groups' then a.agency_id = ${scope.kind === "groups" ? scope.agencyId : null}::uuid and (
-      a.group_id = any(${scope.kind === "groups" ? [...scope.groupIds] : []}::uuid[]) or a.assigned_by = ${actor.id}::uuid)
-    else false end)`;
+function assignmentsInScope(scope: Scope, actorId: string) {
+  switch (scope.kind) {
+    case "all":
+      return sql<boolean>`true`;
+    case "none":
+      return sql<boolean>`false`;
+    case "agency":
+      return sql<boolean>`a.agency_id = ${scope.agencyId}::uuid`;
+    case "groups":
+      return sql<boolean>`a.agency_id = ${scope.agencyId}::uuid
+        and (a.group_id = any(${scope.groupIds}::uuid[]) or a.assigned_by = ${actorId}::uuid)`;
+  }
 }
 
 export type StateCounts = Record<AssigneeState, number>;
@@ -84,7 +88,7 @@ export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, no
         where s.assignment_id = a.id and ${personInScope(scope)(people)}
         group by s.state) x) as counts
     from assignments a left join groups g on g.id = a.group_id
-    where a.ended_at is null and ${assignmentsInScope(actor)}
+    where a.ended_at is null and ${assignmentsInScope(scope, actor.id)}
     order by a.created_at desc, a.id
     limit 200
   `.execute(db);
@@ -97,48 +101,84 @@ export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, no
 /**
  * One assignment as the reader may see it, or undefined (unknown, or not theirs to follow), with
  * the groups the reader may filter its people by (id and name: the page's group filter), in the
- * same statement.
+ * same statement, compiled once per kind of scope (ADR 003).
  */
 export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignmentId: string) {
-  const groups = db
-    .selectFrom("groups as g")
-    .innerJoin("agencies as ga", "ga.id", "g.agency_id")
-    .select(
-      sql<{ id: string; name: string }[]>`coalesce(json_agg(json_build_object('id', g.id, 'name', g.name)
-      order by ga.name, g.name), '[]')`.as("groups"),
-    )
-    .where(groupInScope(scopeFor(actor, "progress.view")));
-  const row = await sql<{
-    id: string;
-    agency_id: string;
-    course_slug: string | null;
-    module_slug: string | null;
-    audience: string;
-    group_id: string | null;
-    group_name: string | null;
-    profession: string | null;
-    due_on: string | null;
-    due_days: number | null;
-    remind_days: number[];
-    recurs: boolean;
-    note: string | null;
-    assigned_by_name: string | null;
-    assigned_by: string | null;
-    created_at: Date;
-    title: LocalisedText;
-    groups: { id: string; name: string }[];
-  }>`
-    select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
-      a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
-      a.assigned_by, a.created_at,
-      coalesce((select c.title from courses c where c.slug = a.course_slug),
-        (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
-          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
-      (${groups}) as groups
-    from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
-    where a.id = ${assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(actor)}
-  `.execute(db);
-  return row.rows[0];
+  const scope = scopeFor(actor, "progress.view");
+  const rows = await assignmentQuery(scope.kind)(db, {
+    assignmentId,
+    actorId: actor.id,
+    agencyId: scope.kind === "agency" || scope.kind === "groups" ? scope.agencyId : "",
+    groupIds: scope.kind === "groups" ? scope.groupIds : [],
+  });
+  return rows[0];
+}
+
+interface AssignmentRow {
+  id: string;
+  agency_id: string;
+  course_slug: string | null;
+  module_slug: string | null;
+  audience: string;
+  group_id: string | null;
+  group_name: string | null;
+  profession: string | null;
+  due_on: string | null;
+  due_days: number | null;
+  remind_days: number[];
+  recurs: boolean;
+  note: string | null;
+  assigned_by_name: string | null;
+  assigned_by: string | null;
+  created_at: Date;
+  title: LocalisedText;
+  groups: { id: string; name: string }[];
+}
+
+interface AssignmentValues {
+  assignmentId: string;
+  actorId: string;
+  agencyId: string;
+  groupIds: readonly string[];
+}
+
+const compileAssignment = (kind: Scope["kind"]) =>
+  compiledQuery(
+    [
+      "assignmentId",
+      ...(kind === "agency" ? (["agencyId"] as const) : []),
+      ...(kind === "groups" ? (["agencyId", "groupIds", "actorId"] as const) : []),
+    ],
+    (db, v: AssignmentValues): Compilable<AssignmentRow> => {
+      const scope = { kind, agencyId: v.agencyId, groupIds: v.groupIds } as Scope;
+      const groups = db
+        .selectFrom("groups as g")
+        .innerJoin("agencies as ga", "ga.id", "g.agency_id")
+        .select(
+          sql<{ id: string; name: string }[]>`coalesce(json_agg(json_build_object('id', g.id, 'name', g.name)
+          order by ga.name, g.name), '[]')`.as("groups"),
+        )
+        .where(groupInScope(scope));
+      const statement = sql<AssignmentRow>`
+        select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
+          a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
+          a.assigned_by, a.created_at,
+          coalesce((select c.title from courses c where c.slug = a.course_slug),
+            (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
+              and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
+          (${groups}) as groups
+        from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
+        where a.id = ${v.assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(scope, v.actorId)}
+      `;
+      // A raw statement compiles against a database; compiledQuery compiles what it is given.
+      return { compile: () => statement.compile(db) };
+    },
+  );
+const assignmentQueries = new Map<Scope["kind"], ReturnType<typeof compileAssignment>>();
+function assignmentQuery(kind: Scope["kind"]) {
+  let query = assignmentQueries.get(kind);
+  if (!query) assignmentQueries.set(kind, (query = compileAssignment(kind)));
+  return query;
 }
 
 /** How an assignment's people can be listed: by name, soonest due first, or who is behind first. */

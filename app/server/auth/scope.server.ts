@@ -53,7 +53,7 @@ export function personInScope(
   };
 }
 
-/** The condition on a query over `groups as g` that keeps the groups in the scope. */
+/** The condition on a query over `groups as g` that keeps the groups in the scope (the groups one value, as above). */
 export function groupInScope(
   scope: Scope,
 ): (eb: ExpressionBuilder<Database & { g: Database["groups"] }, "g">) => Expression<SqlBool> {
@@ -66,7 +66,7 @@ export function groupInScope(
       case "agency":
         return eb("g.agency_id", "=", scope.agencyId);
       case "groups":
-        return scope.groupIds.length === 0 ? eb.lit(false) : eb("g.id", "in", [...scope.groupIds]);
+        return sql<boolean>`g.id = any(${scope.groupIds}::uuid[])`;
     }
   };
 }
