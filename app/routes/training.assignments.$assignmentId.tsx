@@ -8,7 +8,7 @@ import { L, useLocalised } from "~/components/localised";
 import { pageTitle } from "~/components/page-title";
 import { extend, unassign } from "~/server/assignments/assign.server";
 import { ASSIGNEE_STATES } from "../../db/schema";
-import { assignmentFor, assignmentPeople, PEOPLE_SORTS, type PeopleCursor } from "~/server/assignments/views.server";
+import { assignmentFor, assignmentPage, PEOPLE_SORTS, type PeopleCursor } from "~/server/assignments/views.server";
 import { scopeFor } from "~/server/auth/scope.server";
 import { id, parseIdParam, queryErrors } from "~/server/http/fields.server";
 import { forbidden, fromDomainError, invalid, notFound, readForm, requireActor } from "~/server/http/guards.server";
@@ -57,11 +57,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (scope.kind === "none") forbidden();
   const query = Query.safeParse(Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== "")));
   const db = context.app.db;
-  const found = await assignmentFor(db, actor, assignmentId);
-  if (!found) notFound();
-  const { groups: groupList, ...assignment } = found;
-  const groups = groupList.map((g) => ({ value: g.id, label: g.name }));
+  const groupMenu = (groups: { id: string; name: string }[]) => groups.map((g) => ({ value: g.id, label: g.name }));
   if (!query.success) {
+    const found = await assignmentFor(db, actor, assignmentId);
+    if (!found) notFound();
+    const { groups, ...assignment } = found;
     // The page itself, with the message beside the filter at fault (a broken page link: above the
     // table), and nobody listed (400).
     const { afterName, afterId, afterKey, ...errors } = queryErrors(query.error);
@@ -71,7 +71,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
         assignment,
         people: [],
         next: undefined,
-        groups,
+        groups: groupMenu(groups),
         filter: { state: "", group: "", sort: "name" as const },
         sorts: PEOPLE_SORTS,
         errors: cursor ? { ...errors, _form: cursor } : errors,
@@ -80,16 +80,19 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     );
   }
   const q = query.data;
-  const page = await assignmentPeople(db, actor, assignmentId, {
+  const page = await assignmentPage(db, actor, assignmentId, {
     state: q.state,
     groupId: q.group,
     sort: q.sort,
     after: cursorOf(q),
   });
+  if (!page) notFound();
+  const { groups, ...assignment } = page.assignment;
   return {
     assignment,
-    ...page,
-    groups,
+    people: page.people,
+    next: page.next,
+    groups: groupMenu(groups),
     filter: { state: q.state ?? "", group: q.group ?? "", sort: q.sort ?? "name" },
     // The orders offered (the list lives with the query, on the server).
     sorts: PEOPLE_SORTS,

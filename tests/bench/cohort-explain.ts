@@ -5,7 +5,7 @@ import path from "node:path";
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { assign } from "../../app/server/assignments/assign.server";
-import { assignmentPeople, type PeopleFilter } from "../../app/server/assignments/views.server";
+import { assignmentPage, type PeopleFilter } from "../../app/server/assignments/views.server";
 import type { Actor } from "../../app/server/auth/policy.server";
 import { installChainAnchor, newKeyLine, parseKeyring } from "../../app/server/chain/anchor.server";
 import { syncContentFrom } from "../../app/server/catalog/content-sync.server";
@@ -67,12 +67,12 @@ try {
     ["page 1, the cohort's group", { groupId: cohort.id }],
   ];
   for (const [label, filter] of cases) {
-    for (let i = 0; i < 5; i++) await assignmentPeople(db, actor, assignmentId, filter);
+    for (let i = 0; i < 5; i++) await assignmentPage(db, actor, assignmentId, filter);
     const t = performance.now();
-    for (let i = 0; i < 20; i++) await assignmentPeople(db, actor, assignmentId, filter);
+    for (let i = 0; i < 20; i++) await assignmentPage(db, actor, assignmentId, filter);
     const ms = (performance.now() - t) / 20;
     captured = [];
-    await assignmentPeople(db, actor, assignmentId, filter);
+    await assignmentPage(db, actor, assignmentId, filter);
     console.log(`### ${label}: ${ms.toFixed(2)} ms in-process (${COHORT} people)\n`);
     if (process.env.SHOW_SQL) console.log("```sql\n" + captured[0]!.sql + "\n```\n");
     const plan = await pool.query(`explain (analyze, costs off, summary) ${captured[0]!.sql}`, [

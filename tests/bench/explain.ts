@@ -4,7 +4,7 @@
 // server's mamoru_national); docs/performance.md shows its output.
 import { Kysely, PostgresDialect, type CompiledQuery } from "kysely";
 import pg from "pg";
-import { assignmentPeople } from "../../app/server/assignments/views.server";
+import { assignmentPage } from "../../app/server/assignments/views.server";
 import { scopeFor } from "../../app/server/auth/scope.server";
 import { auditPage } from "../../app/server/review/audit-log.server";
 import { matrixPage } from "../../app/server/review/matrix.server";
@@ -70,7 +70,7 @@ try {
     auditPage(db, { kind: "agency", agencyId: reviewer.agency_id }, {}),
   );
   await explain("An assignment's people, the trainer's first page", () =>
-    assignmentPeople(
+    assignmentPage(
       db,
       { id: group.user_id, agencyId: group.agency_id, roles: ["trainer"], trainerOf: [group.group_id!] },
       group.id,

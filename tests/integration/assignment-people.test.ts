@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { assign, extend } from "../../app/server/assignments/assign.server";
 import { ASSIGNEE_STATES, assigneeStates, type AssigneeState } from "../../app/server/assignments/status.server";
 import {
-  assignmentPeople,
+  assignmentPage,
   PEOPLE_PAGE_SIZE,
   PEOPLE_SORTS,
   type PeopleFilter,
@@ -78,8 +78,9 @@ async function pages(actor: Actor, filter: Omit<PeopleFilter, "after">): Promise
   let after: PeopleFilter["after"];
   for (let i = 0; i < 10; i++) {
     const c = counted(db);
-    const page = await assignmentPeople(c.db, actor, assignmentId, { ...filter, after });
+    const page = await assignmentPage(c.db, actor, assignmentId, { ...filter, after });
     expect(c.count()).toBe(1);
+    if (!page) throw new Error("the assignment is not the reader's to follow");
     expect(page.people.length).toBeLessThanOrEqual(PEOPLE_PAGE_SIZE);
     seen.push(...page.people.map((p) => ({ user_id: p.user_id, state: p.state, due_on: p.due_on })));
     if (!page.next) return seen;
@@ -135,6 +136,9 @@ beforeAll(async () => {
     userIds: people.map((p) => p.id),
     due: { on: addDays(tokyoDate(new Date()), 10) },
   });
+  // A trainer follows their groups' assignments and the ones they made: this one counts as made by
+  // the trainer of unit A, so that it is the scope of its people that their pages test.
+  await db.updateTable("assignments").set({ assigned_by: trainerUser.id }).where("id", "=", assignmentId).execute();
   // In progress: a lesson read. Overdue: an extension to a past day. Completed: the module passed.
   const lesson = await db
     .selectFrom("lessons")
@@ -209,6 +213,15 @@ describe(`an assignment's people (${engine})`, () => {
         await everyone({ groupId: unitA, state: "not_started" }, sort),
       );
     }
+  });
+
+  it("comes with its assignment, and gives nothing to a trainer who does not follow it", async () => {
+    const page = await assignmentPage(db, admin, assignmentId, {});
+    expect(page?.assignment).toMatchObject({ id: assignmentId, module_slug: "sample-module", audience: "people" });
+    expect(page?.assignment.groups.map((g) => g.id).sort()).toEqual([unitA, unitB].sort());
+    const unitBTrainer = await makeUser(db, { agencyId: admin.agencyId, roles: ["trainer"] });
+    const other: Actor = { id: unitBTrainer.id, agencyId: admin.agencyId, roles: ["trainer"], trainerOf: [unitB] };
+    expect(await assignmentPage(db, other, assignmentId, {})).toBeUndefined();
   });
 
   it("a trainer sees only the people of the groups they train", async () => {

@@ -1,7 +1,7 @@
 // What people see of assignments: the trainee's "assigned to you", the trainer's assignments with
 // counts per state, and one assignment's people. Each page reads in a fixed number of statements,
 // whatever the number of people, and every list goes through the reader's scope.
-import { expressionBuilder, sql, type Compilable, type Kysely, type RawBuilder } from "kysely";
+import { expressionBuilder, sql, type Compilable, type Expression, type Kysely, type RawBuilder } from "kysely";
 import { compiledQuery } from "../../../db/compiled-query.server";
 import type { Database, LocalisedText } from "../../../db/schema";
 import type { Actor } from "../auth/policy.server";
@@ -101,16 +101,12 @@ export async function assignmentsOverview(db: Kysely<Database>, actor: Actor, no
 /**
  * One assignment as the reader may see it, or undefined (unknown, or not theirs to follow), with
  * the groups the reader may filter its people by (id and name: the page's group filter), in the
- * same statement, compiled once per kind of scope (ADR 003).
+ * same statement, compiled once per kind of scope (ADR 003). The trainer's page reads it with a
+ * page of its people (assignmentPage); alone, it heads that page when its query string is at fault.
  */
 export async function assignmentFor(db: Kysely<Database>, actor: Actor, assignmentId: string) {
   const scope = scopeFor(actor, "progress.view");
-  const rows = await assignmentQuery(scope.kind)(db, {
-    assignmentId,
-    actorId: actor.id,
-    agencyId: scope.kind === "agency" || scope.kind === "groups" ? scope.agencyId : "",
-    groupIds: scope.kind === "groups" ? scope.groupIds : [],
-  });
+  const rows = await assignmentQuery(scope.kind)(db, assignmentValues(actor, scope, assignmentId));
   return rows[0];
 }
 
@@ -142,38 +138,62 @@ interface AssignmentValues {
   groupIds: readonly string[];
 }
 
+function assignmentValues(actor: Actor, scope: Scope, assignmentId: string): AssignmentValues {
+  return {
+    assignmentId,
+    actorId: actor.id,
+    agencyId: scope.kind === "agency" || scope.kind === "groups" ? scope.agencyId : "",
+    groupIds: scope.kind === "groups" ? scope.groupIds : [],
+  };
+}
+
+/** The values the assignment's statement takes for a kind of scope. */
+function assignmentValueNames(kind: Scope["kind"]): (keyof AssignmentValues)[] {
+  return [
+    "assignmentId",
+    ...(kind === "agency" ? (["agencyId"] as const) : []),
+    ...(kind === "groups" ? (["agencyId", "groupIds", "actorId"] as const) : []),
+  ];
+}
+
+/** The assignment's statement; with `people`, a page of them as one JSON array beside it. */
+function assignmentStatement<P>(
+  db: Kysely<Database>,
+  kind: Scope["kind"],
+  v: AssignmentValues,
+  people?: Expression<P>,
+): Compilable<AssignmentRow & { people: P[] }> {
+  const scope = { kind, agencyId: v.agencyId, groupIds: v.groupIds } as Scope;
+  const groups = db
+    .selectFrom("groups as g")
+    .innerJoin("agencies as ga", "ga.id", "g.agency_id")
+    .select(
+      sql<{ id: string; name: string }[]>`coalesce(json_agg(json_build_object('id', g.id, 'name', g.name)
+      order by ga.name, g.name), '[]')`.as("groups"),
+    )
+    .where(groupInScope(scope));
+  // The page's people in its order: each person's sort key, then name and id (see peopleStatement).
+  const page = people
+    ? sql`, (select coalesce(json_agg(to_json(p) order by p.sort_key, p.display_name, p.user_id), '[]')
+        from (${people}) p) as people`
+    : sql``;
+  const statement = sql<AssignmentRow & { people: P[] }>`
+    select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
+      a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
+      a.assigned_by, a.created_at,
+      coalesce((select c.title from courses c where c.slug = a.course_slug),
+        (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
+          and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
+      (${groups}) as groups ${page}
+    from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
+    where a.id = ${v.assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(scope, v.actorId)}
+  `;
+  // A raw statement compiles against a database; compiledQuery compiles what it is given.
+  return { compile: () => statement.compile(db) };
+}
+
 const compileAssignment = (kind: Scope["kind"]) =>
-  compiledQuery(
-    [
-      "assignmentId",
-      ...(kind === "agency" ? (["agencyId"] as const) : []),
-      ...(kind === "groups" ? (["agencyId", "groupIds", "actorId"] as const) : []),
-    ],
-    (db, v: AssignmentValues): Compilable<AssignmentRow> => {
-      const scope = { kind, agencyId: v.agencyId, groupIds: v.groupIds } as Scope;
-      const groups = db
-        .selectFrom("groups as g")
-        .innerJoin("agencies as ga", "ga.id", "g.agency_id")
-        .select(
-          sql<{ id: string; name: string }[]>`coalesce(json_agg(json_build_object('id', g.id, 'name', g.name)
-          order by ga.name, g.name), '[]')`.as("groups"),
-        )
-        .where(groupInScope(scope));
-      const statement = sql<AssignmentRow>`
-        select a.id, a.agency_id, a.course_slug, a.module_slug, a.audience, a.group_id, g.name as group_name,
-          a.profession, a.due_on::text, a.due_days, a.remind_days, a.recurs, a.note, by.display_name as assigned_by_name,
-          a.assigned_by, a.created_at,
-          coalesce((select c.title from courses c where c.slug = a.course_slug),
-            (select mv.title from module_versions mv join modules m on m.slug = mv.module_slug
-              and mv.version = m.latest_version where mv.module_slug = a.module_slug)) as title,
-          (${groups}) as groups
-        from assignments a left join groups g on g.id = a.group_id left join users by on by.id = a.assigned_by
-        where a.id = ${v.assignmentId}::uuid and a.ended_at is null and ${assignmentsInScope(scope, v.actorId)}
-      `;
-      // A raw statement compiles against a database; compiledQuery compiles what it is given.
-      return { compile: () => statement.compile(db) };
-    },
-  );
+  compiledQuery(assignmentValueNames(kind), (db, v: AssignmentValues) => assignmentStatement(db, kind, v));
 const assignmentQueries = new Map<Scope["kind"], ReturnType<typeof compileAssignment>>();
 function assignmentQuery(kind: Scope["kind"]) {
   let query = assignmentQueries.get(kind);
@@ -236,7 +256,7 @@ const stateRank = (state: RawBuilder<unknown>) =>
  * The statement is compiled once per shape (ADR 003): building it cost the trainer's page more
  * than running it.
  */
-export async function assignmentPeople(
+export async function assignmentPage(
   db: Kysely<Database>,
   actor: Actor,
   assignmentId: string,
@@ -253,29 +273,46 @@ export async function assignmentPeople(
     group: filter.groupId !== undefined,
     after: after !== undefined,
   };
-  const rows = await peopleQuery(shape)(db, {
-    assignmentId,
+  const rows = await pageQuery(shape)(db, {
+    ...assignmentValues(actor, scope, assignmentId),
     today: tokyoDate(now),
-    agencyId: scope.kind === "agency" || scope.kind === "groups" ? scope.agencyId : "",
-    groupIds: scope.kind === "groups" ? scope.groupIds : [],
     groupId: filter.groupId ?? "",
     afterName: after?.name ?? "",
     afterId: after?.userId ?? "",
     // The due sort's "no due date" sorts last, as a day beyond every real one.
     afterKey: sort === "due" ? (after?.key ?? NO_DUE) : (after?.key ?? null),
   });
-  const more = rows.length > PEOPLE_PAGE_SIZE;
-  const people = rows.slice(0, PEOPLE_PAGE_SIZE);
+  const found = rows[0];
+  if (!found) return undefined;
+  const { people: listed, ...assignment } = found;
+  // The people come as JSON: their last activity as text, their sort key only for the order.
+  const people = listed
+    .slice(0, PEOPLE_PAGE_SIZE)
+    .map(({ sort_key: _, last_activity, ...p }) => ({ ...p, last_activity: last_activity && new Date(last_activity) }));
   const last = people.at(-1);
   const next: PeopleCursor | undefined =
-    more && last
+    listed.length > PEOPLE_PAGE_SIZE && last
       ? {
           key: sort === "due" ? (last.due_on ?? null) : sort === "state" ? last.state : undefined,
           name: last.display_name,
           userId: last.user_id,
         }
       : undefined;
-  return { people, next };
+  return { assignment, people, next };
+}
+
+/** A person on the page, as the statement's JSON gives them. */
+interface PersonJson {
+  user_id: string;
+  display_name: string;
+  state: AssigneeState;
+  due_on: string | null;
+  extended_to: string | null;
+  score: number | null;
+  last_activity: string | null;
+  attempts: number;
+  pretest: number | null;
+  sort_key: unknown;
 }
 
 /** What decides the people statement's text: everything else is a value. */
@@ -287,11 +324,8 @@ interface PeopleShape {
   after: boolean;
 }
 
-interface PeopleValues {
-  assignmentId: string;
+interface PeopleValues extends AssignmentValues {
   today: string;
-  agencyId: string;
-  groupIds: readonly string[];
   groupId: string;
   afterName: string;
   afterId: string;
@@ -311,14 +345,21 @@ function valuesOf(shape: PeopleShape): (keyof PeopleValues)[] {
   ];
 }
 
-const compilePeople = (shape: PeopleShape) =>
-  compiledQuery(valuesOf(shape), (db, v: PeopleValues) => peopleStatement(db, shape, v));
+const compilePage = (shape: PeopleShape) =>
+  compiledQuery([...new Set([...assignmentValueNames(shape.scope), ...valuesOf(shape)])], (db, v: PeopleValues) =>
+    assignmentStatement(
+      db,
+      shape.scope,
+      v,
+      peopleStatement(db, shape, v) as Expression<unknown> as Expression<PersonJson>,
+    ),
+  );
 // At most 4 scopes x 3 sorts x 6 states x 2 x 2 shapes, each compiled on first use.
-const peopleQueries = new Map<string, ReturnType<typeof compilePeople>>();
-function peopleQuery(shape: PeopleShape) {
+const pageQueries = new Map<string, ReturnType<typeof compilePage>>();
+function pageQuery(shape: PeopleShape) {
   const key = JSON.stringify(shape);
-  let query = peopleQueries.get(key);
-  if (!query) peopleQueries.set(key, (query = compilePeople(shape)));
+  let query = pageQueries.get(key);
+  if (!query) pageQueries.set(key, (query = compilePage(shape)));
   return query;
 }
 
@@ -412,6 +453,7 @@ function peopleStatement(db: Kysely<Database>, shape: PeopleShape, v: PeopleValu
     .select([
       "x.user_id",
       "x.display_name",
+      "x.sort_key",
       "s.state",
       "s.due_on",
       "s.extended_to",
